@@ -1,0 +1,156 @@
+"""The `tariffsim` command: parse options, call the library, render. No arithmetic here."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from simulator import __version__
+from simulator.atomic import write_text
+from simulator.engine import prepare, simulate
+from simulator.errors import SimulatorError
+from simulator.flows import SCENARIOS, load_flows
+from simulator.loader import load_scenario
+from simulator.report import FORMATS, render
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class DateType(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2025-04-12", param, ctx)
+
+
+DATE = DateType()
+SCENARIO_PATH = click.Path(dir_okay=False, path_type=Path)
+
+
+def friendly(func: F) -> F:
+    """Turn library errors into clean messages with exit code 1, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SimulatorError as exc:
+            raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            raise click.ClickException(f"{exc.filename or ''}: {exc.strerror or exc}") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def emit(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_text(output, text)
+        click.echo(f"wrote {output}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tariffsim")
+def cli() -> None:
+    """Simulate tariff layers and exemptions on a trade-flow table.
+
+    \b
+    Example:
+      tariffsim run scenarios/exempt_chips.yaml
+    """
+
+
+@cli.command()
+@click.argument("scenario", type=SCENARIO_PATH)
+@click.option("--date", "when", type=DATE, help="Rates in force on this date (default: the last change date).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout.")
+@friendly
+def run(scenario: Path, when: date | None, fmt: str, output: Path | None) -> None:
+    """Apply a scenario to its trade table and report duty and exempted value.
+
+    \b
+    Example:
+      tariffsim run scenarios/exempt_chips.yaml --format json
+    """
+    result = simulate(load_scenario(scenario), date=when)
+    emit(render(result, fmt), output)
+
+
+@cli.command()
+@click.argument("scenarios", type=SCENARIO_PATH, nargs=-1, required=True)
+@friendly
+def validate(scenarios: tuple[Path, ...]) -> None:
+    """Check scenario files (and their categories against the trade table); report all problems.
+
+    \b
+    Example:
+      tariffsim validate scenarios/*.yaml
+    """
+    failed = 0
+    for path in scenarios:
+        try:
+            prepared = prepare(load_scenario(path))
+        except SimulatorError as exc:
+            failed += 1
+            click.echo(f"FAIL {path}\n{exc}", err=True)
+            continue
+        s = prepared.scenario
+        click.echo(f"ok   {path}: {s.name} ({len(s.layers)} layers, {len(s.exemptions)} exemptions)")
+        for warning in prepared.warnings:
+            click.echo(f"     warning: {warning}")
+    if failed:
+        raise click.ClickException(f"{failed} of {len(scenarios)} scenario(s) failed validation")
+
+
+@cli.command(name="list")
+@friendly
+def list_scenarios() -> None:
+    """List the bundled scenarios, one line each.
+
+    \b
+    Example:
+      tariffsim list
+    """
+    for path in sorted(SCENARIOS.rglob("*.yaml")):
+        try:
+            name = load_scenario(path).name
+        except SimulatorError:
+            name = "(does not validate)"
+        click.echo(f"{path.relative_to(SCENARIOS.parent)}  {name}")
+
+
+@cli.command()
+@click.argument("table", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@friendly
+def flows(table: Path | None) -> None:
+    """Check a trade-flow table and summarise it by direction (default: the bundled table).
+
+    \b
+    Example:
+      tariffsim flows seeds/trade_flows_2024.csv
+    """
+    frame = load_flows(table)
+    summary = frame.groupby(["importer", "exporter"]).agg(lines=("hs", "size"), categories=("category", "nunique"), value_usd=("value_usd", "sum"))
+    for (imp, exp), row in summary.iterrows():
+        click.echo(f"{imp} from {exp}: {row['lines']} lines, {row['categories']} categories, ${row['value_usd'] / 1e9:,.1f}B")
+
+
+def main() -> None:
+    cli(prog_name="tariffsim")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

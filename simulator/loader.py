@@ -1,0 +1,462 @@
+"""Read scenario YAML into a validated Scenario, reporting every problem at once.
+
+Each problem names the file, the line and the key path (`exemptions[0].hs[1]`) and says how to
+fix it. Nothing is computed from a scenario that did not validate completely.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from simulator.errors import Problem, ScenarioError, did_you_mean, short
+from simulator.schema import Exemption, Layer, Scenario, Schedule, Selector
+from simulator.yamlsafe import Mapping, Scalar, Sequence, line_of, parse_yaml
+
+MAX_RATE = 10.0  # 1000%: above this a rate is surely a typo
+TOP_KEYS = ("name", "description", "importer", "exporter", "trade", "extends", "layers", "exemptions", "remove", "response")
+SELECTOR_KEYS = ("categories", "hs", "except_categories", "except_hs")
+LAYER_KEYS = ("name", "description", "rate", *SELECTOR_KEYS)
+EXEMPTION_KEYS = ("name", "description", "layers", "share", "probability", *SELECTOR_KEYS)
+RESPONSE_KEYS = ("elasticity", "categories")
+RESERVED_LAYER_NAMES = ("base_rate",)
+COUNTRY = re.compile(r"^[A-Z]{3}$")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+HS = re.compile(r"^\d{2}(\d{2}){0,4}$")
+
+
+@dataclass(frozen=True)
+class Response:
+    """Trade-response settings: a default elasticity and per-category overrides."""
+
+    elasticity: float | None = None
+    categories: tuple[tuple[str, float], ...] = ()
+    where: str = ""
+
+
+@dataclass
+class _Draft:
+    """One file's contents, before merging with what it extends."""
+
+    source: Path
+    values: dict[str, Any] = field(default_factory=dict)
+    layers: list[Layer] = field(default_factory=list)
+    exemptions: list[Exemption] = field(default_factory=list)
+    remove: list[tuple[str, str]] = field(default_factory=list)  # (name, where)
+    extends: tuple[Path, ...] = ()
+    removed: tuple[str, ...] = ()
+    response: Response | None = None
+
+
+class _Reader:
+    """Walks one parsed YAML file, collecting problems instead of stopping at the first."""
+
+    def __init__(self, source: Path) -> None:
+        self.source = source
+        self.problems: list[Problem] = []
+
+    def where(self, node: object, path: str, line: int = 0) -> str:
+        return f"{self.source}:{line or line_of(node)}: {path}" if path else f"{self.source}:{line or line_of(node)}"
+
+    def fail(self, node: object, path: str, message: str, line: int = 0) -> None:
+        self.problems.append(Problem(self.where(node, path, line), message))
+
+    def mapping(self, node: Any, path: str, allowed: tuple[str, ...], what: str) -> Mapping | None:
+        if not isinstance(node, Mapping):
+            self.fail(node, path, f"expected a mapping of keys ({what}), got {_kind(node)}")
+            return None
+        for key in node:
+            if key not in allowed:
+                sub = f"{path}.{key}" if path else key
+                self.fail(node, sub, f"unknown key {short(key)}{did_you_mean(key, allowed)}", node.key_lines[key])
+        return node
+
+    def text(self, node: Any, path: str, *, required: bool = False, parent: Mapping | None = None) -> str | None:
+        if node is None:
+            if required:
+                self.fail(parent, path, "is required")
+            return None
+        if not isinstance(node, Scalar):
+            self.fail(node, path, f"expected text, got {_kind(node)}")
+            return None
+        return str(node)
+
+    def country(self, node: Any, path: str) -> str | None:
+        value = self.text(node, path)
+        if value is not None and not COUNTRY.match(value):
+            self.fail(node, path, f"{short(value)} is not an ISO 3166 alpha-3 code; write e.g. USA or CHN")
+            return None
+        return value
+
+    def percent(self, node: Any, path: str, *, high: float, what: str) -> float | None:
+        if not isinstance(node, Scalar):
+            self.fail(node, path, f"expected a percentage like 25%, got {_kind(node)}")
+            return None
+        text = str(node).strip()
+        if not text.endswith("%"):
+            hint = ""
+            try:
+                number = float(text)
+                hint = f"; write {_fmt(number)}%" + (f" (or {_fmt(number * 100)}% if {text} is a fraction)" if 0 < number <= 1 else "")
+            except ValueError:
+                pass
+            self.fail(node, path, f"{short(text)} has no percent sign; {what}s are written with one, like 125% or 7.5%{hint}")
+            return None
+        try:
+            value = float(text[:-1]) / 100
+        except ValueError:
+            self.fail(node, path, f"{short(text)} is not a percentage; write e.g. 125% or 7.5%")
+            return None
+        if not 0 <= value <= high:
+            self.fail(node, path, f"{what} {text} is outside 0%–{_fmt(high * 100)}%")
+            return None
+        return value
+
+    def schedule(self, node: Any, path: str, *, high: float, what: str) -> Schedule | None:
+        if isinstance(node, Mapping):
+            if not node:
+                self.fail(node, path, f"dated {what} needs at least one date: {{2025-04-10: 84%}}")
+                return None
+            steps: list[tuple[date | None, float]] = []
+            ok = True
+            for key, value in node.items():
+                line = node.key_lines[key]
+                when = _parse_date(key)
+                if when is None:
+                    self.fail(node, f"{path}.{key}", f"{short(key)} is not a date; write YYYY-MM-DD, e.g. 2025-04-10", line)
+                    ok = False
+                number = self.percent(value, f"{path}.{key}", high=high, what=what)
+                if number is None:
+                    ok = False
+                if when is not None and number is not None:
+                    steps.append((when, number))
+            if not ok:
+                return None
+            steps.sort(key=lambda s: s[0] or date.min)
+            return Schedule(tuple(steps))
+        if node is None:
+            self.fail(node, path, f"is empty; give a {what} like 25% or a dated schedule {{2025-04-10: 84%}}")
+            return None
+        number = self.percent(node, path, high=high, what=what)
+        return None if number is None else Schedule.constant(number)
+
+    def strings(self, node: Any, path: str, what: str) -> tuple[str, ...]:
+        if node is None:
+            return ()
+        items = node if isinstance(node, Sequence) else [node]
+        out: list[str] = []
+        for i, item in enumerate(items):
+            sub = f"{path}[{i}]" if isinstance(node, Sequence) else path
+            if not isinstance(item, Scalar):
+                self.fail(item if item is not None else node, sub, f"expected a {what} as text, got {_kind(item)}")
+                continue
+            out.append(str(item))
+        return tuple(out)
+
+    def hs_codes(self, node: Any, path: str) -> tuple[str, ...]:
+        if isinstance(node, Scalar) and node.plain and _yaml_reads_as_number(node):
+            self.fail(node, path, _quote_hint(node) + "; write a list of quoted codes, e.g. [\"8542\"]")
+            return ()
+        items = node if isinstance(node, Sequence) else ([node] if node is not None else [])
+        out: list[str] = []
+        for i, item in enumerate(items):
+            sub = f"{path}[{i}]" if isinstance(node, Sequence) else path
+            if isinstance(item, Scalar) and item.plain and _yaml_reads_as_number(item):
+                self.fail(item, sub, _quote_hint(item))
+            elif not isinstance(item, Scalar):
+                self.fail(item if item is not None else node, sub, f"expected an HS code in quotes, got {_kind(item)}")
+            elif not HS.match(str(item)):
+                self.fail(item, sub, f"{short(str(item))} is not an HS code; write 2, 4, 6, 8 or 10 digits in quotes, e.g. \"8542\"")
+            else:
+                out.append(str(item))
+        return tuple(out)
+
+    def selector(self, node: Mapping, path: str) -> Selector:
+        def get(key: str) -> Any:
+            return node.get(key)
+
+        return Selector(
+            categories=self.strings(get("categories"), f"{path}.categories", "category name"),
+            hs=self.hs_codes(get("hs"), f"{path}.hs"),
+            except_categories=self.strings(get("except_categories"), f"{path}.except_categories", "category name"),
+            except_hs=self.hs_codes(get("except_hs"), f"{path}.except_hs"),
+            where=self.where(node, path),
+        )
+
+    def layer(self, node: Any, path: str) -> Layer | None:
+        mapping = self.mapping(node, path, LAYER_KEYS, "name, rate and an optional selector")
+        if mapping is None:
+            return None
+        name = self.text(mapping.get("name"), f"{path}.name", required=True, parent=mapping)
+        if name in RESERVED_LAYER_NAMES:
+            self.fail(mapping, f"{path}.name", f"{short(name)} is reserved for the table's base rate; choose another name")
+        if "rate" not in mapping:
+            self.fail(mapping, f"{path}.rate", "is required; write e.g. rate: 125%")
+            rate = None
+        else:
+            rate = self.schedule(mapping["rate"], f"{path}.rate", high=MAX_RATE, what="rate")
+        selector = self.selector(mapping, path)
+        description = self.text(mapping.get("description"), f"{path}.description") or ""
+        if name is None or rate is None:
+            return None
+        return Layer(name=name, rate=rate, selector=selector, description=description, where=self.where(mapping, path))
+
+    def exemption(self, node: Any, path: str) -> Exemption | None:
+        mapping = self.mapping(node, path, EXEMPTION_KEYS, "name, a selector, layers and share")
+        if mapping is None:
+            return None
+        name = self.text(mapping.get("name"), f"{path}.name", required=True, parent=mapping)
+        selector = self.selector(mapping, path)
+        if selector.covers_all:
+            self.fail(mapping, path, "an exemption needs a selector: add categories: [...] or hs: [\"...\"]")
+        layers: tuple[str, ...] | None = None
+        if "layers" in mapping:
+            layers = self.strings(mapping["layers"], f"{path}.layers", "layer name")
+            if not layers:
+                self.fail(mapping, f"{path}.layers", "is empty; list the layers waived, or leave the key out to waive all")
+        share = Schedule.constant(1.0)
+        if "share" in mapping:
+            share = self.schedule(mapping["share"], f"{path}.share", high=1.0, what="share") or share
+        probability = 1.0
+        if "probability" in mapping:
+            probability = self.percent(mapping["probability"], f"{path}.probability", high=1.0, what="probability") or 0.0
+        description = self.text(mapping.get("description"), f"{path}.description") or ""
+        if name is None:
+            return None
+        return Exemption(
+            name=name, selector=selector, layers=layers, share=share, probability=probability,
+            description=description, where=self.where(mapping, path),
+        )
+
+    def response(self, node: Any) -> Response | None:
+        mapping = self.mapping(node, "response", RESPONSE_KEYS, "elasticity and per-category overrides")
+        if mapping is None:
+            return None
+        default = self.elasticity(mapping.get("elasticity"), "response.elasticity") if "elasticity" in mapping else None
+        overrides: list[tuple[str, float]] = []
+        cats = mapping.get("categories")
+        if cats is not None:
+            if not isinstance(cats, Mapping):
+                self.fail(cats, "response.categories", f"expected a mapping of category: elasticity, got {_kind(cats)}")
+            else:
+                for key, value in cats.items():
+                    number = self.elasticity(value, f"response.categories.{key}")
+                    if number is not None:
+                        overrides.append((key, number))
+        return Response(default, tuple(overrides), self.where(mapping, "response"))
+
+    def elasticity(self, node: Any, path: str) -> float | None:
+        try:
+            value = float(str(node)) if isinstance(node, Scalar) and node.plain else None
+        except ValueError:
+            value = None
+        if value is None:
+            self.fail(node, path, f"expected an elasticity as a plain number like -2.0, got {short(str(node)) if node is not None else 'nothing'}")
+            return None
+        if not -20 <= value <= 0:
+            self.fail(node, path, f"elasticity {_fmt(value)} is outside -20..0; import demand falls as the tariff rises, so write it negative, e.g. -2.0")
+            return None
+        return value
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, merge (`extends`) and validate a scenario file; raise ScenarioError with every problem."""
+    draft = _load(Path(path), ())
+    return _finish(draft)
+
+
+def load_response(path: str | Path) -> Response | None:
+    """The scenario's `response:` block (inherited through `extends`), or None."""
+    return _load(Path(path), ()).response
+
+
+def _load(path: Path, stack: tuple[Path, ...]) -> _Draft:
+    resolved = path.resolve()
+    if resolved in stack:
+        chain = " -> ".join(p.name for p in (*stack, resolved))
+        raise ScenarioError([Problem(str(path), f"extends makes a cycle ({chain}); remove one of the extends")])
+    if not path.is_file():
+        raise ScenarioError([Problem(str(path), "no such scenario file; check the path (tariffsim list shows the bundled ones)")])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem(str(path), f"cannot read the file: {exc.__class__.__name__}")]) from None
+    doc = parse_yaml(text, str(path))
+    reader = _Reader(path)
+    top = reader.mapping(doc, "", TOP_KEYS, "name, importer, layers, exemptions...") if doc is not None else None
+    if doc is None:
+        reader.fail(None, "", "the file is empty; a scenario needs at least name and importer", 1)
+    if top is None:
+        raise ScenarioError(reader.problems)
+
+    parent: _Draft | None = None
+    if "extends" in top:
+        target = reader.text(top["extends"], "extends")
+        if target is not None:
+            parent_path = path.parent / target
+            if not parent_path.is_file():
+                reader.fail(top["extends"], "extends", f"no such file {short(target)} (looked in {path.parent}/)")
+            else:
+                try:
+                    parent = _load(parent_path, (*stack, resolved))
+                except ScenarioError as exc:
+                    reader.problems.extend(exc.problems)
+
+    draft = _Draft(source=path)
+    for key in ("name", "description"):
+        if key in top:
+            draft.values[key] = reader.text(top[key], key)
+    for key in ("importer", "exporter"):
+        if key in top:
+            draft.values[key] = reader.country(top[key], key)
+    if "trade" in top:
+        target = reader.text(top["trade"], "trade")
+        if target is not None:
+            trade = path.parent / target
+            if not trade.is_file():
+                reader.fail(top["trade"], "trade", f"no such trade-flow table {short(target)} (paths are relative to {path.parent}/)")
+            draft.values["trade"] = trade
+    draft.layers = _items(reader, top, "layers", reader.layer)
+    draft.exemptions = _items(reader, top, "exemptions", reader.exemption)
+    if "response" in top:
+        draft.response = reader.response(top["response"])
+    if "remove" in top:
+        names = reader.strings(top["remove"], "remove", "layer or exemption name")
+        draft.remove = [(n, reader.where(top["remove"], "remove")) for n in names]
+        if parent is None and "extends" not in top:
+            reader.fail(top["remove"], "remove", "remove only applies with extends; drop the key or add extends: FILE")
+
+    _check_unique(reader, draft.layers, draft.exemptions)
+    if reader.problems:
+        raise ScenarioError(reader.problems)
+    return _merge(parent, draft) if parent is not None else draft
+
+
+def _items(reader: _Reader, top: Mapping, key: str, build: Any) -> list[Any]:
+    node = top.get(key)
+    if node is None:
+        return []
+    if not isinstance(node, Sequence):
+        reader.fail(node, key, f"expected a list (each item starting with '- name: ...'), got {_kind(node)}")
+        return []
+    return [item for i, raw in enumerate(node) if (item := build(raw, f"{key}[{i}]")) is not None]
+
+
+def _check_unique(reader: _Reader, layers: list[Layer], exemptions: list[Exemption]) -> None:
+    seen: dict[str, str] = {}
+    for item in [*layers, *exemptions]:
+        if item.name in seen:
+            reader.problems.append(Problem(item.where, f"duplicate name {short(item.name)} (also at {seen[item.name]}); names must be unique across layers and exemptions"))
+        else:
+            seen[item.name] = item.where
+
+
+def _merge(parent: _Draft, child: _Draft) -> _Draft:
+    """Child values win; same-named layers/exemptions are replaced whole; `remove` drops inherited ones."""
+    problems: list[Problem] = []
+    inherited = {x.name for x in [*parent.layers, *parent.exemptions]}
+    dropped: set[str] = set()
+    for name, where in child.remove:
+        if name not in inherited:
+            problems.append(Problem(where, f"cannot remove {short(name)}: {parent.source.name} has no layer or exemption of that name{did_you_mean(name, inherited)}"))
+        dropped.add(name)
+
+    def combine(old: list[Any], new: list[Any]) -> list[Any]:
+        replacements = {x.name: x for x in new}
+        kept = [replacements.pop(x.name, x) for x in old if x.name not in dropped]
+        return kept + [x for x in new if x.name in replacements]
+
+    merged = _Draft(
+        source=child.source,
+        values={**parent.values, **{k: v for k, v in child.values.items() if v is not None}},
+        layers=combine(parent.layers, child.layers),
+        exemptions=combine(parent.exemptions, child.exemptions),
+        extends=(parent.source, *parent.extends),
+        removed=(*parent.removed, *sorted(dropped)),
+        response=child.response or parent.response,
+    )
+    layer_names = {x.name for x in merged.layers}
+    for item in merged.exemptions:
+        if item.name in layer_names:
+            problems.append(Problem(item.where, f"duplicate name {short(item.name)}: it is a layer in {parent.source.name} too"))
+    if problems:
+        raise ScenarioError(problems)
+    return merged
+
+
+def _finish(draft: _Draft) -> Scenario:
+    problems: list[Problem] = []
+    source = draft.source
+    importer = draft.values.get("importer")
+    if importer is None:
+        problems.append(Problem(f"{source}:1", "importer is required: the country that levies the duties, e.g. importer: CHN"))
+    name = draft.values.get("name") or source.stem
+    layer_names = [x.name for x in draft.layers]
+    for ex in draft.exemptions:
+        for waived in ex.layers or ():
+            if waived not in layer_names:
+                gone = " (removed by remove:)" if waived in draft.removed else ""
+                problems.append(Problem(ex.where + ".layers", f"unknown layer {short(waived)}{gone}{did_you_mean(waived, layer_names)}"))
+    if problems:
+        raise ScenarioError(problems)
+    assert importer is not None
+    return Scenario(
+        name=name,
+        description=(draft.values.get("description") or "").strip(),
+        importer=importer,
+        exporter=draft.values.get("exporter"),
+        layers=tuple(draft.layers),
+        exemptions=tuple(draft.exemptions),
+        trade=draft.values.get("trade"),
+        source=source,
+        extends=draft.extends,
+        removed=draft.removed,
+    )
+
+
+def with_rates(scenario: Scenario, rates: dict[str, float]) -> Scenario:
+    """A copy of the scenario with some layers' rates set to constants (for sweeps and tests)."""
+    layers = tuple(replace(x, rate=Schedule.constant(rates[x.name])) if x.name in rates else x for x in scenario.layers)
+    return replace(scenario, layers=layers)
+
+
+def _parse_date(text: str) -> date | None:
+    if not DATE.match(text):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _yaml_reads_as_number(node: Scalar) -> bool:
+    try:
+        value = yaml.safe_load(str(node))
+    except yaml.YAMLError:
+        return False
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _quote_hint(node: Scalar) -> str:
+    value = yaml.safe_load(str(node))
+    read = "" if str(value) == str(node) else f" (YAML reads it as {value!r})"
+    return f"{short(str(node))} is a number to YAML{read}; quote HS codes: \"{node}\""
+
+
+def _kind(node: Any) -> str:
+    if node is None:
+        return "nothing"
+    if isinstance(node, Mapping):
+        return "a mapping"
+    if isinstance(node, Sequence):
+        return "a list"
+    return f"the text {short(str(node))}"
+
+
+def _fmt(number: float) -> str:
+    return f"{number:g}"

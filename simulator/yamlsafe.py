@@ -1,0 +1,108 @@
+"""A YAML reader that never lets implicit typing change what the user wrote.
+
+PyYAML's safe loader still turns `0201` into 129 and `2025-04-10` into a date. We compose the
+document into nodes (safe: no object construction) and build our own values: every scalar stays
+the text the user typed, marked with whether it was quoted and on which line it stands. The
+schema then decides what each scalar means, and can tell the user exactly what went wrong.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from simulator.errors import Problem, ScenarioError, short
+
+
+class Scalar(str):
+    """A YAML scalar as typed: `plain` is False when the user quoted it."""
+
+    plain: bool
+    line: int
+
+    def __new__(cls, text: str, *, plain: bool, line: int) -> Scalar:
+        obj = super().__new__(cls, text)
+        obj.plain = plain
+        obj.line = line
+        return obj
+
+
+class Mapping(dict[str, Any]):
+    """A YAML mapping with the line of the mapping and of each key."""
+
+    line: int
+    key_lines: dict[str, int]
+
+
+class Sequence(list[Any]):
+    """A YAML sequence with its line."""
+
+    line: int
+
+
+NULLS = {"", "~", "null", "Null", "NULL"}
+
+
+def line_of(value: object, default: int = 0) -> int:
+    """The 1-based line a value came from, or `default` when it has none."""
+    return int(getattr(value, "line", default))
+
+
+def parse_yaml(text: str, source: str) -> Any:
+    """Parse one YAML document into Mapping / Sequence / Scalar / None values.
+
+    Raises ScenarioError naming the file and line for syntax errors, duplicate keys,
+    multiple documents and non-string keys.
+    """
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark is not None else source
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError([Problem(where, f"YAML syntax error: {problem}")]) from None
+    problems: list[Problem] = []
+    value = _build(node, source, problems, set()) if node is not None else None
+    if problems:
+        raise ScenarioError(problems)
+    return value
+
+
+def _build(node: yaml.Node, source: str, problems: list[Problem], active: set[int]) -> Any:
+    line = node.start_mark.line + 1
+    if isinstance(node, yaml.ScalarNode):
+        plain = node.style is None
+        if plain and node.value in NULLS:
+            return None
+        return Scalar(node.value, plain=plain, line=line)
+    if id(node) in active:
+        problems.append(Problem(f"{source}:{line}", "recursive YAML alias; remove the self-reference"))
+        return None
+    active.add(id(node))
+    try:
+        if isinstance(node, yaml.SequenceNode):
+            seq = Sequence(_build(item, source, problems, active) for item in node.value)
+            seq.line = line
+            return seq
+        assert isinstance(node, yaml.MappingNode)
+        mapping = Mapping()
+        mapping.line = line
+        mapping.key_lines = {}
+        for key_node, value_node in node.value:
+            key_line = key_node.start_mark.line + 1
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                problems.append(Problem(f"{source}:{key_line}", "keys must be plain text (no lists, maps or '<<' merges)"))
+                continue
+            key = key_node.value
+            if key in mapping.key_lines:
+                first = mapping.key_lines[key]
+                problems.append(
+                    Problem(f"{source}:{key_line}", f"duplicate key {short(key)} (first on line {first}); keep one")
+                )
+                continue
+            mapping.key_lines[key] = key_line
+            mapping[key] = _build(value_node, source, problems, active)
+        return mapping
+    finally:
+        active.discard(id(node))
