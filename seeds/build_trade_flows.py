@@ -118,7 +118,12 @@ TO_CHINA = [
     ("2603", "Copper ores", "Metals & scrap", 0.30, 0.00),
     ("71", "Precious metals and stones", "Metals & scrap", 0.80, 0.03),
 ]
-TO_CHINA_RESIDUAL = ("98", "Other goods not listed, incl. low-value shipments (residual to the published total)", "Other goods", 0.07)
+TO_CHINA_RESIDUAL = (
+    "98",
+    "Other goods not listed, incl. low-value shipments (residual to the published total)",
+    "Other goods",
+    0.07,
+)
 
 # importer USA, exporter CHN
 FROM_CHINA = [
@@ -138,6 +143,8 @@ FROM_CHINA = [
     ("8541", "Diodes, transistors, solar cells, LEDs", "Semiconductors", 1.5, 0.25),
     ("848620", "Machines for making semiconductor devices", "Semiconductors", 0.3, 0.25),
     ("852852", "Computer monitors", "Consumer electronics & appliances", 2.5, 0.00),
+    ("852351", "Solid-state storage (flash drives, memory cards)", "Computers", 1.5, 0.00),
+    ("8524", "Flat panel display modules", "Consumer electronics & appliances", 2.0, 0.00),
     ("852872", "Television sets", "Consumer electronics & appliances", 3.0, 0.15),
     ("8516", "Heaters, ovens, hair dryers", "Consumer electronics & appliances", 5.0, 0.28),
     ("8509", "Domestic food processors and appliances", "Consumer electronics & appliances", 2.0, 0.115),
@@ -224,7 +231,12 @@ FROM_CHINA = [
     ("0703", "Garlic and onions", "Food & farm", 0.3, 0.20),
     ("05", "Other animal products", "Food & farm", 0.5, 0.10),
 ]
-FROM_CHINA_RESIDUAL = ("98", "Other goods not listed, incl. low-value shipments (residual to the published total)", "Other goods", 0.15)
+FROM_CHINA_RESIDUAL = (
+    "98",
+    "Other goods not listed, incl. low-value shipments (residual to the published total)",
+    "Other goods",
+    0.15,
+)
 
 
 def rows(lines: list, residual: tuple, total: float, importer: str, exporter: str) -> list[list[str]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -17,7 +16,7 @@ from simulator.engine import prepare, simulate
 from simulator.errors import SimulatorError
 from simulator.flows import SCENARIOS, load_flows
 from simulator.loader import load_scenario
-from simulator.report import FORMATS, render
+from simulator.report import FORMATS, render, usd
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -76,7 +75,9 @@ def cli() -> None:
 @click.argument("scenario", type=SCENARIO_PATH)
 @click.option("--date", "when", type=DATE, help="Rates in force on this date (default: the last change date).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout.")
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout."
+)
 @friendly
 def run(scenario: Path, when: date | None, fmt: str, output: Path | None) -> None:
     """Apply a scenario to its trade table and report duty and exempted value.
@@ -143,9 +144,14 @@ def flows(table: Path | None) -> None:
       tariffsim flows seeds/trade_flows_2024.csv
     """
     frame = load_flows(table)
-    summary = frame.groupby(["importer", "exporter"]).agg(lines=("hs", "size"), categories=("category", "nunique"), value_usd=("value_usd", "sum"))
-    for (imp, exp), row in summary.iterrows():
-        click.echo(f"{imp} from {exp}: {row['lines']} lines, {row['categories']} categories, ${row['value_usd'] / 1e9:,.1f}B")
+    summary = frame.groupby(["importer", "exporter"]).agg(
+        lines=("hs", "size"), categories=("category", "nunique"), value_usd=("value_usd", "sum")
+    )
+    summary = summary.reset_index()
+    values = summary["value_usd"].to_numpy(dtype=float)
+    for i, value in enumerate(values):
+        imp, exp, lines, cats = (summary[c].iloc[i] for c in ("importer", "exporter", "lines", "categories"))
+        click.echo(f"{imp} from {exp}: {lines} lines, {cats} categories, {usd(value)}")
 
 
 def main() -> None:
@@ -153,4 +159,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

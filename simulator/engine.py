@@ -24,7 +24,7 @@ import pandas as pd
 
 from simulator.errors import Problem, ScenarioError, did_you_mean, short
 from simulator.flows import BUNDLED, load_flows, validate_flows
-from simulator.schema import Scenario, Selector
+from simulator.schema import Exemption, Layer, Scenario, Selector
 
 TOTAL_KEYS = (
     "import_value_usd",
@@ -118,20 +118,35 @@ def prepare(scenario: Scenario, flows: pd.DataFrame | None = None) -> Prepared:
     problems: list[Problem] = []
     warnings: list[str] = []
     matcher = _Matcher(key_hs, categories[key_category])
-    rules = [*scenario.layers, *scenario.exemptions]
+    rules: list[Layer | Exemption] = [*scenario.layers, *scenario.exemptions]
     for rule in rules:
         sel = rule.selector
         for cat in (*sel.categories, *sel.except_categories):
             if cat not in known:
-                problems.append(Problem(sel.where, f"unknown category {short(cat)} for {scenario.label} in {Path(source).name}{did_you_mean(cat, known)}"))
+                problems.append(
+                    Problem(
+                        sel.where,
+                        f"unknown category {short(cat)} for {scenario.label} in {Path(source).name}{did_you_mean(cat, known)}",
+                    )
+                )
         for prefix in (*sel.hs, *sel.except_hs):
             if not matcher.prefix_matches_any(prefix):
-                warnings.append(f"{rule.name}: HS prefix '{prefix}' matches no line of {scenario.label} in {Path(source).name}")
+                warnings.append(
+                    f"{rule.name}: HS prefix '{prefix}' matches no line of {scenario.label} in {Path(source).name}"
+                )
     if problems:
         raise ScenarioError(problems)
     layer_index = {layer.name: i for i, layer in enumerate(scenario.layers)}
-    cover = np.column_stack([matcher.match(x.selector) for x in scenario.layers]) if scenario.layers else np.zeros((len(pairs), 0), bool)
-    match = np.column_stack([matcher.match(x.selector) for x in scenario.exemptions]) if scenario.exemptions else np.zeros((len(pairs), 0), bool)
+    cover = (
+        np.column_stack([matcher.match(x.selector) for x in scenario.layers])
+        if scenario.layers
+        else np.zeros((len(pairs), 0), bool)
+    )
+    match = (
+        np.column_stack([matcher.match(x.selector) for x in scenario.exemptions])
+        if scenario.exemptions
+        else np.zeros((len(pairs), 0), bool)
+    )
     waives = np.zeros((len(scenario.exemptions), len(scenario.layers)), bool)
     for e, ex in enumerate(scenario.exemptions):
         targets = ex.layers if ex.layers is not None else tuple(layer_index)
@@ -140,9 +155,19 @@ def prepare(scenario: Scenario, flows: pd.DataFrame | None = None) -> Prepared:
         if match[:, e].any() and not (cover[match[:, e]][:, waives[e]]).any():
             warnings.append(f"{ex.name}: its lines are not covered by any layer it waives, so it exempts nothing")
     return Prepared(
-        scenario=scenario, flows=rows, key_hs=key_hs, key_category=key_category,
-        categories=tuple(categories.tolist()), row_key=row_key, value=value, base_duty=base_duty,
-        cover=cover, match=match, waives=waives, source=source, warnings=tuple(warnings),
+        scenario=scenario,
+        flows=rows,
+        key_hs=key_hs,
+        key_category=key_category,
+        categories=tuple(categories.tolist()),
+        row_key=row_key,
+        value=value,
+        base_duty=base_duty,
+        cover=cover,
+        match=match,
+        waives=waives,
+        source=source,
+        warnings=tuple(warnings),
     )
 
 
@@ -186,7 +211,9 @@ def key_arrays(prepared: Prepared, rates: np.ndarray, shares: np.ndarray) -> dic
     }
 
 
-def _summary(value: np.ndarray, base: np.ndarray, duty: np.ndarray, gross: np.ndarray, exempted: np.ndarray) -> dict[str, np.ndarray]:
+def _summary(
+    value: np.ndarray, base: np.ndarray, duty: np.ndarray, gross: np.ndarray, exempted: np.ndarray
+) -> dict[str, np.ndarray]:
     with np.errstate(invalid="ignore", divide="ignore"):
         safe = np.where(value > 0, value, np.nan)
         return {
@@ -205,8 +232,11 @@ def _summary(value: np.ndarray, base: np.ndarray, duty: np.ndarray, gross: np.nd
 def totals_at(prepared: Prepared, when: date | None) -> dict[str, float]:
     a = key_arrays(prepared, rates_at(prepared.scenario, when), shares_at(prepared.scenario, when))
     summary = _summary(
-        np.array(prepared.value.sum()), np.array(prepared.base_duty.sum()), np.array(a["duty"].sum()),
-        np.array(a["gross"].sum()), np.array(a["exempted"].sum()),
+        np.array(prepared.value.sum()),
+        np.array(prepared.base_duty.sum()),
+        np.array(a["duty"].sum()),
+        np.array(a["gross"].sum()),
+        np.array(a["exempted"].sum()),
     )
     return {k: float(v) for k, v in summary.items()}
 
@@ -220,29 +250,51 @@ def evaluate(prepared: Prepared, when: date | None) -> Result:
     def by_cat(x: np.ndarray) -> np.ndarray:
         return np.bincount(prepared.key_category, weights=x, minlength=n_cat)
 
-    cat = _summary(by_cat(prepared.value), by_cat(prepared.base_duty), by_cat(a["duty"]), by_cat(a["gross"]), by_cat(a["exempted"]))
+    cat = _summary(
+        by_cat(prepared.value), by_cat(prepared.base_duty), by_cat(a["duty"]), by_cat(a["gross"]), by_cat(a["exempted"])
+    )
     by_category = pd.DataFrame({"category": list(prepared.categories), **cat})
     by_category = by_category.sort_values(["import_value_usd", "category"], ascending=[False, True], ignore_index=True)
-    totals = {k: float(v) for k, v in _summary(
-        np.array(prepared.value.sum()), np.array(prepared.base_duty.sum()), np.array(a["duty"].sum()),
-        np.array(a["gross"].sum()), np.array(a["exempted"].sum()),
-    ).items()}
+    totals = {
+        k: float(v)
+        for k, v in _summary(
+            np.array(prepared.value.sum()),
+            np.array(prepared.base_duty.sum()),
+            np.array(a["duty"].sum()),
+            np.array(a["gross"].sum()),
+            np.array(a["exempted"].sum()),
+        ).items()
+    }
 
     layer_names = [x.name for x in scenario.layers]
-    by_layer = pd.DataFrame({
-        "layer": [BASE_LAYER, *layer_names],
-        "duty_usd": [prepared.base_duty.sum(), *a["layer_duty"].sum(axis=0)],
-        "exempted_value_usd": [0.0, *a["layer_exempted"].sum(axis=0)],
-        "duty_relief_usd": [0.0, *a["layer_relief"].sum(axis=0)],
-    })
-    per_layer = np.column_stack([by_cat(prepared.base_duty), *[by_cat(a["layer_duty"][:, i]) for i in range(len(layer_names))]])
-    duty_by_category_layer = pd.DataFrame(per_layer, index=pd.Index(prepared.categories, name="category"), columns=[BASE_LAYER, *layer_names])
+    by_layer = pd.DataFrame(
+        {
+            "layer": [BASE_LAYER, *layer_names],
+            "duty_usd": [prepared.base_duty.sum(), *a["layer_duty"].sum(axis=0)],
+            "exempted_value_usd": [0.0, *a["layer_exempted"].sum(axis=0)],
+            "duty_relief_usd": [0.0, *a["layer_relief"].sum(axis=0)],
+        }
+    )
+    per_layer = np.column_stack(
+        [by_cat(prepared.base_duty), *[by_cat(a["layer_duty"][:, i]) for i in range(len(layer_names))]]
+    )
+    duty_by_category_layer = pd.DataFrame(
+        per_layer, index=pd.Index(prepared.categories, name="category"), columns=[BASE_LAYER, *layer_names]
+    )
     duty_by_category_layer = duty_by_category_layer.loc[by_category["category"]]
 
-    timeline = pd.DataFrame([{"date": d, **totals_at(prepared, d)} for d in scenario.change_dates], columns=["date", *TOTAL_KEYS])
+    timeline = pd.DataFrame(
+        [{"date": d, **totals_at(prepared, d)} for d in scenario.change_dates], columns=["date", *TOTAL_KEYS]
+    )
     return Result(
-        scenario=scenario, date=when, totals=totals, by_category=by_category, by_layer=by_layer,
-        duty_by_category_layer=duty_by_category_layer, timeline=timeline, warnings=prepared.warnings,
+        scenario=scenario,
+        date=when,
+        totals=totals,
+        by_category=by_category,
+        by_layer=by_layer,
+        duty_by_category_layer=duty_by_category_layer,
+        timeline=timeline,
+        warnings=prepared.warnings,
         source=prepared.source,
     )
 
@@ -288,9 +340,12 @@ def _direction(scenario: Scenario, flows: pd.DataFrame, source: str) -> pd.DataF
         pairs = flows[["importer", "exporter"]].drop_duplicates().head(8)
         have = ", ".join(f"{i} from {e}" for i, e in pairs.itertuples(index=False)) or "no rows at all"
         where = str(scenario.source or "<scenario>")
-        return _raise(where, f"no line of {Path(source).name} has importer {scenario.importer}"
-                      + (f" and exporter {scenario.exporter}" if scenario.exporter else "")
-                      + f"; the table has: {have}")
+        return _raise(
+            where,
+            f"no line of {Path(source).name} has importer {scenario.importer}"
+            + (f" and exporter {scenario.exporter}" if scenario.exporter else "")
+            + f"; the table has: {have}",
+        )
     return flows.loc[mask].reset_index(drop=True) if not bool(mask.all()) else flows
 
 
@@ -301,7 +356,8 @@ def _raise(where: str, message: str) -> pd.DataFrame:
 def _validated(flows: pd.DataFrame) -> pd.DataFrame:
     looks_clean = (
         {"exporter", "importer", "hs", "category", "value_usd", "base_rate"} <= set(flows.columns)
-        and flows["value_usd"].dtype == float and flows["base_rate"].dtype == float
+        and flows["value_usd"].dtype == float
+        and flows["base_rate"].dtype == float
         and not pd.api.types.is_numeric_dtype(flows["hs"])
     )
     return flows if looks_clean else validate_flows(flows, "<DataFrame>")

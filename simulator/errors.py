@@ -44,8 +44,8 @@ class FlowsError(ProblemsError):
 def short(value: object, limit: int = 40) -> str:
     """Render a value for an error message without ever dumping something huge.
 
-    >>> short("x" * 100)[-5:]
-    '...\\''
+    >>> len(short("x" * 100)), short("x" * 100).endswith("...'")
+    (40, True)
     """
     text = repr(value) if not isinstance(value, str) else f"'{value}'"
     return text if len(text) <= limit else text[: limit - 4] + "...'"
@@ -59,6 +59,10 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """
     options = sorted(set(choices))
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    if not close:  # 'hs_codes' for 'hs': a choice the word starts with, longest first
+        close = sorted(
+            (o for o in options if len(o) >= 2 and word.lower().startswith(o.lower())), key=len, reverse=True
+        )[:1]
     if not close:
         lower = {o.lower(): o for o in options}
         close = [lower[word.lower()]] if word.lower() in lower else []

@@ -62,7 +62,9 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     try:
         import pyarrow  # noqa: F401
     except ImportError:
-        raise FlowsError([Problem(str(path), "reading Parquet needs pyarrow: pip install 'tariffsim[parquet]'")]) from None
+        raise FlowsError(
+            [Problem(str(path), "reading Parquet needs pyarrow: pip install 'tariffsim[parquet]'")]
+        ) from None
     try:
         return pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises many kinds; all mean "not a readable Parquet file"
@@ -95,7 +97,14 @@ def validate_flows(raw: pd.DataFrame, source: str = "<table>") -> pd.DataFrame:
         values = raw[col.name]
         if col.kind in ("country", "hs", "text"):
             if col.kind == "hs" and pd.api.types.is_numeric_dtype(values):
-                raise FlowsError([Problem(source, f"column hs holds numbers ({values.dtype}); HS codes must be text so leading zeros survive: store them as strings")])
+                raise FlowsError(
+                    [
+                        Problem(
+                            source,
+                            f"column hs holds numbers ({values.dtype}); HS codes must be text so leading zeros survive: store them as strings",
+                        )
+                    ]
+                )
             text = values.astype(str).str.strip()
             if col.kind == "country":
                 flag(~text.str.fullmatch(r"[A-Z]{3}").to_numpy(), col.name, text, "is not an ISO alpha-3 code like USA")
@@ -103,7 +112,12 @@ def validate_flows(raw: pd.DataFrame, source: str = "<table>") -> pd.DataFrame:
                 ok = text.str.fullmatch(HS_PATTERN).to_numpy()
                 flag(~ok & (text == "").to_numpy(), col.name, text, "is empty")
                 odd = text.str.fullmatch(r"\d{3}|\d{5}|\d{7}|\d{9}").to_numpy()
-                flag(odd, col.name, text, "has an odd number of digits; a leading zero was probably lost (write '0' + code)")
+                flag(
+                    odd,
+                    col.name,
+                    text,
+                    "has an odd number of digits; a leading zero was probably lost (write '0' + code)",
+                )
                 flag(~ok & ~odd & (text != "").to_numpy(), col.name, text, "is not 2-10 digits")
             elif col.required:
                 flag((text == "").to_numpy(), col.name, text, "is empty")

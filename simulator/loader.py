@@ -19,7 +19,18 @@ from simulator.schema import Exemption, Layer, Scenario, Schedule, Selector
 from simulator.yamlsafe import Mapping, Scalar, Sequence, line_of, parse_yaml
 
 MAX_RATE = 10.0  # 1000%: above this a rate is surely a typo
-TOP_KEYS = ("name", "description", "importer", "exporter", "trade", "extends", "layers", "exemptions", "remove", "response")
+TOP_KEYS = (
+    "name",
+    "description",
+    "importer",
+    "exporter",
+    "trade",
+    "extends",
+    "layers",
+    "exemptions",
+    "remove",
+    "response",
+)
 SELECTOR_KEYS = ("categories", "hs", "except_categories", "except_hs")
 LAYER_KEYS = ("name", "description", "rate", *SELECTOR_KEYS)
 EXEMPTION_KEYS = ("name", "description", "layers", "share", "probability", *SELECTOR_KEYS)
@@ -102,10 +113,14 @@ class _Reader:
             hint = ""
             try:
                 number = float(text)
-                hint = f"; write {_fmt(number)}%" + (f" (or {_fmt(number * 100)}% if {text} is a fraction)" if 0 < number <= 1 else "")
+                hint = f"; write {_fmt(number)}%" + (
+                    f" (or {_fmt(number * 100)}% if {text} is a fraction)" if 0 < number <= 1 else ""
+                )
             except ValueError:
                 pass
-            self.fail(node, path, f"{short(text)} has no percent sign; {what}s are written with one, like 125% or 7.5%{hint}")
+            self.fail(
+                node, path, f"{short(text)} has no percent sign; {what}s are written with one, like 125% or 7.5%{hint}"
+            )
             return None
         try:
             value = float(text[:-1]) / 100
@@ -128,7 +143,9 @@ class _Reader:
                 line = node.key_lines[key]
                 when = _parse_date(key)
                 if when is None:
-                    self.fail(node, f"{path}.{key}", f"{short(key)} is not a date; write YYYY-MM-DD, e.g. 2025-04-10", line)
+                    self.fail(
+                        node, f"{path}.{key}", f"{short(key)} is not a date; write YYYY-MM-DD, e.g. 2025-04-10", line
+                    )
                     ok = False
                 number = self.percent(value, f"{path}.{key}", high=high, what=what)
                 if number is None:
@@ -160,7 +177,7 @@ class _Reader:
 
     def hs_codes(self, node: Any, path: str) -> tuple[str, ...]:
         if isinstance(node, Scalar) and node.plain and _yaml_reads_as_number(node):
-            self.fail(node, path, _quote_hint(node) + "; write a list of quoted codes, e.g. [\"8542\"]")
+            self.fail(node, path, _quote_hint(node) + '; write a list of quoted codes, e.g. ["8542"]')
             return ()
         items = node if isinstance(node, Sequence) else ([node] if node is not None else [])
         out: list[str] = []
@@ -171,7 +188,11 @@ class _Reader:
             elif not isinstance(item, Scalar):
                 self.fail(item if item is not None else node, sub, f"expected an HS code in quotes, got {_kind(item)}")
             elif not HS.match(str(item)):
-                self.fail(item, sub, f"{short(str(item))} is not an HS code; write 2, 4, 6, 8 or 10 digits in quotes, e.g. \"8542\"")
+                self.fail(
+                    item,
+                    sub,
+                    f'{short(str(item))} is not an HS code; write 2, 4, 6, 8 or 10 digits in quotes, e.g. "8542"',
+                )
             else:
                 out.append(str(item))
         return tuple(out)
@@ -194,7 +215,9 @@ class _Reader:
             return None
         name = self.text(mapping.get("name"), f"{path}.name", required=True, parent=mapping)
         if name in RESERVED_LAYER_NAMES:
-            self.fail(mapping, f"{path}.name", f"{short(name)} is reserved for the table's base rate; choose another name")
+            self.fail(
+                mapping, f"{path}.name", f"{short(name)} is reserved for the table's base rate; choose another name"
+            )
         if "rate" not in mapping:
             self.fail(mapping, f"{path}.rate", "is required; write e.g. rate: 125%")
             rate = None
@@ -212,25 +235,34 @@ class _Reader:
             return None
         name = self.text(mapping.get("name"), f"{path}.name", required=True, parent=mapping)
         selector = self.selector(mapping, path)
-        if selector.covers_all:
-            self.fail(mapping, path, "an exemption needs a selector: add categories: [...] or hs: [\"...\"]")
+        if not any(key in mapping for key in ("categories", "hs")):
+            self.fail(mapping, path, 'an exemption needs a selector: add categories: [...] or hs: ["..."]')
         layers: tuple[str, ...] | None = None
         if "layers" in mapping:
             layers = self.strings(mapping["layers"], f"{path}.layers", "layer name")
             if not layers:
-                self.fail(mapping, f"{path}.layers", "is empty; list the layers waived, or leave the key out to waive all")
+                self.fail(
+                    mapping, f"{path}.layers", "is empty; list the layers waived, or leave the key out to waive all"
+                )
         share = Schedule.constant(1.0)
         if "share" in mapping:
             share = self.schedule(mapping["share"], f"{path}.share", high=1.0, what="share") or share
         probability = 1.0
         if "probability" in mapping:
-            probability = self.percent(mapping["probability"], f"{path}.probability", high=1.0, what="probability") or 0.0
+            probability = (
+                self.percent(mapping["probability"], f"{path}.probability", high=1.0, what="probability") or 0.0
+            )
         description = self.text(mapping.get("description"), f"{path}.description") or ""
         if name is None:
             return None
         return Exemption(
-            name=name, selector=selector, layers=layers, share=share, probability=probability,
-            description=description, where=self.where(mapping, path),
+            name=name,
+            selector=selector,
+            layers=layers,
+            share=share,
+            probability=probability,
+            description=description,
+            where=self.where(mapping, path),
         )
 
     def response(self, node: Any) -> Response | None:
@@ -256,10 +288,18 @@ class _Reader:
         except ValueError:
             value = None
         if value is None:
-            self.fail(node, path, f"expected an elasticity as a plain number like -2.0, got {short(str(node)) if node is not None else 'nothing'}")
+            self.fail(
+                node,
+                path,
+                f"expected an elasticity as a plain number like -2.0, got {short(str(node)) if node is not None else 'nothing'}",
+            )
             return None
         if not -20 <= value <= 0:
-            self.fail(node, path, f"elasticity {_fmt(value)} is outside -20..0; import demand falls as the tariff rises, so write it negative, e.g. -2.0")
+            self.fail(
+                node,
+                path,
+                f"elasticity {_fmt(value)} is outside -20..0; import demand falls as the tariff rises, so write it negative, e.g. -2.0",
+            )
             return None
         return value
 
@@ -281,7 +321,9 @@ def _load(path: Path, stack: tuple[Path, ...]) -> _Draft:
         chain = " -> ".join(p.name for p in (*stack, resolved))
         raise ScenarioError([Problem(str(path), f"extends makes a cycle ({chain}); remove one of the extends")])
     if not path.is_file():
-        raise ScenarioError([Problem(str(path), "no such scenario file; check the path (tariffsim list shows the bundled ones)")])
+        raise ScenarioError(
+            [Problem(str(path), "no such scenario file; check the path (tariffsim list shows the bundled ones)")]
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -319,7 +361,11 @@ def _load(path: Path, stack: tuple[Path, ...]) -> _Draft:
         if target is not None:
             trade = path.parent / target
             if not trade.is_file():
-                reader.fail(top["trade"], "trade", f"no such trade-flow table {short(target)} (paths are relative to {path.parent}/)")
+                reader.fail(
+                    top["trade"],
+                    "trade",
+                    f"no such trade-flow table {short(target)} (paths are relative to {path.parent}/)",
+                )
             draft.values["trade"] = trade
     draft.layers = _items(reader, top, "layers", reader.layer)
     draft.exemptions = _items(reader, top, "exemptions", reader.exemption)
@@ -349,9 +395,15 @@ def _items(reader: _Reader, top: Mapping, key: str, build: Any) -> list[Any]:
 
 def _check_unique(reader: _Reader, layers: list[Layer], exemptions: list[Exemption]) -> None:
     seen: dict[str, str] = {}
-    for item in [*layers, *exemptions]:
+    items: list[Layer | Exemption] = [*layers, *exemptions]
+    for item in items:
         if item.name in seen:
-            reader.problems.append(Problem(item.where, f"duplicate name {short(item.name)} (also at {seen[item.name]}); names must be unique across layers and exemptions"))
+            reader.problems.append(
+                Problem(
+                    item.where,
+                    f"duplicate name {short(item.name)} (also at {seen[item.name]}); names must be unique across layers and exemptions",
+                )
+            )
         else:
             seen[item.name] = item.where
 
@@ -359,11 +411,17 @@ def _check_unique(reader: _Reader, layers: list[Layer], exemptions: list[Exempti
 def _merge(parent: _Draft, child: _Draft) -> _Draft:
     """Child values win; same-named layers/exemptions are replaced whole; `remove` drops inherited ones."""
     problems: list[Problem] = []
-    inherited = {x.name for x in [*parent.layers, *parent.exemptions]}
+    named: list[Layer | Exemption] = [*parent.layers, *parent.exemptions]
+    inherited = {x.name for x in named}
     dropped: set[str] = set()
     for name, where in child.remove:
         if name not in inherited:
-            problems.append(Problem(where, f"cannot remove {short(name)}: {parent.source.name} has no layer or exemption of that name{did_you_mean(name, inherited)}"))
+            problems.append(
+                Problem(
+                    where,
+                    f"cannot remove {short(name)}: {parent.source.name} has no layer or exemption of that name{did_you_mean(name, inherited)}",
+                )
+            )
         dropped.add(name)
 
     def combine(old: list[Any], new: list[Any]) -> list[Any]:
@@ -383,7 +441,9 @@ def _merge(parent: _Draft, child: _Draft) -> _Draft:
     layer_names = {x.name for x in merged.layers}
     for item in merged.exemptions:
         if item.name in layer_names:
-            problems.append(Problem(item.where, f"duplicate name {short(item.name)}: it is a layer in {parent.source.name} too"))
+            problems.append(
+                Problem(item.where, f"duplicate name {short(item.name)}: it is a layer in {parent.source.name} too")
+            )
     if problems:
         raise ScenarioError(problems)
     return merged
@@ -394,14 +454,20 @@ def _finish(draft: _Draft) -> Scenario:
     source = draft.source
     importer = draft.values.get("importer")
     if importer is None:
-        problems.append(Problem(f"{source}:1", "importer is required: the country that levies the duties, e.g. importer: CHN"))
+        problems.append(
+            Problem(f"{source}:1", "importer is required: the country that levies the duties, e.g. importer: CHN")
+        )
     name = draft.values.get("name") or source.stem
     layer_names = [x.name for x in draft.layers]
     for ex in draft.exemptions:
         for waived in ex.layers or ():
             if waived not in layer_names:
                 gone = " (removed by remove:)" if waived in draft.removed else ""
-                problems.append(Problem(ex.where + ".layers", f"unknown layer {short(waived)}{gone}{did_you_mean(waived, layer_names)}"))
+                problems.append(
+                    Problem(
+                        ex.where + ".layers", f"unknown layer {short(waived)}{gone}{did_you_mean(waived, layer_names)}"
+                    )
+                )
     if problems:
         raise ScenarioError(problems)
     assert importer is not None
@@ -445,7 +511,7 @@ def _yaml_reads_as_number(node: Scalar) -> bool:
 def _quote_hint(node: Scalar) -> str:
     value = yaml.safe_load(str(node))
     read = "" if str(value) == str(node) else f" (YAML reads it as {value!r})"
-    return f"{short(str(node))} is a number to YAML{read}; quote HS codes: \"{node}\""
+    return f'{short(str(node))} is a number to YAML{read}; quote HS codes: "{node}"'
 
 
 def _kind(node: Any) -> str:

@@ -65,7 +65,7 @@ def _clean(x: Any) -> Any:
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: _clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+    return [{str(k): _clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
 def to_dict(result: Result) -> dict[str, Any]:
@@ -100,7 +100,10 @@ def to_csv(result: Result) -> str:
 def _cells(result: Result) -> tuple[list[str], list[list[str]]]:
     fmt: dict[str, Callable[[float], str]] = {"usd": usd, "pct": pct}
     header = ["Category", *[label for _, label, _ in CATEGORY_COLUMNS]]
-    rows = [[str(r["category"]), *[fmt[k](float(r[c])) for c, _, k in CATEGORY_COLUMNS]] for _, r in result.by_category.iterrows()]
+    rows = [
+        [str(r["category"]), *[fmt[k](float(r[c])) for c, _, k in CATEGORY_COLUMNS]]
+        for _, r in result.by_category.iterrows()
+    ]
     rows.append(["Total", *[fmt[k](float(result.totals[c])) for c, _, k in CATEGORY_COLUMNS]])
     return header, rows
 
@@ -108,7 +111,10 @@ def _cells(result: Result) -> tuple[list[str], list[list[str]]]:
 def headline(result: Result) -> list[tuple[str, str]]:
     t = result.totals
     return [
-        ("Effective rate", f"{pct(t['effective_rate'])}  (without exemptions {pct(t['effective_rate_without_exemptions'])})"),
+        (
+            "Effective rate",
+            f"{pct(t['effective_rate'])}  (without exemptions {pct(t['effective_rate_without_exemptions'])})",
+        ),
         ("Duty", f"{usd(t['duty_usd'])} a year on {usd(t['import_value_usd'])} of imports"),
         ("Exempted value", f"{usd(t['exempted_value_usd'])}  ({pct(t['exempted_share'])} of imports)"),
         ("Duty relief", f"{usd(t['duty_relief_usd'])} a year"),
@@ -129,7 +135,9 @@ def _grid(header: list[str], rows: list[list[str]], *, separator_before_last: bo
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
 
     def line(r: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
+        return "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        ).rstrip()
 
     out = [line(header), "  ".join("-" * w for w in widths)]
     body = [line(r) for r in rows]
@@ -145,12 +153,27 @@ def to_table(result: Result) -> str:
     out += [f"  {k.ljust(width)}  {v}" for k, v in headline(result)]
     header, rows = _cells(result)
     out += ["", "By category (sorted by import value)", *_grid(header, rows, separator_before_last=True)]
-    layers = [[str(r["layer"]), usd(r["duty_usd"]), usd(r["exempted_value_usd"]), usd(r["duty_relief_usd"])] for _, r in result.by_layer.iterrows()]
+    layers = [
+        [str(r["layer"]), usd(r["duty_usd"]), usd(r["exempted_value_usd"]), usd(r["duty_relief_usd"])]
+        for _, r in result.by_layer.iterrows()
+    ]
     out += ["", "By layer", *_grid(["Layer", "Duty", "Exempted", "Relief"], layers)]
     if len(result.timeline):
-        tl = [[r["date"].isoformat(), pct(r["effective_rate"]), usd(r["duty_usd"]), usd(r["exempted_value_usd"]), usd(r["duty_relief_usd"])]
-              for _, r in result.timeline.iterrows()]
-        out += ["", "Timeline (totals from each change date)", *_grid(["From", "Eff. rate", "Duty", "Exempted", "Relief"], tl)]
+        tl = [
+            [
+                r["date"].isoformat(),
+                pct(r["effective_rate"]),
+                usd(r["duty_usd"]),
+                usd(r["exempted_value_usd"]),
+                usd(r["duty_relief_usd"]),
+            ]
+            for _, r in result.timeline.iterrows()
+        ]
+        out += [
+            "",
+            "Timeline (totals from each change date)",
+            *_grid(["From", "Eff. rate", "Duty", "Exempted", "Relief"], tl),
+        ]
     if result.warnings:
         out += ["", "Warnings", *[f"  ! {w}" for w in result.warnings]]
     return "\n".join(out) + "\n"
@@ -165,14 +188,21 @@ def to_markdown(result: Result) -> str:
     out += ["| " + " | ".join(r) + " |" for r in rows]
     if len(result.timeline):
         out += ["", "| From | Eff. rate | Duty | Exempted | Relief |", "|---|---:|---:|---:|---:|"]
-        out += [f"| {r['date'].isoformat()} | {pct(r['effective_rate'])} | {usd(r['duty_usd'])} | {usd(r['exempted_value_usd'])} | {usd(r['duty_relief_usd'])} |"
-                for _, r in result.timeline.iterrows()]
+        out += [
+            f"| {r['date'].isoformat()} | {pct(r['effective_rate'])} | {usd(r['duty_usd'])} | {usd(r['exempted_value_usd'])} | {usd(r['duty_relief_usd'])} |"
+            for _, r in result.timeline.iterrows()
+        ]
     if result.warnings:
         out += ["", "**Warnings**", "", *[f"- {w}" for w in result.warnings]]
     return "\n".join(out) + "\n"
 
 
-RENDERERS: dict[str, Callable[[Result], str]] = {"table": to_table, "json": to_json, "csv": to_csv, "markdown": to_markdown}
+RENDERERS: dict[str, Callable[[Result], str]] = {
+    "table": to_table,
+    "json": to_json,
+    "csv": to_csv,
+    "markdown": to_markdown,
+}
 
 
 def render(result: Result, fmt: str) -> str:

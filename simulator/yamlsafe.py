@@ -41,6 +41,7 @@ class Sequence(list[Any]):
     line: int
 
 
+STANDARD_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
 NULLS = {"", "~", "null", "Null", "NULL"}
 
 
@@ -71,6 +72,14 @@ def parse_yaml(text: str, source: str) -> Any:
 
 def _build(node: yaml.Node, source: str, problems: list[Problem], active: set[int]) -> Any:
     line = node.start_mark.line + 1
+    if node.tag not in STANDARD_TAGS:
+        problems.append(
+            Problem(
+                f"{source}:{line}",
+                f"YAML tag {short(node.tag)} is not allowed; scenarios hold plain text, lists and mappings",
+            )
+        )
+        return None
     if isinstance(node, yaml.ScalarNode):
         plain = node.style is None
         if plain and node.value in NULLS:
@@ -92,7 +101,9 @@ def _build(node: yaml.Node, source: str, problems: list[Problem], active: set[in
         for key_node, value_node in node.value:
             key_line = key_node.start_mark.line + 1
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
-                problems.append(Problem(f"{source}:{key_line}", "keys must be plain text (no lists, maps or '<<' merges)"))
+                problems.append(
+                    Problem(f"{source}:{key_line}", "keys must be plain text (no lists, maps or '<<' merges)")
+                )
                 continue
             key = key_node.value
             if key in mapping.key_lines:

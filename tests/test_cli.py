@@ -1,0 +1,138 @@
+"""The command line: exit codes, formats, identical numbers to the API, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from simulator import load_scenario, simulate
+from simulator.cli import cli
+from simulator.flows import ROOT
+
+CHIPS = str(ROOT / "scenarios" / "exempt_chips.yaml")
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    assert not (result.exception and not isinstance(result.exception, SystemExit)), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_run_table_headline_first() -> None:
+    code, out, _ = invoke("run", CHIPS)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "China exempts US chips from its 125% tariff"
+    assert "Effective rate" in lines[3]
+    assert "Semiconductors" in out and "$143.5B" in out
+
+
+def test_run_json_matches_api() -> None:
+    code, out, _ = invoke("run", CHIPS, "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) == {
+        "scenario",
+        "importer",
+        "exporter",
+        "date",
+        "totals",
+        "by_category",
+        "by_layer",
+        "timeline",
+        "warnings",
+    }
+    api = simulate(load_scenario(CHIPS))
+    assert data["totals"] == pytest.approx(api.totals)
+    assert data["importer"] == "CHN" and data["exporter"] == "USA" and data["date"] is None
+    assert {"category", "import_value_usd", "duty_usd", "effective_rate", "exempted_value_usd"} <= set(
+        data["by_category"][0]
+    )
+    assert [row["layer"] for row in data["by_layer"]] == ["base_rate", "retaliation"]
+    assert set(data["by_layer"][0]) == {"layer", "duty_usd", "exempted_value_usd", "duty_relief_usd"}
+
+
+def test_run_csv_and_markdown(tmp_path: Path) -> None:
+    out_file = tmp_path / "r.csv"
+    code, _, err = invoke("run", CHIPS, "--format", "csv", "--output", str(out_file))
+    assert code == 0 and "wrote" in err
+    text = out_file.read_text()
+    assert text.splitlines()[0].startswith("category,import_value_usd,duty_usd,effective_rate")
+    assert text.splitlines()[-1].startswith("Total,")
+    code, out, _ = invoke("run", CHIPS, "--format", "markdown")
+    assert code == 0 and out.startswith("# China exempts") and "| Semiconductors |" in out
+
+
+def test_dated_run_has_timeline(write: Callable[..., Path]) -> None:
+    path = write(
+        "d.yaml", "importer: CHN\ntrade: tiny.csv\nlayers: [{name: a, rate: {2025-04-10: 84%, 2025-04-12: 125%}}]\n"
+    )
+    code, out, _ = invoke("run", str(path), "--date", "2025-04-11", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["date"] == "2025-04-11"
+    assert [r["date"] for r in data["timeline"]] == ["2025-04-10", "2025-04-12"]
+    code, out, _ = invoke("run", str(path))
+    assert code == 0
+    assert "Timeline" in out and "2025-04-12" in out
+
+
+def test_bad_scenario_exit_1_no_traceback(write: Callable[..., Path]) -> None:
+    path = write("bad.yaml", "importer: CHN\ntrade: tiny.csv\nlayers: [{name: a, rate: 125}]\n")
+    code, out, err = invoke("run", str(path))
+    assert code == 1
+    assert "bad.yaml:3: layers[0].rate" in err and "Traceback" not in err + out
+
+
+def test_usage_errors_exit_2() -> None:
+    assert invoke("run", CHIPS, "--date", "April")[0] == 2
+    assert invoke("run", CHIPS, "--format", "xml")[0] == 2
+    assert invoke("run")[0] == 2
+
+
+def test_missing_scenario_file_exit_1(tmp_path: Path) -> None:
+    code, _, err = invoke("run", str(tmp_path / "nope.yaml"))
+    assert code == 1 and "no such scenario file" in err
+
+
+def test_validate_reports_every_file(write: Callable[..., Path]) -> None:
+    good = write("good.yaml", "importer: CHN\ntrade: tiny.csv\nexemptions: [{name: x, hs: ['9999']}]\n")
+    bad = write(
+        "bad.yaml",
+        "importer: CHN\ntrade: tiny.csv\nlayers: [{name: a, rate: 1}]\nexemptions: [{name: e, categories: [Soybean]}]\n",
+    )
+    code, out, err = invoke("validate", str(good), str(bad))
+    assert code == 1
+    assert "ok   " in out and "warning: x: HS prefix '9999' matches no line" in out
+    assert "FAIL" in err and "1 of 2 scenario(s) failed" in err
+
+
+def test_list_and_version() -> None:
+    code, out, _ = invoke("list")
+    assert code == 0 and "scenarios/exempt_chips.yaml  China exempts US chips" in out
+    code, out, _ = invoke("--version")
+    assert code == 0 and "tariffsim" in out
+
+
+def test_flows_summary() -> None:
+    code, out, _ = invoke("flows")
+    assert code == 0 and "CHN from USA" in out and "$143.5B" in out
+
+
+def test_output_not_left_half_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "out.json"
+    target.write_text("previous")
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", boom)
+    code, _, err = invoke("run", CHIPS, "--format", "json", "--output", str(target))
+    monkeypatch.undo()
+    assert code == 1 and "No space left" in err
+    assert target.read_text() == "previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]

@@ -1,0 +1,96 @@
+"""The trade-flow table loader: declared columns, located row errors, leading zeros kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from simulator import FlowsError, load_flows
+
+GOOD = "exporter,importer,hs,category,value_usd,base_rate\nUSA,CHN,0201,Beef,100,0.12\n"
+
+
+def write(tmp_path: Path, text: str, name: str = "t.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_leading_zeros_kept_and_defaults(tmp_path: Path) -> None:
+    table = load_flows(write(tmp_path, "exporter,importer,hs,category,value_usd\nUSA,CHN,0201,Beef,100\n"))
+    assert table.loc[0, "hs"] == "0201"
+    assert table.loc[0, "base_rate"] == 0.0
+    assert table["value_usd"].dtype == float
+
+
+def test_missing_column_named(tmp_path: Path) -> None:
+    with pytest.raises(
+        FlowsError, match=r"t.csv: missing column\(s\) value_usd; the table has: exporter, importer, hs, category"
+    ):
+        load_flows(write(tmp_path, "exporter,importer,hs,category\nUSA,CHN,0201,Beef\n"))
+
+
+def test_bad_rows_listed_with_count(tmp_path: Path) -> None:
+    rows = "".join(f"USA,CHN,12{i:02d},X,-{i + 1},0\n" for i in range(15))
+    text = (
+        "exporter,importer,hs,category,value_usd,base_rate\n"
+        + rows
+        + "USA,CHN,,X,1,0\nUSA,CHN,85a,X,abc,0\nUSA,CHN,201,X,1,0.5%\n"
+    )
+    with pytest.raises(FlowsError) as info:
+        load_flows(write(tmp_path, text))
+    message = str(info.value)
+    assert "t.csv: 20 bad value(s)" in message
+    assert "row 2: value_usd '-1' is negative" in message
+    assert "... and 10 more" in message
+    assert message.count("  row ") == 10
+
+
+def test_each_kind_of_bad_value(tmp_path: Path) -> None:
+    text = "exporter,importer,hs,category,value_usd,base_rate\nUSA,CHN,,X,1,0\nUSA,CHN,85a,X,abc,0\nUSA,CHN,201,X,1,0.5%\nUS,CHN,85,X,1,-1\n"
+    with pytest.raises(FlowsError) as info:
+        load_flows(write(tmp_path, text))
+    message = str(info.value)
+    for fragment in (
+        "row 2: hs '' is empty",
+        "row 3: hs '85a' is not 2-10 digits",
+        "row 3: value_usd 'abc' is not a number",
+        "row 4: hs '201' has an odd number of digits",
+        "row 4: base_rate '0.5%' is not a number",
+        "row 5: exporter 'US' is not an ISO alpha-3",
+        "row 5: base_rate '-1' is outside 0-10",
+    ):
+        assert fragment in message
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(FlowsError, match="no such trade-flow table"):
+        load_flows(tmp_path / "nope.csv")
+
+
+def test_parquet_roundtrip_and_numeric_hs_refused(tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow")
+    table = load_flows(write(tmp_path, GOOD))
+    table.to_parquet(tmp_path / "t.parquet")
+    assert load_flows(tmp_path / "t.parquet").loc[0, "hs"] == "0201"
+    table.assign(hs=[201]).to_parquet(tmp_path / "n.parquet")
+    with pytest.raises(FlowsError, match="column hs holds numbers"):
+        load_flows(tmp_path / "n.parquet")
+
+
+def test_bundled_table_calibration() -> None:
+    table = load_flows()
+    totals = table.groupby("importer")["value_usd"].sum() / 1e9
+    assert totals["CHN"] == pytest.approx(143.5, rel=0.01)  # US Census: US exports to China, 2024
+    assert totals["USA"] == pytest.approx(438.9, rel=0.01)  # US Census: US imports from China, 2024
+    for importer, group in table.groupby("importer"):
+        assert len(group) >= 60, importer
+        assert 15 <= group["category"].nunique() <= 25, importer
+        assert not group.duplicated(["hs", "category"]).any(), importer
+    soy = table[(table.importer == "CHN") & (table.hs == "1201")]["value_usd"].sum()
+    assert soy / 1e9 == pytest.approx(12.8, rel=0.05)
+    phones = table[(table.importer == "USA") & (table.hs == "851713")]["value_usd"].sum()
+    assert phones / 1e9 > 40
+    assert isinstance(table, pd.DataFrame)

@@ -1,0 +1,151 @@
+"""Invalid scenario corpus: each bad file must produce a located, helpful message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from simulator import ScenarioError, load_scenario, simulate
+from simulator.engine import prepare
+
+OK_HEAD = "name: t\nimporter: CHN\nexporter: USA\ntrade: tiny.csv\n"
+
+# (case id, yaml text, message fragments that must all appear)
+INVALID: list[tuple[str, str, list[str]]] = [
+    (
+        "unknown top key",
+        OK_HEAD + "layres: []\n",
+        ["s.yaml:5: layres", "unknown key 'layres'", "did you mean 'layers'"],
+    ),
+    (
+        "unknown layer key",
+        OK_HEAD + "layers:\n  - {name: a, rate: 10%, hs_codes: ['85']}\n",
+        ["layers[0].hs_codes", "did you mean 'hs'"],
+    ),
+    ("bare rate", OK_HEAD + "layers: [{name: a, rate: 125}]\n", ["layers[0].rate", "no percent sign", "write 125%"]),
+    ("fraction rate", OK_HEAD + "layers: [{name: a, rate: 0.25}]\n", ["or 25% if 0.25 is a fraction"]),
+    ("rate too high", OK_HEAD + "layers: [{name: a, rate: 1500%}]\n", ["rate 1500% is outside 0%–1000%"]),
+    ("negative rate", OK_HEAD + "layers: [{name: a, rate: -5%}]\n", ["outside 0%"]),
+    (
+        "share over 100",
+        OK_HEAD + "layers: [{name: a, rate: 10%}]\nexemptions: [{name: e, hs: ['85'], share: 120%}]\n",
+        ["exemptions[0].share", "share 120% is outside 0%–100%"],
+    ),
+    (
+        "hs as number",
+        OK_HEAD + "layers: [{name: a, rate: 10%}]\nexemptions: [{name: e, hs: [8542]}]\n",
+        ["exemptions[0].hs[0]", "8542' is a number to YAML", 'quote HS codes: "8542"'],
+    ),
+    (
+        "hs octal",
+        OK_HEAD + "layers: [{name: a, rate: 10%}]\nexemptions: [{name: e, hs: [0201]}]\n",
+        ["'0201' is a number to YAML (YAML reads it as 129)", '"0201"'],
+    ),
+    (
+        "hs bad digits",
+        OK_HEAD + "layers: [{name: a, rate: 10%, hs: ['85a', '854']}]\n",
+        ["'85a' is not an HS code", "'854' is not an HS code"],
+    ),
+    (
+        "missing selector",
+        OK_HEAD + "layers: [{name: a, rate: 10%}]\nexemptions: [{name: e, share: 50%}]\n",
+        ["exemptions[0]", "needs a selector"],
+    ),
+    (
+        "unknown layer in exemption",
+        OK_HEAD
+        + "layers: [{name: retaliation, rate: 10%}]\nexemptions: [{name: e, hs: ['85'], layers: [retalation]}]\n",
+        ["exemptions[0].layers", "unknown layer 'retalation'", "did you mean 'retaliation'"],
+    ),
+    ("duplicate names", OK_HEAD + "layers: [{name: a, rate: 10%}, {name: a, rate: 20%}]\n", ["duplicate name 'a'"]),
+    (
+        "duplicate yaml keys",
+        OK_HEAD + "layers: []\nlayers: []\n",
+        ["s.yaml:6", "duplicate key 'layers' (first on line 5)"],
+    ),
+    (
+        "bad date",
+        OK_HEAD + "layers: [{name: a, rate: {2025-13-01: 10%}}]\n",
+        ["'2025-13-01' is not a date", "YYYY-MM-DD"],
+    ),
+    ("bad date text", OK_HEAD + "layers: [{name: a, rate: {April 10: 10%}}]\n", ["'April 10' is not a date"]),
+    ("yaml syntax", OK_HEAD + "layers: [{name: a, rate: 10%\n", ["s.yaml:", "YAML syntax error"]),
+    ("not a mapping", "- a\n- b\n", ["expected a mapping", "got a list"]),
+    ("empty file", "", ["the file is empty"]),
+    ("missing importer", "name: t\n", ["importer is required"]),
+    ("bad importer", "name: t\nimporter: China\n", ["'China' is not an ISO 3166 alpha-3 code"]),
+    ("missing trade file", OK_HEAD.replace("tiny.csv", "nope.csv"), ["trade", "no such trade-flow table 'nope.csv'"]),
+    ("missing extends", OK_HEAD + "extends: nope.yaml\n", ["extends", "no such file 'nope.yaml'"]),
+    ("rate missing", OK_HEAD + "layers: [{name: a}]\n", ["layers[0].rate", "is required"]),
+    ("layers not list", OK_HEAD + "layers: {name: a}\n", ["expected a list"]),
+    ("reserved name", OK_HEAD + "layers: [{name: base_rate, rate: 5%}]\n", ["reserved"]),
+    ("remove without extends", OK_HEAD + "remove: [a]\n", ["remove only applies with extends"]),
+    ("positive elasticity", OK_HEAD + "response: {elasticity: 2}\n", ["elasticity 2 is outside", "negative"]),
+    ("huge value is truncated", OK_HEAD + "layers: [{name: a, rate: " + "9" * 5000 + "}]\n", ["no percent sign"]),
+]
+
+
+@pytest.mark.parametrize(("text", "fragments"), [(t, f) for _, t, f in INVALID], ids=[i for i, _, _ in INVALID])
+def test_invalid_scenarios(write: Callable[..., Path], text: str, fragments: list[str]) -> None:
+    path = write("s.yaml", text)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    message = str(info.value)
+    for fragment in fragments:
+        assert fragment in message, f"{fragment!r} not in:\n{message}"
+    assert all(len(line) < 400 for line in message.splitlines()), "an error line dumps a huge value"
+
+
+def test_all_problems_reported_at_once(write: Callable[..., Path]) -> None:
+    path = write("s.yaml", OK_HEAD + "colour: red\nlayers: [{name: a, rate: 5}]\nexemptions: [{name: e, hs: [85]}]\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert len(info.value.problems) == 3
+
+
+def test_extends_cycle(write: Callable[..., Path]) -> None:
+    write("a.yaml", OK_HEAD + "extends: b.yaml\n")
+    write("b.yaml", "extends: a.yaml\n")
+    with pytest.raises(ScenarioError, match=r"extends makes a cycle \(a.yaml -> b.yaml -> a.yaml\)"):
+        load_scenario(write("a.yaml", OK_HEAD + "extends: b.yaml\n"))
+
+
+def test_remove_unknown_name(write: Callable[..., Path]) -> None:
+    write("p.yaml", OK_HEAD + "layers: [{name: retaliation, rate: 10%}]\n")
+    with pytest.raises(ScenarioError, match=r"cannot remove 'retalation'.*did you mean 'retaliation'"):
+        load_scenario(write("c.yaml", "extends: p.yaml\nremove: [retalation]\n"))
+
+
+def test_removed_layer_still_waived(write: Callable[..., Path]) -> None:
+    write("p.yaml", OK_HEAD + "layers: [{name: a, rate: 10%}]\nexemptions: [{name: e, hs: ['85'], layers: [a]}]\n")
+    with pytest.raises(ScenarioError, match=r"unknown layer 'a' \(removed by remove:\)"):
+        load_scenario(write("c.yaml", "extends: p.yaml\nremove: [a]\n"))
+
+
+def test_unknown_category_suggests_closest(write: Callable[..., Path]) -> None:
+    scenario = load_scenario(
+        write(
+            "s.yaml", OK_HEAD + "layers: [{name: a, rate: 10%}]\nexemptions: [{name: e, categories: [Semiconductor]}]\n"
+        )
+    )
+    with pytest.raises(ScenarioError, match=r"unknown category 'Semiconductor'.*did you mean 'Semiconductors'"):
+        prepare(scenario)
+
+
+def test_no_matching_direction(write: Callable[..., Path]) -> None:
+    scenario = load_scenario(write("s.yaml", "importer: JPN\ntrade: tiny.csv\n"))
+    with pytest.raises(ScenarioError, match=r"no line of tiny.csv has importer JPN.*CHN from USA"):
+        simulate(scenario)
+
+
+def test_quoted_codes_keep_leading_zeros(write: Callable[..., Path]) -> None:
+    scenario = load_scenario(write("s.yaml", OK_HEAD + "layers: [{name: a, rate: 10%, hs: ['0201', \"1201\"]}]\n"))
+    assert scenario.layers[0].selector.hs == ("0201", "1201")
+    assert simulate(scenario).totals["duty_usd"] == pytest.approx(8 + 21)
+
+
+def test_unsafe_yaml_tags_are_refused(write: Callable[..., Path]) -> None:
+    with pytest.raises(ScenarioError, match=r"YAML tag '.*python/object.* is not allowed"):
+        load_scenario(write("s.yaml", "name: !!python/object/apply:os.system ['echo hi']\nimporter: CHN\n"))

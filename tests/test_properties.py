@@ -1,0 +1,145 @@
+"""Invariants of the duty arithmetic, checked on random tables and scenarios (hypothesis)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simulator import simulate
+from simulator.flows import validate_flows
+from simulator.schema import Exemption, Layer, Scenario, Schedule, Selector
+
+CATEGORIES = ["A", "B", "C"]
+CODES = ["0201", "1201", "8542", "854231", "854232", "8471", "85", "271129"]
+PREFIXES = ["02", "12", "85", "8542", "854231", "8471", "27", "2711"]
+rates = st.floats(min_value=0, max_value=3, allow_nan=False)
+shares = st.floats(min_value=0, max_value=1, allow_nan=False)
+
+
+@st.composite
+def tables(draw: st.DrawFn) -> pd.DataFrame:
+    n = draw(st.integers(3, 12))  # every category appears, so selectors naming one are valid
+    return validate_flows(
+        pd.DataFrame(
+            {
+                "exporter": ["USA"] * n,
+                "importer": ["CHN"] * n,
+                "hs": draw(st.lists(st.sampled_from(CODES), min_size=n, max_size=n)),
+                "category": CATEGORIES + draw(st.lists(st.sampled_from(CATEGORIES), min_size=n - 3, max_size=n - 3)),
+                "value_usd": draw(st.lists(st.floats(0, 1e9, allow_nan=False), min_size=n, max_size=n)),
+                "base_rate": draw(st.lists(st.floats(0, 0.5, allow_nan=False), min_size=n, max_size=n)),
+            }
+        )
+    )
+
+
+@st.composite
+def selectors(draw: st.DrawFn, *, allow_all: bool) -> Selector:
+    cats = tuple(draw(st.lists(st.sampled_from(CATEGORIES), max_size=2)))
+    hs = tuple(draw(st.lists(st.sampled_from(PREFIXES), max_size=2)))
+    if not allow_all and not cats and not hs:
+        hs = (draw(st.sampled_from(PREFIXES)),)
+    return Selector(cats, hs, (), tuple(draw(st.lists(st.sampled_from(PREFIXES), max_size=1))))
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> Scenario:
+    n_layers = draw(st.integers(1, 3))
+    layers = tuple(
+        Layer(f"l{i}", Schedule.constant(draw(rates)), draw(selectors(allow_all=True))) for i in range(n_layers)
+    )
+    exemptions = tuple(
+        Exemption(
+            f"e{i}",
+            draw(selectors(allow_all=False)),
+            layers=draw(st.one_of(st.none(), st.just((f"l{draw(st.integers(0, n_layers - 1))}",)))),
+            share=Schedule.constant(draw(shares)),
+        )
+        for i in range(draw(st.integers(0, 3)))
+    )
+    return Scenario(name="p", importer="CHN", exporter="USA", layers=layers, exemptions=exemptions)
+
+
+def totals(scenario: Scenario, flows: pd.DataFrame) -> dict[str, float]:
+    return simulate(scenario, flows).totals
+
+
+@settings(max_examples=150, deadline=None)
+@given(tables(), scenarios())
+def test_basic_bounds(flows: pd.DataFrame, scenario: Scenario) -> None:
+    result = simulate(scenario, flows)
+    t = result.totals
+    tol = 1e-9 * max(1.0, t["import_value_usd"])
+    assert t["duty_usd"] >= t["base_duty_usd"] - tol
+    assert t["duty_usd"] <= t["duty_without_exemptions_usd"] + tol
+    assert 0 <= t["exempted_value_usd"] <= t["import_value_usd"] + tol
+    assert t["duty_relief_usd"] >= -tol
+    for key in ("import_value_usd", "duty_usd", "exempted_value_usd", "duty_relief_usd", "base_duty_usd"):
+        assert result.by_category[key].sum() == pytest.approx(t[key], rel=1e-9, abs=1e-3)
+    assert result.by_layer["duty_usd"].sum() == pytest.approx(t["duty_usd"], rel=1e-9, abs=1e-3)
+
+
+@settings(max_examples=100, deadline=None)
+@given(tables(), scenarios(), selectors(allow_all=True))
+def test_zero_rate_layer_changes_nothing(flows: pd.DataFrame, scenario: Scenario, sel: Selector) -> None:
+    extra = replace(scenario, layers=(*scenario.layers, Layer("zero", Schedule.constant(0.0), sel)))
+    before, after = totals(scenario, flows), totals(extra, flows)
+    for key in before:
+        assert after[key] == pytest.approx(before[key], rel=1e-12, abs=1e-6)
+
+
+@settings(max_examples=100, deadline=None)
+@given(tables(), scenarios(), selectors(allow_all=False), shares)
+def test_more_exemptions_never_raise_duty(flows: pd.DataFrame, scenario: Scenario, sel: Selector, share: float) -> None:
+    extra = replace(scenario, exemptions=(*scenario.exemptions, Exemption("more", sel, share=Schedule.constant(share))))
+    assert totals(extra, flows)["duty_usd"] <= totals(scenario, flows)["duty_usd"] * (1 + 1e-12) + 1e-6
+
+
+@settings(max_examples=100, deadline=None)
+@given(tables(), scenarios())
+def test_exempting_everything_leaves_the_base_rate(flows: pd.DataFrame, scenario: Scenario) -> None:
+    everything = Exemption("all", Selector(tuple(CATEGORIES)), share=Schedule.constant(1.0))
+    t = totals(replace(scenario, exemptions=(everything,)), flows)
+    assert t["duty_usd"] == pytest.approx(t["base_duty_usd"], rel=1e-12, abs=1e-6)
+
+
+@settings(max_examples=100, deadline=None)
+@given(tables(), scenarios(), st.randoms(use_true_random=False))
+def test_row_order_and_splitting_rows_do_not_matter(flows: pd.DataFrame, scenario: Scenario, rnd: object) -> None:
+    order = np.random.default_rng(len(flows)).permutation(len(flows))
+    shuffled = flows.iloc[order].reset_index(drop=True)
+    halves = pd.concat([flows.assign(value_usd=flows["value_usd"] / 2)] * 2, ignore_index=True)
+    base = totals(scenario, flows)
+    for other in (totals(scenario, shuffled), totals(scenario, halves)):
+        for key in base:
+            assert other[key] == pytest.approx(base[key], rel=1e-9, abs=1e-3)
+
+
+@settings(max_examples=100, deadline=None)
+@given(tables(), scenarios(), st.floats(0, 1), st.floats(0, 1))
+def test_duty_falls_as_a_share_rises(flows: pd.DataFrame, scenario: Scenario, a: float, b: float) -> None:
+    low, high = sorted((a, b))
+    sel = Selector(("A",), ("85",))
+
+    def with_share(s: float) -> Scenario:
+        return replace(scenario, exemptions=(*scenario.exemptions, Exemption("x", sel, share=Schedule.constant(s))))
+
+    assert (
+        totals(with_share(high), flows)["duty_usd"] <= totals(with_share(low), flows)["duty_usd"] * (1 + 1e-12) + 1e-6
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(tables(), st.lists(st.tuples(st.dates(), rates), min_size=1, max_size=4, unique_by=lambda x: x[0]), st.dates())
+def test_dated_scenario_equals_constant_rate_in_force(flows: pd.DataFrame, steps: list, when: object) -> None:
+    schedule = Schedule(tuple(sorted(steps)))
+    dated = Scenario("d", "CHN", "USA", (Layer("l", schedule),), ())
+    constant = Scenario("c", "CHN", "USA", (Layer("l", Schedule.constant(schedule.at(when))),), ())  # type: ignore[arg-type]
+    a, b = simulate(dated, flows, date=when).totals, simulate(constant, flows).totals  # type: ignore[arg-type]
+    for key in a:
+        assert a[key] == pytest.approx(b[key], rel=1e-12, abs=1e-6)
