@@ -78,16 +78,54 @@ def cli() -> None:
 @click.option(
     "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout."
 )
+@click.option(
+    "--charts", "charts_dir", type=click.Path(file_okay=False, path_type=Path), help="Also draw the charts into DIR."
+)
+@click.option(
+    "--chart-format", type=click.Choice(["png", "svg"]), default="png", show_default=True, help="Chart file format."
+)
 @friendly
-def run(scenario: Path, when: date | None, fmt: str, output: Path | None) -> None:
+def run(
+    scenario: Path, when: date | None, fmt: str, output: Path | None, charts_dir: Path | None, chart_format: str
+) -> None:
     """Apply a scenario to its trade table and report duty and exempted value.
 
     \b
-    Example:
-      tariffsim run scenarios/exempt_chips.yaml --format json
+    Examples:
+      tariffsim run scenarios/exempt_chips.yaml
+      tariffsim run scenarios/exempt_131.yaml --format json --charts out/
     """
     result = simulate(load_scenario(scenario), date=when)
     emit(render(result, fmt), output)
+    if charts_dir is not None:
+        from simulator.charts import write_charts  # matplotlib only when drawing
+
+        for path in write_charts(result, charts_dir, chart_format, prefix=f"{scenario.stem}_"):
+            click.echo(f"wrote {path}", err=True)
+
+
+@cli.command()
+@click.argument("scenarios", type=SCENARIO_PATH, nargs=-1, required=True)
+@click.option(
+    "--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The HTML file to write."
+)
+@click.option(
+    "--date", "when", type=DATE, help="Rates in force on this date (default: each scenario's last change date)."
+)
+@click.option("--title", default="", help="Page title (default: the scenario name, or a generic one for several).")
+@friendly
+def report(scenarios: tuple[Path, ...], out: Path, when: date | None, title: str) -> None:
+    """Write one self-contained HTML page (charts inline, readable offline) for one or more scenarios.
+
+    \b
+    Example:
+      tariffsim report scenarios/china_125.yaml scenarios/exempt_131.yaml --out report.html
+    """
+    from simulator.html import to_html  # matplotlib only when drawing
+
+    results = [simulate(load_scenario(path), date=when) for path in scenarios]
+    write_text(out, to_html(results, title=title))
+    click.echo(f"wrote {out}", err=True)
 
 
 @cli.command()

@@ -16,7 +16,7 @@ flat in the number of selectors.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -76,7 +76,7 @@ class Result:
     timeline: pd.DataFrame
     warnings: tuple[str, ...] = ()
     source: str = ""
-    extra: dict[str, object] = field(default_factory=dict)
+    timeline_start: dict[str, float] = field(default_factory=dict)  # totals the day before the first change
 
 
 def simulate(scenario: Scenario, flows: pd.DataFrame | None = None, date: date | None = None) -> Result:
@@ -104,12 +104,12 @@ def prepare(scenario: Scenario, flows: pd.DataFrame | None = None) -> Prepared:
     else:
         flows, source = _validated(flows), str(scenario.trade or "<DataFrame>")
     rows = _direction(scenario, flows, source)
-    hs_codes, hs_index = np.unique(rows["hs"].to_numpy(dtype=str), return_inverse=True)
-    categories, cat_index = np.unique(rows["category"].to_numpy(dtype=str), return_inverse=True)
-    pair = hs_index.astype(np.int64) * len(categories) + cat_index
-    pairs, row_key = np.unique(pair, return_inverse=True)
-    key_hs = hs_codes[pairs // len(categories)]
-    key_category = (pairs % len(categories)).astype(np.intp)
+    hs_index, hs_codes = _codes(rows["hs"])
+    cat_index, cat_names = _codes(rows["category"])
+    row_key, pairs = _keys(hs_index, cat_index, len(cat_names))
+    key_hs = hs_codes[pairs // len(cat_names)]
+    used, key_category = np.unique(pairs % len(cat_names), return_inverse=True)  # categories of this direction only
+    categories = cat_names[used]
     value_rows = rows["value_usd"].to_numpy(dtype=float)
     value = np.bincount(row_key, weights=value_rows, minlength=len(pairs))
     base_duty = np.bincount(row_key, weights=value_rows * rows["base_rate"].to_numpy(dtype=float), minlength=len(pairs))
@@ -117,7 +117,7 @@ def prepare(scenario: Scenario, flows: pd.DataFrame | None = None) -> Prepared:
     known = set(categories.tolist())
     problems: list[Problem] = []
     warnings: list[str] = []
-    matcher = _Matcher(key_hs, categories[key_category])
+    matcher = _Matcher(key_hs, key_category, tuple(categories.tolist()))
     rules: list[Layer | Exemption] = [*scenario.layers, *scenario.exemptions]
     for rule in rules:
         sel = rule.selector
@@ -184,6 +184,13 @@ def waived_share(prepared: Prepared, shares: np.ndarray) -> np.ndarray:
 
     `shares` is (E,) or batched (B, E); the result is (K, L) or (B, K, L).
     """
+    if shares.ndim == 1:
+        if not len(shares):
+            return np.zeros(prepared.cover.shape)
+        weights = prepared.waives * shares[:, None]  # (E, L): share each exemption grants on each layer
+        return np.stack(
+            [(prepared.match * weights[:, j]).max(axis=1) for j in range(weights.shape[1])], axis=-1
+        ).reshape(prepared.cover.shape)
     out = np.zeros((*shares.shape[:-1], *prepared.cover.shape))
     for e in range(prepared.match.shape[1]):
         mask = prepared.match[:, e][:, None] & prepared.waives[e][None, :]
@@ -286,7 +293,10 @@ def evaluate(prepared: Prepared, when: date | None) -> Result:
     timeline = pd.DataFrame(
         [{"date": d, **totals_at(prepared, d)} for d in scenario.change_dates], columns=["date", *TOTAL_KEYS]
     )
+    dates = scenario.change_dates
+    start = totals_at(prepared, dates[0] - timedelta(days=1)) if dates else {}
     return Result(
+        timeline_start=start,
         scenario=scenario,
         date=when,
         totals=totals,
@@ -300,36 +310,75 @@ def evaluate(prepared: Prepared, when: date | None) -> Result:
 
 
 class _Matcher:
-    """Selector matching over distinct keys, with HS prefixes cut once per prefix length."""
+    """Selector matching over K distinct keys via lookup tables: O(K) per selector, no string work.
 
-    def __init__(self, hs: np.ndarray, category: np.ndarray) -> None:
+    For each prefix length the keys' codes are cut and factorised once; a selector then becomes
+    a boolean lookup table over those few uniques, gathered to the keys.
+    """
+
+    def __init__(self, hs: np.ndarray, category: np.ndarray, categories: tuple[str, ...]) -> None:
         self.hs = pd.Series(hs, dtype=object)
-        self.category = pd.Series(category, dtype=object)
-        self._cuts: dict[int, pd.Series] = {}
+        self.category = category
+        self.category_index = {c: i for i, c in enumerate(categories)}
+        self._cuts: dict[int, tuple[np.ndarray, dict[str, int]]] = {}
 
-    def _cut(self, length: int) -> pd.Series:
+    def _cut(self, length: int) -> tuple[np.ndarray, dict[str, int]]:
         if length not in self._cuts:
-            self._cuts[length] = self.hs.where(self.hs.str.len() >= length).str[:length]
+            cut = self.hs.where(self.hs.str.len() >= length).str[:length]
+            codes, uniques = pd.factorize(cut)  # too-short codes become -1
+            self._cuts[length] = (codes, {str(u): i for i, u in enumerate(uniques)})
         return self._cuts[length]
 
     def _prefixes(self, prefixes: tuple[str, ...]) -> np.ndarray:
         hit = np.zeros(len(self.hs), bool)
         for length in sorted({len(p) for p in prefixes}):
-            wanted = {p for p in prefixes if len(p) == length}
-            hit |= self._cut(length).isin(wanted).to_numpy()
+            codes, index = self._cut(length)
+            lut = np.zeros(len(index) + 1, bool)  # last slot answers code -1
+            lut[[index[p] for p in prefixes if len(p) == length and p in index]] = True
+            hit |= lut[codes]
         return hit
 
+    def _categories(self, names: tuple[str, ...]) -> np.ndarray:
+        lut = np.zeros(len(self.category_index), bool)
+        lut[[self.category_index[c] for c in names if c in self.category_index]] = True
+        return lut[self.category]
+
     def prefix_matches_any(self, prefix: str) -> bool:
-        return bool(self._prefixes((prefix,)).any())
+        return prefix in self._cut(len(prefix))[1]
 
     def match(self, sel: Selector) -> np.ndarray:
         if sel.covers_all:
             hit = np.ones(len(self.hs), bool)
         else:
-            hit = self.category.isin(sel.categories).to_numpy() | self._prefixes(sel.hs)
+            hit = self._categories(sel.categories) | self._prefixes(sel.hs)
         if sel.except_categories or sel.except_hs:
-            hit &= ~(self.category.isin(sel.except_categories).to_numpy() | self._prefixes(sel.except_hs))
+            hit &= ~(self._categories(sel.except_categories) | self._prefixes(sel.except_hs))
         return hit
+
+
+def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes per row and the distinct values; free for the categoricals load_flows returns."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(dtype=np.int64), np.asarray(column.cat.categories, dtype=str)
+    codes, uniques = pd.factorize(column)
+    return codes.astype(np.int64), np.asarray(uniques, dtype=str)
+
+
+def _keys(hs_index: np.ndarray, cat_index: np.ndarray, n_cat: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row -> distinct (hs, category) key, and each key's combined code hs * n_cat + cat.
+
+    When the code space is small (the usual case) a dense bincount does it in one linear pass;
+    otherwise hash factorisation.
+    """
+    pair = hs_index * n_cat + cat_index
+    space = (int(hs_index.max(initial=0)) + 1) * n_cat
+    if space <= max(4 * len(pair), 1 << 20):
+        present = np.flatnonzero(np.bincount(pair, minlength=space))
+        lookup = np.zeros(space, dtype=np.intp)
+        lookup[present] = np.arange(len(present))
+        return lookup[pair], present
+    row_key, pairs = pd.factorize(pair)
+    return row_key, np.asarray(pairs)
 
 
 def _direction(scenario: Scenario, flows: pd.DataFrame, source: str) -> pd.DataFrame:

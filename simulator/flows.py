@@ -39,6 +39,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("elasticity", "elasticity", False, "import demand elasticity for the trade response, <= 0; optional"),
 )
 COLUMN_NAMES = tuple(c.name for c in COLUMNS)
+# Few distinct values and many rows: stored as pandas categoricals, so filtering and grouping work on
+# integer codes and a 10-million-row table stays small.
+CODED = ("exporter", "importer", "hs", "category")
 HS_PATTERN = re.compile(r"^\d{2}(\d{2}){0,4}$")
 MAX_LISTED = 10
 
@@ -151,5 +154,7 @@ def validate_flows(raw: pd.DataFrame, source: str = "<table>") -> pd.DataFrame:
         table["base_rate"] = 0.0
     if "description" not in table:
         table["description"] = ""
+    for name in CODED:
+        table[name] = table[name].astype("category")
     cols = [c for c in COLUMN_NAMES if c in table.columns]
     return table[cols]

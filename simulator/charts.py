@@ -1,0 +1,314 @@
+"""Charts of a Result, for people and projectors. Each returns a Figure; nothing is shown.
+
+Importing this module imports matplotlib; the CLI imports it only when drawing. Figures are made
+without pyplot, so nothing here touches the user's backend or opens a window.
+Style lives here, in one place: the Okabe-Ito palette (safe for colour-blind readers), slide-sized
+figures, category names on the vertical axis so they never collide.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, cast
+
+import matplotlib
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.transforms import offset_copy
+
+from simulator.atomic import atomic_path
+from simulator.engine import BASE_LAYER, Result
+
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with any common colour-vision deficiency.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+GREY = "#9E9E9E"
+BEFORE, AFTER, EXEMPT, DUTIABLE = GREY, PALETTE[0], PALETTE[2], GREY
+SLIDE = (13.33, 7.5)  # inches, 16:9
+STYLE: Any = {
+    "text.parse_math": False,  # "$32B" is money, not mathtext
+    "font.size": 11,
+    "axes.titlesize": 15,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 12,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#E0E0E0",
+    "grid.linewidth": 0.8,
+    "legend.frameon": False,
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+}
+CHART_FORMATS = ("png", "svg")
+
+
+def _usd_b(x: float, _pos: object = None) -> str:
+    """USD billions, with a decimal only where it says something.
+
+    >>> _usd_b(12.5), _usd_b(20.0), _usd_b(31.62)
+    ('$12.5B', '$20B', '$31.6B')
+    """
+    return f"${x:,.0f}B" if round(x, 1).is_integer() else f"${x:,.1f}B"
+
+
+def _axes(ax: Axes | None, rows: int = 0) -> tuple[Figure, Axes]:
+    if ax is not None:
+        return ax.figure, ax  # type: ignore[return-value]
+    height = min(max(SLIDE[1], 1.4 + 0.3 * rows), 12)
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(SLIDE[0], height), layout="constrained")
+        return fig, fig.add_subplot()
+
+
+def _title(ax: Axes, what: str, result: Result, *, note: str = "", room: int = 0) -> None:
+    """Bold title, then a grey line naming the scenario; `room` extra points between them and the axes."""
+    when = f", rates of {result.date:%d %b %Y}" if result.date else ""
+    sub = f"{result.scenario.name} ({result.scenario.label}{when}){note}"
+    ax.set_title(" ", loc="left", pad=room + 30)  # reserves the space; constrained layout keeps it
+    ax.annotate(
+        what,
+        xy=(0, 1),
+        xycoords="axes fraction",
+        xytext=(0, room + 20),
+        textcoords="offset points",
+        fontsize=15,
+        fontweight="bold",
+        va="bottom",
+        ha="left",
+    )
+    ax.annotate(
+        sub,
+        xy=(0, 1),
+        xycoords="axes fraction",
+        xytext=(0, room + 4),
+        textcoords="offset points",
+        fontsize=11,
+        color="#555555",
+        va="bottom",
+        ha="left",
+    )
+
+
+def _label(name: str) -> str:
+    return textwrap.fill(name, 36)
+
+
+def _styled(func):  # type: ignore[no-untyped-def]
+    """Apply the house style while a chart is drawn."""
+
+    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+        with matplotlib.rc_context(STYLE):
+            return func(*args, **kwargs)
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+@_styled
+def plot_effective_rates(result: Result, *, ax: Axes | None = None) -> Figure:
+    """Effective (trade-weighted) rate per category, without and with the exemptions, highest first."""
+    cats = result.by_category.sort_values(["effective_rate_without_exemptions", "effective_rate"], ascending=True)
+    fig, ax = _axes(ax, len(cats))
+    y = np.arange(len(cats))
+    h = 0.4
+    ax.barh(y + h / 2, cats["effective_rate_without_exemptions"], h, color=BEFORE, label="without exemptions")
+    bars = ax.barh(y - h / 2, cats["effective_rate"], h, color=AFTER, label="with exemptions")
+    changed = cats["effective_rate"].to_numpy() < cats["effective_rate_without_exemptions"].to_numpy() - 1e-9
+    for bar, rate, moved in zip(bars, cats["effective_rate"], changed, strict=True):
+        if moved:
+            ax.text(
+                bar.get_width(),
+                bar.get_y() + bar.get_height() / 2,
+                f" {rate:.0%}",
+                va="center",
+                fontsize=9,
+                color=AFTER,
+            )
+    ax.set_yticks(y, [_label(c) for c in cats["category"]])
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel("effective tariff rate (duty ÷ import value, %)")
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="lower right", bbox_to_anchor=(1, 1.0), ncol=2)
+    _title(ax, "Effective tariff rate by category, with and without the exemptions", result)
+    return fig
+
+
+@_styled
+def plot_exempted_value(result: Result, *, ax: Axes | None = None) -> Figure:
+    """Import value per category split into exempted and still dutiable, largest first."""
+    cats = result.by_category.sort_values("import_value_usd", ascending=True)
+    fig, ax = _axes(ax, len(cats))
+    y = np.arange(len(cats))
+    exempt = cats["exempted_value_usd"].to_numpy() / 1e9
+    dutiable = cats["import_value_usd"].to_numpy() / 1e9 - exempt
+    ax.barh(y, exempt, color=EXEMPT, label="exempted")
+    ax.barh(y, dutiable, left=exempt, color=DUTIABLE, label="dutiable")
+    for yi, e, total in zip(y, exempt, exempt + dutiable, strict=True):
+        if e > 0:
+            ax.text(total, float(yi), f" {e / total:.0%} exempt", va="center", fontsize=9, color=EXEMPT)
+    ax.set_yticks(y, [_label(c) for c in cats["category"]])
+    ax.xaxis.set_major_formatter(FuncFormatter(_usd_b))
+    ax.set_xlabel("annual import value (USD billions)")
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="lower right", bbox_to_anchor=(1, 1.0), ncol=2)
+    t = result.totals
+    _title(
+        ax,
+        f"Imports by category: {_usd_b(t['exempted_value_usd'] / 1e9)} of {_usd_b(t['import_value_usd'] / 1e9)} exempted ({t['exempted_share']:.0%})",
+        result,
+    )
+    return fig
+
+
+@_styled
+def plot_duty_by_layer(result: Result, *, ax: Axes | None = None) -> Figure:
+    """Duty per category, stacked by the layer that raises it (base rate first)."""
+    table = result.duty_by_category_layer / 1e9
+    order = table.sum(axis=1).sort_values(ascending=True).index
+    table = table.loc[order]
+    fig, ax = _axes(ax, len(table))
+    y = np.arange(len(table))
+    left = np.zeros(len(table))
+    for i, layer in enumerate(table.columns):
+        color = GREY if layer == BASE_LAYER else PALETTE[(i - 1) % len(PALETTE)]
+        label = "base rate (MFN and earlier duties)" if layer == BASE_LAYER else layer
+        ax.barh(y, table[layer].to_numpy(), left=left, color=color, label=label)
+        left += table[layer].to_numpy()
+    ax.set_yticks(y, [_label(c) for c in table.index])
+    ax.xaxis.set_major_formatter(FuncFormatter(_usd_b))
+    ax.set_xlabel("annual duty (USD billions)")
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="lower right", title="layer")
+    _title(ax, f"Duty by category and layer: {_usd_b(result.totals['duty_usd'] / 1e9)} in all", result)
+    return fig
+
+
+def spread(positions: Sequence[float], gap: float, low: float = 0.0, high: float = 1.0) -> list[float]:
+    """Move sorted label positions apart so neighbours are at least `gap` apart, staying in [low, high].
+
+    >>> [round(x, 2) for x in spread([0.5, 0.5, 0.5], 0.1)]
+    [0.4, 0.5, 0.6]
+    """
+    if not positions:
+        return []
+    out = list(positions)
+    for _ in range(100):
+        moved = False
+        for i in range(1, len(out)):
+            overlap = gap - (out[i] - out[i - 1])
+            if overlap > 1e-12:
+                out[i - 1] -= overlap / 2
+                out[i] += overlap / 2
+                moved = True
+        shift = max(0.0, low - out[0]) - max(0.0, out[-1] - high)
+        out = [x + shift for x in out]
+        if not moved:
+            break
+    return out
+
+
+@_styled
+def plot_timeline(result: Result, *, ax: Axes | None = None) -> Figure:
+    """Effective rate (left axis) and exempted value (right axis) as steps over time, change dates labelled."""
+    tl = result.timeline
+    if tl.empty:
+        raise ValueError("plot_timeline needs a dated scenario (its timeline is empty)")
+    fig, ax = _axes(ax)
+    dates = [pd.Timestamp(d) for d in tl["date"]]
+    span = max((dates[-1] - dates[0]).days, 30)
+    start = dates[0] - timedelta(days=max(span // 12, 7))
+    end = dates[-1] + timedelta(days=max(span // 6, 14))
+    xs = mdates.date2num([start, *dates, end])
+    rate = [result.timeline_start["effective_rate"], *tl["effective_rate"]]
+    exempt = [result.timeline_start["exempted_value_usd"] / 1e9, *tl["exempted_value_usd"] / 1e9]
+    ax.step(xs, [*rate, rate[-1]], where="post", color=PALETTE[0], linewidth=2.5, label="effective rate (left axis)")
+    ax.set_ylabel("effective tariff rate (%)", color=PALETTE[0])
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_ylim(0, max(max(rate) * 1.15, 0.05))
+    right = ax.twinx()
+    right.step(
+        xs,
+        [*exempt, exempt[-1]],
+        where="post",
+        color=PALETTE[2],
+        linewidth=2.5,
+        linestyle="--",
+        label="exempted value (right axis)",
+    )
+    right.set_ylabel("exempted import value (USD billions)", color=PALETTE[2])
+    right.yaxis.set_major_formatter(FuncFormatter(_usd_b))
+    right.set_ylim(0, max(max(exempt) * 1.15, 1))
+    right.grid(False)
+    right.spines["right"].set_visible(True)
+    for d in dates:
+        ax.axvline(float(mdates.date2num(d)), color="#BDBDBD", linestyle=":", linewidth=1, zorder=0)
+    _label_dates(ax, dates, start, end)
+    ax.set_xlim(float(xs[0]), float(xs[-1]))
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=12)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    lines = ax.get_lines()[:1] + right.get_lines()[:1]
+    ax.legend(lines, [str(x.get_label()) for x in lines], loc="upper left", bbox_to_anchor=(0, -0.08), ncol=2)
+    _title(
+        ax, "Effective rate and exempted value over time", result, note="; dotted lines mark the change dates", room=34
+    )
+    return fig
+
+
+def _label_dates(ax: Axes, dates: list[pd.Timestamp], start: pd.Timestamp, end: pd.Timestamp) -> None:
+    """Change-date labels in a row above the plot, spread apart, each with a leader to its date."""
+    total = (end - start).total_seconds()
+    where = [(d - start).total_seconds() / total for d in dates]
+    placed = spread(where, gap=0.075, low=0.02, high=0.98)
+    above = offset_copy(ax.transAxes, fig=cast(Figure, ax.figure), y=14, units="points")
+    for d, x0, x1 in zip(dates, where, placed, strict=True):
+        ax.annotate(
+            f"{d:%d %b}",
+            xy=(x0, 1.0),
+            xycoords="axes fraction",
+            xytext=(x1, 1.0),
+            textcoords=above,
+            ha="center",
+            va="bottom",
+            fontsize=10,
+            arrowprops={"arrowstyle": "-", "color": "#9E9E9E", "linewidth": 0.8},
+        )
+
+
+CHARTS = {
+    "effective_rate": plot_effective_rates,
+    "exempted_value": plot_exempted_value,
+    "duty_by_layer": plot_duty_by_layer,
+    "timeline": plot_timeline,
+}
+
+
+def figures(result: Result) -> dict[str, Figure]:
+    """Every chart that applies to the result (the timeline only for dated scenarios)."""
+    return {name: plot(result) for name, plot in CHARTS.items() if name != "timeline" or not result.timeline.empty}
+
+
+def save(fig: Figure, path: str | Path) -> Path:
+    """Write a figure atomically; the format follows the suffix (.png or .svg)."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(
+            tmp,
+            format=path.suffix.lstrip(".") or "png",
+            metadata={"Software": None} if path.suffix == ".png" else {"Date": None},
+        )
+    return path
+
+
+def write_charts(result: Result, directory: str | Path, fmt: str = "png", prefix: str = "") -> list[Path]:
+    """Draw every applicable chart into `directory`; return the paths written."""
+    out = Path(directory)
+    return [save(fig, out / f"{prefix}{name}.{fmt}") for name, fig in figures(result).items()]

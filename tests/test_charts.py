@@ -1,0 +1,165 @@
+"""Charts and the HTML report: titles, units, plotted numbers, self-contained output, atomic writes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from simulator import Result, load_scenario, simulate
+from simulator.cli import cli
+from simulator.flows import ROOT
+
+charts = pytest.importorskip("simulator.charts")
+SCENARIOS = ROOT / "scenarios"
+
+
+@pytest.fixture(scope="module")
+def chips() -> Result:
+    return simulate(load_scenario(SCENARIOS / "exempt_chips.yaml"))
+
+
+@pytest.fixture
+def dated(write: Callable[..., Path]) -> Result:
+    path = write(
+        "d.yaml",
+        """
+        importer: CHN
+        trade: tiny.csv
+        layers: [{name: a, rate: {2025-04-10: 84%, 2025-04-12: 125%, 2025-05-14: 10%}}]
+        exemptions: [{name: soy, categories: [Soybeans], share: {2025-04-25: 100%}}]
+    """,
+    )
+    return simulate(load_scenario(path))
+
+
+def texts(fig: object) -> str:
+    return " ".join(t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")))  # type: ignore[attr-defined]
+
+
+def test_effective_rate_chart(chips: Result) -> None:
+    fig = charts.plot_effective_rates(chips)
+    ax = fig.axes[0]
+    assert "Effective tariff rate by category" in texts(fig)
+    assert "%" in ax.get_xlabel()
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert set(labels) == set(chips.by_category["category"])
+    widths = {round(b.get_width(), 6) for b in ax.patches}
+    semis = chips.by_category.set_index("category").loc["Semiconductors"]
+    assert round(semis["effective_rate"], 6) in widths
+    assert round(semis["effective_rate_without_exemptions"], 6) in widths
+
+
+def test_exempted_value_chart_stacks_to_imports(chips: Result) -> None:
+    fig = charts.plot_exempted_value(chips)
+    ax = fig.axes[0]
+    assert "USD billions" in ax.get_xlabel()
+    assert "$5.6B of $143.5B exempted" in texts(fig)
+    total = sum(b.get_width() for b in ax.patches)
+    assert total == pytest.approx(chips.totals["import_value_usd"] / 1e9)
+
+
+def test_duty_by_layer_chart_sums_to_duty(chips: Result) -> None:
+    fig = charts.plot_duty_by_layer(chips)
+    ax = fig.axes[0]
+    assert sum(b.get_width() for b in ax.patches) == pytest.approx(chips.totals["duty_usd"] / 1e9)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["base rate (MFN and earlier duties)", "retaliation"]
+
+
+def test_timeline_chart_marks_every_change_date(dated: Result) -> None:
+    fig = charts.plot_timeline(dated)
+    ax = fig.axes[0]
+    text = texts(fig)
+    for label in ("10 Apr", "12 Apr", "25 Apr", "14 May"):
+        assert label in text
+    rate_line = ax.get_lines()[0]
+    assert list(rate_line.get_ydata())[1:-1] == pytest.approx(list(dated.timeline["effective_rate"]))
+    assert "%" in ax.get_ylabel() and "USD billions" in fig.axes[1].get_ylabel()
+
+
+def test_timeline_refuses_undated(chips: Result) -> None:
+    with pytest.raises(ValueError, match="dated scenario"):
+        charts.plot_timeline(chips)
+
+
+def test_charts_draw_on_given_axes(chips: Result) -> None:
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    ax = fig.add_subplot()
+    assert charts.plot_effective_rates(chips, ax=ax) is fig
+
+
+def test_spread_keeps_order_and_gap() -> None:
+    out = charts.spread([0.1, 0.11, 0.12, 0.9], 0.05)
+    assert out == sorted(out)
+    assert np.all(np.diff(out) >= 0.05 - 1e-9)
+
+
+def test_cli_writes_png_and_svg(tmp_path: Path, write: Callable[..., Path]) -> None:
+    path = write("d.yaml", "importer: CHN\ntrade: tiny.csv\nlayers: [{name: a, rate: {2025-04-10: 84%}}]\n")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["run", str(path), "--charts", str(tmp_path / "c")])
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in (tmp_path / "c").iterdir())
+    assert names == ["d_duty_by_layer.png", "d_effective_rate.png", "d_exempted_value.png", "d_timeline.png"]
+    assert (tmp_path / "c" / "d_timeline.png").read_bytes()[:4] == b"\x89PNG"
+    result = runner.invoke(cli, ["run", str(path), "--charts", str(tmp_path / "s"), "--chart-format", "svg"])
+    assert result.exit_code == 0
+    assert (tmp_path / "s" / "d_timeline.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_chart_write_failure_leaves_nothing(tmp_path: Path, chips: Result, monkeypatch: pytest.MonkeyPatch) -> None:
+    fig = charts.plot_effective_rates(chips)
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(fig, "savefig", boom)
+    with pytest.raises(RuntimeError):
+        charts.save(fig, tmp_path / "x.png")
+    assert list(tmp_path.iterdir()) == []
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def test_html_report_self_contained(tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    args = ["report", str(SCENARIOS / "china_125.yaml"), str(SCENARIOS / "exempt_131.yaml"), "--out", str(out)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    html = out.read_text()
+    parser = _Collector()
+    parser.feed(html)
+    images = [a for t, a in parser.tags if t == "img"]
+    assert len(images) == 6 and all((a["src"] or "").startswith("data:image/png;base64,") for a in images)
+    assert sum(1 for t, a in parser.tags if t == "table" and a.get("class") == "categories") == 2
+    assert sum(1 for t, _ in parser.tags if t == "section") == 2
+    assert not [t for t, _ in parser.tags if t in ("script", "link", "iframe")]
+    for external in ("http://", "https://", 'src="//', 'href="//', "url(", "@import"):
+        assert external not in html
+    assert "Where the data comes from" in html and "Pharmaceuticals" in html and "$31.6B" in html
+
+
+def test_run_without_charts_does_not_import_matplotlib() -> None:
+    code = (
+        "import sys\nfrom click.testing import CliRunner\nfrom simulator.cli import cli\n"
+        f"r = CliRunner().invoke(cli, ['run', {str(SCENARIOS / 'exempt_chips.yaml')!r}, '--format', 'json'])\n"
+        "assert r.exit_code == 0, r.output\nprint('matplotlib' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
