@@ -26,6 +26,10 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/pytest
 
+golden: $(STAMP)  # regenerate the pinned outputs of the bundled paths, on purpose; review the diff
+	TARIFFSIM_UPDATE_GOLDEN=1 MPLBACKEND=Agg $(BIN)/pytest tests/test_compare.py -k golden
+	git diff --stat tests/golden
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/engine.py
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -24,6 +24,7 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 from matplotlib.transforms import offset_copy
 
 from simulator.atomic import atomic_path
+from simulator.compare import Comparison
 from simulator.engine import BASE_LAYER, Result
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with any common colour-vision deficiency.
@@ -68,9 +69,13 @@ def _axes(ax: Axes | None, rows: int = 0) -> tuple[Figure, Axes]:
 
 
 def _title(ax: Axes, what: str, result: Result, *, note: str = "", room: int = 0) -> None:
-    """Bold title, then a grey line naming the scenario; `room` extra points between them and the axes."""
+    """Bold title, then a grey line naming the scenario."""
     when = f", rates of {result.date:%d %b %Y}" if result.date else ""
-    sub = f"{result.scenario.name} ({result.scenario.label}{when}){note}"
+    _title_text(ax, what, f"{result.scenario.name} ({result.scenario.label}{when}){note}", room=room)
+
+
+def _title_text(ax: Axes, what: str, sub: str, *, room: int = 0) -> None:
+    """Bold title and grey subtitle above the axes; `room` extra points below them for labels."""
     ax.set_title(" ", loc="left", pad=room + 30)  # reserves the space; constrained layout keeps it
     ax.annotate(
         what,
@@ -281,6 +286,120 @@ def _label_dates(ax: Axes, dates: list[pd.Timestamp], start: pd.Timestamp, end: 
             fontsize=10,
             arrowprops={"arrowstyle": "-", "color": "#9E9E9E", "linewidth": 0.8},
         )
+
+
+@_styled
+def plot_compare_rates(comparison: Comparison, *, ax: Axes | None = None) -> Figure:
+    """Effective rate by category, one bar per scenario, categories of the first scenario on top."""
+    rates = comparison.rates.iloc[::-1]
+    fig, ax = _axes(ax, len(rates) * max(1, len(comparison.labels)) // 2)
+    n = len(comparison.labels)
+    height = 0.8 / n
+    y = np.arange(len(rates))
+    for i, label in enumerate(comparison.labels):
+        values = rates[label].to_numpy(dtype=float)
+        ax.barh(
+            y + (n - 1 - 2 * i) * height / 2,
+            np.nan_to_num(values),
+            height,
+            color=PALETTE[i % len(PALETTE)],
+            label=f"[{i + 1}] {label}",
+        )
+    ax.set_yticks(y, [_label(str(c)) for c in rates.index])
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel("effective tariff rate (duty ÷ import value, %)")
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.06), ncol=min(n, 3))
+    when = f"rates of {comparison.date:%d %b %Y}" if comparison.date else "constant rates"
+    directions = ", ".join(sorted({r.scenario.label for r in comparison.results}))
+    _title_text(
+        ax, "Effective tariff rate by category, scenarios compared", f"{directions}; {when}", room=16 * ((n - 1) // 3)
+    )
+    return fig
+
+
+@_styled
+def plot_compare_timeline(comparison: Comparison, *, ax: Axes | None = None) -> Figure:
+    """Every scenario's effective rate as steps over time on one chart; where paths part is marked."""
+    tl = comparison.timeline
+    if tl.empty:
+        raise ValueError("plot_compare_timeline needs dated scenarios")
+    fig, ax = _axes(ax)
+    dates = sorted(pd.Timestamp(d) for d in tl["date"].unique())
+    span = max((dates[-1] - dates[0]).days, 30)
+    start = dates[0] - timedelta(days=max(span // 12, 7))
+    end = dates[-1] + timedelta(days=max(span // 6, 14))
+    xs = mdates.date2num([start, *dates, end])
+    styles = ["-", "--", ":", "-."]
+    top = 0.05
+    for i, (label, result) in enumerate(zip(comparison.labels, comparison.results, strict=True)):
+        rows = tl[tl["label"] == label].sort_values("date")
+        first = totals_before(result, dates[0].date())
+        rate = [first, *rows["effective_rate"]]
+        top = max(top, *rate)
+        ax.step(
+            xs,
+            [*rate, rate[-1]],
+            where="post",
+            color=PALETTE[i % len(PALETTE)],
+            linewidth=2.5,
+            linestyle=styles[i % len(styles)],
+            label=f"[{i + 1}] {label}",
+        )
+    for d in dates:
+        ax.axvline(float(mdates.date2num(d)), color="#BDBDBD", linestyle=":", linewidth=1, zorder=0)
+    for i, label in enumerate(comparison.labels[1:], start=1):
+        parted = comparison.parting.get(label)
+        if parted is None:
+            continue
+        rows = tl[(tl["label"] == label) & (tl["date"] == parted)]
+        x, yv = float(mdates.date2num(pd.Timestamp(parted))), float(rows["effective_rate"].iloc[0])
+        color = PALETTE[i % len(PALETTE)]
+        ax.plot([x], [yv], marker="o", markersize=8, color=color, zorder=5)
+        ax.annotate(
+            f"[{i + 1}] parts from [1]",
+            xy=(x, yv),
+            xytext=(10, 8),
+            textcoords="offset points",
+            fontsize=10,
+            color=color,
+            fontweight="bold",
+            va="bottom",
+        )
+    _label_dates(ax, dates, start, end)
+    ax.set_xlim(float(xs[0]), float(xs[-1]))
+    ax.set_ylim(0, top * 1.12)
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=12)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_ylabel("effective tariff rate (%)")
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.08), ncol=min(len(comparison.labels), 3))
+    directions = ", ".join(sorted({r.scenario.label for r in comparison.results}))
+    _title_text(
+        ax, "Effective tariff rate along each path", f"{directions}; dotted lines mark the change dates", room=34
+    )
+    return fig
+
+
+def totals_before(result: Result, first: date) -> float:
+    """The effective rate before `first`: the timeline's starting state, or the last step before it."""
+    earlier = result.timeline[result.timeline["date"] < first]
+    if len(earlier):
+        return float(earlier["effective_rate"].iloc[-1])
+    return float(result.timeline_start.get("effective_rate", result.totals["effective_rate"]))
+
+
+def comparison_figures(comparison: Comparison) -> dict[str, Figure]:
+    out = {"compare_rates": plot_compare_rates(comparison)}
+    if not comparison.timeline.empty:
+        out["compare_timeline"] = plot_compare_timeline(comparison)
+    return out
+
+
+def write_comparison_charts(comparison: Comparison, directory: str | Path, fmt: str = "png") -> list[Path]:
+    out = Path(directory)
+    return [save(fig, out / f"{name}.{fmt}") for name, fig in comparison_figures(comparison).items()]
 
 
 CHARTS = {

@@ -12,11 +12,12 @@ import click
 
 from simulator import __version__
 from simulator.atomic import write_text
+from simulator.compare import compare
 from simulator.engine import prepare, simulate
 from simulator.errors import SimulatorError
 from simulator.flows import SCENARIOS, load_flows
 from simulator.loader import load_scenario
-from simulator.report import FORMATS, render, usd
+from simulator.report import COMPARE_RENDERERS, FORMATS, render, usd
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -104,6 +105,45 @@ def run(
             click.echo(f"wrote {path}", err=True)
 
 
+@cli.command(name="compare")
+@click.argument("scenarios", type=SCENARIO_PATH, nargs=-1, required=True)
+@click.option(
+    "--date", "when", type=DATE, help="Rates in force on this date (default: the latest change date of any scenario)."
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format.")
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout."
+)
+@click.option(
+    "--charts", "charts_dir", type=click.Path(file_okay=False, path_type=Path), help="Also draw the charts into DIR."
+)
+@click.option(
+    "--chart-format", type=click.Choice(["png", "svg"]), default="png", show_default=True, help="Chart file format."
+)
+@friendly
+def compare_command(
+    scenarios: tuple[Path, ...],
+    when: date | None,
+    fmt: str,
+    output: Path | None,
+    charts_dir: Path | None,
+    chart_format: str,
+) -> None:
+    """Compare scenarios side by side, with each one's difference from the first and their paths over time.
+
+    \b
+    Example:
+      tariffsim compare scenarios/paths/china_on_us_escalation.yaml scenarios/paths/china_on_us_deescalation.yaml
+    """
+    comparison = compare([load_scenario(path) for path in scenarios], date=when)
+    emit(COMPARE_RENDERERS[fmt](comparison), output)
+    if charts_dir is not None:
+        from simulator.charts import write_comparison_charts  # matplotlib only when drawing
+
+        for path in write_comparison_charts(comparison, charts_dir, chart_format):
+            click.echo(f"wrote {path}", err=True)
+
+
 @cli.command()
 @click.argument("scenarios", type=SCENARIO_PATH, nargs=-1, required=True)
 @click.option(
@@ -147,7 +187,8 @@ def validate(scenarios: tuple[Path, ...]) -> None:
             click.echo(f"FAIL {path}\n{exc}", err=True)
             continue
         s = prepared.scenario
-        click.echo(f"ok   {path}: {s.name} ({len(s.layers)} layers, {len(s.exemptions)} exemptions)")
+        counts = f"{_plural(len(s.layers), 'layer')}, {_plural(len(s.exemptions), 'exemption')}"
+        click.echo(f"ok   {path}: {s.name} ({counts})")
         for warning in prepared.warnings:
             click.echo(f"     warning: {warning}")
     if failed:
@@ -190,6 +231,10 @@ def flows(table: Path | None) -> None:
     for i, value in enumerate(values):
         imp, exp, lines, cats = (summary[c].iloc[i] for c in ("importer", "exporter", "lines", "categories"))
         click.echo(f"{imp} from {exp}: {lines} lines, {cats} categories, {usd(value)}")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def main() -> None:

@@ -1,0 +1,133 @@
+"""Comparing scenarios and paths; golden outputs for the bundled 2025 paths."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from simulator import load_scenario, simulate
+from simulator.cli import cli
+from simulator.compare import compare
+from simulator.flows import SCENARIOS
+from simulator.report import compare_dict, to_dict
+
+PATHS = SCENARIOS / "paths"
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("TARIFFSIM_UPDATE_GOLDEN") == "1"
+
+
+def test_self_comparison_has_zero_differences() -> None:
+    s = load_scenario(PATHS / "china_on_us_escalation.yaml")
+    c = compare([s, s])
+    assert (c.differences.drop(columns=["label", "direction"]).to_numpy() == 0).all()
+    assert c.parting == {c.labels[1]: None}
+    assert c.labels == ("china_on_us_escalation", "china_on_us_escalation #2")
+
+
+def test_paths_part_where_they_should() -> None:
+    esc, de, none = (
+        load_scenario(PATHS / f"china_on_us_{n}.yaml") for n in ("escalation", "deescalation", "no_exemptions")
+    )
+    c = compare([esc, de, none])
+    assert c.parting == {"china_on_us_deescalation": date(2025, 5, 14), "china_on_us_no_exemptions": date(2025, 4, 25)}
+    steps = c.timeline.pivot(index="date", columns="label", values="duty_relief_usd")
+    assert steps.loc[date(2025, 4, 12)].max() == 0  # before the exemptions
+    assert steps.loc[date(2025, 4, 25), "china_on_us_escalation"] > 30e9  # what they were worth at 125%
+    assert steps.loc[date(2025, 5, 14), "china_on_us_deescalation"] < 5e9  # and at 10%
+
+
+def test_dated_path_at_each_date_equals_the_constant_scenario(write: Callable[..., Path]) -> None:
+    """A dated scenario at date D equals the constant-rate scenario with the rates in force at D."""
+    dated = load_scenario(PATHS / "us_on_china_deescalation.yaml")
+    for when in dated.change_dates:
+        rates = {x.name: x.rate.at(when) for x in dated.layers}
+        shares = {x.name: x.share.at(when) for x in dated.exemptions}
+        layers = "\n".join(f"  - {{name: {n}, rate: {r * 100:.10g}%}}" for n, r in rates.items())
+        hs = ", ".join(f'"{h}"' for h in dated.exemptions[0].selector.hs)
+        text = (
+            f"importer: USA\nexporter: CHN\ntrade: {(SCENARIOS.parent / 'seeds' / 'trade_flows_2024.csv').as_posix()}\n"
+            f"layers:\n{layers}\nexemptions:\n  - {{name: electronics, layers: [reciprocal], hs: [{hs}], "
+            f"share: {shares['electronics'] * 100:.10g}%}}\n"
+        )
+        constant = simulate(load_scenario(write("c.yaml", text)))
+        assert simulate(dated, date=when).totals == pytest.approx(constant.totals, rel=1e-12)
+
+
+def test_different_directions_are_labelled() -> None:
+    c = compare(
+        [load_scenario(PATHS / "us_on_china_escalation.yaml"), load_scenario(PATHS / "china_on_us_escalation.yaml")]
+    )
+    assert c.labels == ("us_on_china_escalation (USA on CHN)", "china_on_us_escalation (CHN on USA)")
+    assert not c.same_direction and c.parting == {}
+    assert "Smartphones" in c.rates.index and "Soybeans" in c.rates.index
+
+
+def test_compare_cli_formats(tmp_path: Path) -> None:
+    args = [str(PATHS / "china_on_us_escalation.yaml"), str(PATHS / "china_on_us_deescalation.yaml")]
+    runner = CliRunner()
+    result = runner.invoke(cli, ["compare", *args])
+    assert result.exit_code == 0, result.output
+    assert "[2] parts from [1] on 2025-05-14" in result.stdout
+    assert "Step by step" in result.stdout and "<- [2] parts" in result.stdout
+    result = runner.invoke(cli, ["compare", *args, "--format", "json", "--charts", str(tmp_path)])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert set(data) == {"date", "scenarios", "by_category", "timeline"}
+    assert data["date"] == "2025-11-10"
+    assert data["scenarios"][1]["parts_from_first_on"] == "2025-05-14"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["compare_rates.png", "compare_timeline.png"]
+    for fmt in ("csv", "markdown"):
+        assert runner.invoke(cli, ["compare", *args, "--format", fmt]).exit_code == 0
+
+
+def test_compare_charts_plot_every_path() -> None:
+    charts = pytest.importorskip("simulator.charts")
+    c = compare(
+        [load_scenario(PATHS / "us_on_china_escalation.yaml"), load_scenario(PATHS / "us_on_china_deescalation.yaml")]
+    )
+    fig = charts.plot_compare_timeline(c)
+    labels = [line.get_label() for line in fig.axes[0].get_lines() if not str(line.get_label()).startswith("_")]
+    assert labels == ["[1] us_on_china_escalation", "[2] us_on_china_deescalation"]
+    fig = charts.plot_compare_rates(c)
+    assert len(fig.axes[0].patches) == 2 * len(c.rates)
+
+
+def _approx(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _approx(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_approx(v) for v in value]
+    if isinstance(value, float):
+        return pytest.approx(value, rel=1e-9, abs=1e-6)
+    return value
+
+
+GOLDEN_CASES = sorted(PATHS.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", GOLDEN_CASES, ids=[p.stem for p in GOLDEN_CASES])
+def test_golden_path_outputs(path: Path) -> None:
+    """Bundled path results are pinned; regenerate on purpose with `make golden`."""
+    data = to_dict(simulate(load_scenario(path)))
+    golden = GOLDEN / f"{path.stem}.json"
+    if UPDATE:
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(json.dumps(data, indent=2) + "\n")
+    assert golden.is_file(), f"missing {golden}; run `make golden`"
+    assert data == _approx(json.loads(golden.read_text()))
+
+
+def test_golden_comparison() -> None:
+    names = ["china_on_us_escalation", "china_on_us_deescalation", "us_on_china_escalation", "us_on_china_deescalation"]
+    data = compare_dict(compare([load_scenario(PATHS / f"{n}.yaml") for n in names]))
+    golden = GOLDEN / "compare_paths.json"
+    if UPDATE:
+        golden.write_text(json.dumps(data, indent=2) + "\n")
+    assert data == _approx(json.loads(golden.read_text()))
