@@ -233,6 +233,59 @@ def flows(table: Path | None) -> None:
         click.echo(f"{imp} from {exp}: {lines} lines, {cats} categories, {usd(value)}")
 
 
+@cli.command(name="explain")
+@click.argument("scenario", type=SCENARIO_PATH)
+@click.option(
+    "--date", "when", type=DATE, help="Also say what is in force on this date (default: the last change date)."
+)
+@friendly
+def explain_command(scenario: Path, when: date | None) -> None:
+    """Say in plain words what each layer and exemption does and which lines it matches.
+
+    \b
+    Example:
+      tariffsim explain scenarios/exempt_131.yaml
+    """
+    from simulator.explain import explain
+
+    click.echo(explain(load_scenario(scenario), when), nl=False)
+
+
+@cli.command()
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout."
+)
+def schema(output: Path | None) -> None:
+    """Print the JSON Schema of scenario files, for editors (YAML language server).
+
+    \b
+    Example:
+      tariffsim schema > docs/scenario.schema.json
+    """
+    from simulator.json_schema import schema_json
+
+    emit(schema_json(), output)
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--extends", "parent", type=click.Path(dir_okay=False, path_type=Path), help="Start from this scenario.")
+@click.option("--force", is_flag=True, help="Overwrite NAME.yaml if it exists.")
+@friendly
+def new(name: str, parent: Path | None, force: bool) -> None:
+    """Write a commented starter scenario NAME.yaml in the current directory.
+
+    \b
+    Examples:
+      tariffsim new my_exemptions
+      tariffsim new softer --extends scenarios/china_125.yaml
+    """
+    from simulator.starter import write_starter
+
+    path = write_starter(name, parent=parent, force=force)
+    click.echo(f"wrote {path}; check it with: tariffsim validate {path}", err=True)
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
