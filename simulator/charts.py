@@ -26,6 +26,7 @@ from matplotlib.transforms import offset_copy
 from simulator.atomic import atomic_path
 from simulator.compare import Comparison
 from simulator.engine import BASE_LAYER, Result
+from simulator.uncertainty import Draws
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with any common colour-vision deficiency.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -400,6 +401,82 @@ def comparison_figures(comparison: Comparison) -> dict[str, Figure]:
 def write_comparison_charts(comparison: Comparison, directory: str | Path, fmt: str = "png") -> list[Path]:
     out = Path(directory)
     return [save(fig, out / f"{name}.{fmt}") for name, fig in comparison_figures(comparison).items()]
+
+
+@_styled
+def plot_sweep(table: pd.DataFrame, *, title: str, layer: str, ax: Axes | None = None) -> Figure:
+    """Duty (revenue), import value and exempted value as one layer's rate sweeps; the peak marked."""
+    fig, ax = _axes(ax)
+    rate = table["rate"].to_numpy()
+    duty = table["duty_usd"].to_numpy() / 1e9
+    ax.plot(rate, duty, color=PALETTE[0], linewidth=2.5, label="duty collected")
+    ax.plot(
+        rate,
+        table["import_value_usd"].to_numpy() / 1e9,
+        color=PALETTE[1],
+        linewidth=2,
+        linestyle="--",
+        label="import value",
+    )
+    ax.plot(
+        rate,
+        table["exempted_value_usd"].to_numpy() / 1e9,
+        color=PALETTE[2],
+        linewidth=2,
+        linestyle=":",
+        label="exempted value",
+    )
+    top = int(np.argmax(duty))
+    ax.plot([rate[top]], [duty[top]], marker="o", markersize=9, color=PALETTE[0])
+    ax.annotate(
+        f"most duty: {_usd_b(duty[top])} at {rate[top]:.0%}",
+        xy=(rate[top], duty[top]),
+        xytext=(10, 10),
+        textcoords="offset points",
+        fontsize=11,
+        color=PALETTE[0],
+        fontweight="bold",
+    )
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.yaxis.set_major_formatter(FuncFormatter(_usd_b))
+    ax.set_xlabel(f"rate of layer '{layer}' (%)")
+    ax.set_ylabel("USD billions a year")
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.1), ncol=3)
+    responds = "baseline_import_value_usd" in table
+    note = "imports respond to the rate" if responds else "static: imports held at 2024 values"
+    _title_text(ax, f"Duty collected as the '{layer}' rate rises", f"{title}; {note}")
+    return fig
+
+
+@_styled
+def plot_draws(draws: Draws, *, ax: Axes | None = None) -> Figure:
+    """Histogram of the effective rate across uncertainty draws, with the 5th, 50th and 95th percentiles."""
+    fig, ax = _axes(ax)
+    values = draws.samples["effective_rate"].to_numpy()
+    distinct = np.unique(values)
+    bins: Any = min(40, max(len(distinct), 1)) if len(distinct) > 1 else 1
+    ax.hist(values, bins=bins, color=PALETTE[4], edgecolor="white")
+    for p, style in zip((5, 50, 95), (":", "-", ":"), strict=True):
+        x = float(np.percentile(values, p))
+        ax.axvline(x, color=PALETTE[0], linestyle=style, linewidth=2)
+        ax.annotate(
+            f"{'median' if p == 50 else f'{p}th pct'}: {x:.1%}",
+            xy=(x, 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(4, -14 - 14 * (p == 95)),
+            textcoords="offset points",
+            fontsize=10,
+            color=PALETTE[0],
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1},
+        )
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+    ax.set_xlabel("effective tariff rate (%)")
+    ax.set_ylabel("number of draws")
+    n = len(draws.uncertain)
+    sub = f"{draws.scenario.name}; {n} uncertain exemption{'s' if n != 1 else ''}, each granted independently (seed {draws.seed})"
+    _title_text(ax, f"Effective rate across {len(values):,} draws of the uncertain exemptions", sub)
+    return fig
 
 
 CHARTS = {

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import json
+import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -85,9 +88,20 @@ def cli() -> None:
 @click.option(
     "--chart-format", type=click.Choice(["png", "svg"]), default="png", show_default=True, help="Chart file format."
 )
+@click.option("--draws", type=click.IntRange(min=1), help="Draw which uncertain exemptions are granted N times.")
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Random seed for --draws (same seed, same numbers)."
+)
 @friendly
 def run(
-    scenario: Path, when: date | None, fmt: str, output: Path | None, charts_dir: Path | None, chart_format: str
+    scenario: Path,
+    when: date | None,
+    fmt: str,
+    output: Path | None,
+    charts_dir: Path | None,
+    chart_format: str,
+    draws: int | None,
+    seed: int,
 ) -> None:
     """Apply a scenario to its trade table and report duty and exempted value.
 
@@ -96,13 +110,59 @@ def run(
       tariffsim run scenarios/exempt_chips.yaml
       tariffsim run scenarios/exempt_131.yaml --format json --charts out/
     """
-    result = simulate(load_scenario(scenario), date=when)
-    emit(render(result, fmt), output)
-    if charts_dir is not None:
-        from simulator.charts import write_charts  # matplotlib only when drawing
+    loaded = load_scenario(scenario)
+    result = simulate(loaded, date=when)
+    text = render(result, fmt)
+    sampled = None
+    if draws is not None:
+        from simulator.uncertainty import draw
 
-        for path in write_charts(result, charts_dir, chart_format, prefix=f"{scenario.stem}_"):
+        with ProgressBar("drawing") as progress:
+            sampled = draw(loaded, draws, seed, when=when, progress=progress)
+        text = with_draws(text, fmt, sampled)
+    emit(text, output)
+    if charts_dir is not None:
+        from simulator.charts import plot_draws, save, write_charts  # matplotlib only when drawing
+
+        paths = write_charts(result, charts_dir, chart_format, prefix=f"{scenario.stem}_")
+        if sampled is not None:
+            paths.append(save(plot_draws(sampled), charts_dir / f"{scenario.stem}_draws.{chart_format}"))
+        for path in paths:
             click.echo(f"wrote {path}", err=True)
+
+
+def with_draws(text: str, fmt: str, sampled: Any) -> str:
+    """Add the uncertainty report to a run's output (CSV becomes one row per draw)."""
+    from simulator.render import draws_dict, draws_table
+
+    if fmt == "json":
+        data = json.loads(text)
+        data["uncertainty"] = draws_dict(sampled)
+        return json.dumps(data, indent=2) + "\n"
+    if fmt == "csv":
+        return sampled.samples.to_csv(index=False, float_format="%.10g", lineterminator="\n")
+    table = draws_table(sampled)
+    return text + ("\n## Uncertainty\n\n```\n" + table + "```\n" if fmt == "markdown" else "\n" + table)
+
+
+class ProgressBar:
+    """A progress bar on stderr for long sweeps and draws, only when stderr is a terminal."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.stack = contextlib.ExitStack()
+        self.bar: Any = None
+
+    def __enter__(self) -> ProgressBar | None:
+        return self if sys.stderr.isatty() else None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = self.stack.enter_context(click.progressbar(length=total, label=self.label, file=sys.stderr))
+        self.bar.update(done)
+
+    def __exit__(self, *exc: object) -> None:
+        self.stack.close()
 
 
 @cli.command(name="compare")
@@ -231,6 +291,99 @@ def flows(table: Path | None) -> None:
     for i, value in enumerate(values):
         imp, exp, lines, cats = (summary[c].iloc[i] for c in ("importer", "exporter", "lines", "categories"))
         click.echo(f"{imp} from {exp}: {lines} lines, {cats} categories, {usd(value)}")
+
+
+@cli.command(name="sweep")
+@click.argument("scenario", type=SCENARIO_PATH)
+@click.option("--layer", required=True, help="The layer whose rate is swept.")
+@click.option("--from", "low", default="0%", show_default=True, help="First rate, with a percent sign.")
+@click.option("--to", "high", default="200%", show_default=True, help="Last rate, with a percent sign.")
+@click.option("--steps", type=click.IntRange(min=2), default=101, show_default=True, help="Number of rates.")
+@click.option("--date", "when", type=DATE, help="Other rates as in force on this date (default: the last change date).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format.")
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout."
+)
+@click.option(
+    "--charts", "charts_dir", type=click.Path(file_okay=False, path_type=Path), help="Also draw the chart into DIR."
+)
+@click.option(
+    "--chart-format", type=click.Choice(["png", "svg"]), default="png", show_default=True, help="Chart file format."
+)
+@friendly
+def sweep_command(
+    scenario: Path,
+    layer: str,
+    low: str,
+    high: str,
+    steps: int,
+    when: date | None,
+    fmt: str,
+    output: Path | None,
+    charts_dir: Path | None,
+    chart_format: str,
+) -> None:
+    """Sweep one layer's rate: effective rate, duty, import value and exempted value at each rate.
+
+    With a `response:` block in the scenario, imports fall as the rate rises and the duty curve peaks.
+
+    \b
+    Example:
+      tariffsim sweep scenarios/china_125.yaml --layer retaliation --from 0% --to 200% --steps 101
+    """
+    from simulator.render import render_sweep
+    from simulator.sweep import sweep
+
+    lo, hi = percent_option(low, "--from"), percent_option(high, "--to")
+    if lo > hi:
+        raise click.BadParameter(f"--from {low} is above --to {high}", param_hint="--from")
+    loaded = load_scenario(scenario)
+    with ProgressBar("sweeping") as progress:
+        table = sweep(loaded, layer, lo, hi, steps, when=when, progress=progress)
+    emit(render_sweep(table, fmt, loaded.name, layer), output)
+    if charts_dir is not None:
+        from simulator.charts import plot_sweep, save
+
+        path = save(
+            plot_sweep(table, title=loaded.name, layer=layer),
+            charts_dir / f"{scenario.stem}_sweep_{layer}.{chart_format}",
+        )
+        click.echo(f"wrote {path}", err=True)
+
+
+def percent_option(text: str, name: str) -> float:
+    value = text.strip()
+    try:
+        if not value.endswith("%"):
+            raise ValueError
+        number = float(value[:-1]) / 100
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a percentage; write e.g. 125%", param_hint=name) from None
+    if not 0 <= number <= 10:
+        raise click.BadParameter(f"{text} is outside 0%-1000%", param_hint=name)
+    return number
+
+
+@cli.command(name="rank")
+@click.argument("scenario", type=SCENARIO_PATH)
+@click.option("--date", "when", type=DATE, help="Rates in force on this date (default: the last change date).")
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="How many candidate categories.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format.")
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout."
+)
+@friendly
+def rank_command(scenario: Path, when: date | None, top: int, fmt: str, output: Path | None) -> None:
+    """Rank exemptions by what they are worth, and categories by what exempting them would bring.
+
+    \b
+    Example:
+      tariffsim rank scenarios/exempt_131.yaml
+    """
+    from simulator.rank import rank
+    from simulator.render import render_ranking
+
+    emit(render_ranking(rank(load_scenario(scenario), when=when), fmt, top), output)
 
 
 @cli.command(name="explain")

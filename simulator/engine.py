@@ -15,6 +15,7 @@ flat in the number of selectors.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -24,6 +25,7 @@ import pandas as pd
 
 from simulator.errors import Problem, ScenarioError, did_you_mean, short
 from simulator.flows import BUNDLED, load_flows, validate_flows
+from simulator.response import line_elasticities, responded_value
 from simulator.schema import Exemption, Layer, Scenario, Selector
 
 TOTAL_KEYS = (
@@ -61,6 +63,11 @@ class Prepared:
     waives: np.ndarray  # (E, L) bool: exemption waives layer
     source: str
     warnings: tuple[str, ...] = ()
+    elasticity: np.ndarray | None = None  # (N,) per row, when the scenario has a `response:` block
+
+    @property
+    def responds(self) -> bool:
+        return self.elasticity is not None
 
 
 @dataclass(frozen=True)
@@ -154,7 +161,12 @@ def prepare(scenario: Scenario, flows: pd.DataFrame | None = None) -> Prepared:
     for e, ex in enumerate(scenario.exemptions):
         if match[:, e].any() and not (cover[match[:, e]][:, waives[e]]).any():
             warnings.append(f"{ex.name}: its lines are not covered by any layer it waives, so it exempts nothing")
+    elasticity = None
+    if scenario.response is not None:
+        row_categories = categories[key_category[row_key]]
+        elasticity = line_elasticities(scenario.response, rows, row_categories, known)
     return Prepared(
+        elasticity=elasticity,
         scenario=scenario,
         flows=rows,
         key_hs=key_hs,
@@ -200,30 +212,61 @@ def waived_share(prepared: Prepared, shares: np.ndarray) -> np.ndarray:
 
 
 def key_arrays(prepared: Prepared, rates: np.ndarray, shares: np.ndarray) -> dict[str, np.ndarray]:
-    """Per-key and per-layer amounts at given rates (L,) and shares (E,)."""
+    """Per-key and per-layer amounts at given rates (L,) and shares (E,).
+
+    With a trade response, values (and so everything levied on them) are the responded V1; the
+    counterfactual without exemptions ("gross") responds to its own, higher, rates.
+    """
     s = waived_share(prepared, shares)
-    covered = prepared.cover * prepared.value[:, None]  # (K, L) value covered by each layer
-    gross = covered * rates  # duty each layer would raise without exemptions
-    layer_duty = gross * (1 - s)
+    value, base_duty = prepared.value, prepared.base_duty
+    gross_value, gross_base = value, base_duty
+    if prepared.elasticity is not None:
+        rate_cover = prepared.cover * rates  # (K, L)
+        value, base_duty = _responded(prepared, (rate_cover * (1 - s)).sum(axis=1))
+        gross_value, gross_base = _responded(prepared, rate_cover.sum(axis=1))
     in_force = rates > 0
-    exempt_layer = covered * s * in_force
-    exempted = prepared.value * (prepared.cover * s * in_force).max(axis=1, initial=0.0)
+    layer_duty = prepared.cover * value[:, None] * rates * (1 - s)
+    gross = prepared.cover * gross_value[:, None] * rates
+    net_gross = prepared.cover * value[:, None] * rates  # at the responded value, for per-layer relief
     return {
+        "value": value,
+        "base_duty": base_duty,
         "layer_duty": layer_duty,
-        "layer_relief": gross - layer_duty,
-        "layer_exempted": exempt_layer,
-        "exempted": exempted,
-        "duty": prepared.base_duty + layer_duty.sum(axis=1),
-        "gross": prepared.base_duty + gross.sum(axis=1),
+        "layer_relief": net_gross - layer_duty,
+        "layer_exempted": prepared.cover * value[:, None] * s * in_force,
+        "exempted": value * (prepared.cover * s * in_force).max(axis=1, initial=0.0),
+        "duty": base_duty + layer_duty.sum(axis=1),
+        "gross": gross_base + gross.sum(axis=1),
     }
 
 
+def _responded(prepared: Prepared, additional: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-key responded value and base duty, given each key's additional duty rate (K,)."""
+    assert prepared.elasticity is not None
+    rows = prepared.flows
+    v0 = rows["value_usd"].to_numpy(dtype=float)
+    t0 = rows["base_rate"].to_numpy(dtype=float)
+    v1 = responded_value(v0, t0, additional[prepared.row_key], prepared.elasticity)
+    k = len(prepared.value)
+    return np.bincount(prepared.row_key, weights=v1, minlength=k), np.bincount(
+        prepared.row_key, weights=v1 * t0, minlength=k
+    )
+
+
+RESPONSE_KEYS = ("baseline_import_value_usd", "trade_change_usd")
+
+
 def _summary(
-    value: np.ndarray, base: np.ndarray, duty: np.ndarray, gross: np.ndarray, exempted: np.ndarray
+    value: np.ndarray,
+    base: np.ndarray,
+    duty: np.ndarray,
+    gross: np.ndarray,
+    exempted: np.ndarray,
+    baseline: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     with np.errstate(invalid="ignore", divide="ignore"):
         safe = np.where(value > 0, value, np.nan)
-        return {
+        out = {
             "import_value_usd": value,
             "duty_usd": duty,
             "effective_rate": np.nan_to_num(duty / safe),
@@ -232,20 +275,31 @@ def _summary(
             "duty_relief_usd": gross - duty,
             "base_duty_usd": base,
             "duty_without_exemptions_usd": gross,
-            "effective_rate_without_exemptions": np.nan_to_num(gross / safe),
+            "effective_rate_without_exemptions": np.nan_to_num(gross / np.where(value > 0, value, np.nan)),
         }
+    if baseline is not None:  # with a trade response: what the table held, and how far trade moved
+        out["baseline_import_value_usd"] = baseline
+        out["trade_change_usd"] = value - baseline
+    return out
+
+
+def _reduce(
+    prepared: Prepared, a: dict[str, np.ndarray], reduce: Callable[[np.ndarray], np.ndarray]
+) -> dict[str, np.ndarray]:
+    baseline = reduce(prepared.value) if prepared.responds else None
+    return _summary(
+        reduce(a["value"]),
+        reduce(a["base_duty"]),
+        reduce(a["duty"]),
+        reduce(a["gross"]),
+        reduce(a["exempted"]),
+        baseline,
+    )
 
 
 def totals_at(prepared: Prepared, when: date | None) -> dict[str, float]:
     a = key_arrays(prepared, rates_at(prepared.scenario, when), shares_at(prepared.scenario, when))
-    summary = _summary(
-        np.array(prepared.value.sum()),
-        np.array(prepared.base_duty.sum()),
-        np.array(a["duty"].sum()),
-        np.array(a["gross"].sum()),
-        np.array(a["exempted"].sum()),
-    )
-    return {k: float(v) for k, v in summary.items()}
+    return {k: float(v) for k, v in _reduce(prepared, a, lambda x: np.asarray(x.sum())).items()}
 
 
 def evaluate(prepared: Prepared, when: date | None) -> Result:
@@ -257,33 +311,21 @@ def evaluate(prepared: Prepared, when: date | None) -> Result:
     def by_cat(x: np.ndarray) -> np.ndarray:
         return np.bincount(prepared.key_category, weights=x, minlength=n_cat)
 
-    cat = _summary(
-        by_cat(prepared.value), by_cat(prepared.base_duty), by_cat(a["duty"]), by_cat(a["gross"]), by_cat(a["exempted"])
-    )
-    by_category = pd.DataFrame({"category": list(prepared.categories), **cat})
+    by_category = pd.DataFrame({"category": list(prepared.categories), **_reduce(prepared, a, by_cat)})
     by_category = by_category.sort_values(["import_value_usd", "category"], ascending=[False, True], ignore_index=True)
-    totals = {
-        k: float(v)
-        for k, v in _summary(
-            np.array(prepared.value.sum()),
-            np.array(prepared.base_duty.sum()),
-            np.array(a["duty"].sum()),
-            np.array(a["gross"].sum()),
-            np.array(a["exempted"].sum()),
-        ).items()
-    }
+    totals = {k: float(v) for k, v in _reduce(prepared, a, lambda x: np.asarray(x.sum())).items()}
 
     layer_names = [x.name for x in scenario.layers]
     by_layer = pd.DataFrame(
         {
             "layer": [BASE_LAYER, *layer_names],
-            "duty_usd": [prepared.base_duty.sum(), *a["layer_duty"].sum(axis=0)],
+            "duty_usd": [a["base_duty"].sum(), *a["layer_duty"].sum(axis=0)],
             "exempted_value_usd": [0.0, *a["layer_exempted"].sum(axis=0)],
             "duty_relief_usd": [0.0, *a["layer_relief"].sum(axis=0)],
         }
     )
     per_layer = np.column_stack(
-        [by_cat(prepared.base_duty), *[by_cat(a["layer_duty"][:, i]) for i in range(len(layer_names))]]
+        [by_cat(a["base_duty"]), *[by_cat(a["layer_duty"][:, i]) for i in range(len(layer_names))]]
     )
     duty_by_category_layer = pd.DataFrame(
         per_layer, index=pd.Index(prepared.categories, name="category"), columns=[BASE_LAYER, *layer_names]

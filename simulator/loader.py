@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from simulator.errors import Problem, ScenarioError, did_you_mean, short
-from simulator.schema import Exemption, Layer, Scenario, Schedule, Selector
+from simulator.schema import Exemption, Layer, Response, Scenario, Schedule, Selector
 from simulator.yamlsafe import Mapping, Scalar, Sequence, line_of, parse_yaml
 
 MAX_RATE = 10.0  # 1000%: above this a rate is surely a typo
@@ -39,15 +39,6 @@ RESERVED_LAYER_NAMES = ("base_rate",)
 COUNTRY = re.compile(r"^[A-Z]{3}$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 HS = re.compile(r"^\d{2}(\d{2}){0,4}$")
-
-
-@dataclass(frozen=True)
-class Response:
-    """Trade-response settings: a default elasticity and per-category overrides."""
-
-    elasticity: float | None = None
-    categories: tuple[tuple[str, float], ...] = ()
-    where: str = ""
 
 
 @dataclass
@@ -310,11 +301,6 @@ def load_scenario(path: str | Path) -> Scenario:
     return _finish(draft)
 
 
-def load_response(path: str | Path) -> Response | None:
-    """The scenario's `response:` block (inherited through `extends`), or None."""
-    return _load(Path(path), ()).response
-
-
 def _load(path: Path, stack: tuple[Path, ...]) -> _Draft:
     resolved = path.resolve()
     if resolved in stack:
@@ -482,6 +468,7 @@ def _finish(draft: _Draft) -> Scenario:
         source=source,
         extends=draft.extends,
         removed=draft.removed,
+        response=draft.response,
     )
 
 

@@ -132,7 +132,7 @@ def _source_name(source: str) -> str:
     return source.replace("\\", "/").rsplit("/", 1)[-1]
 
 
-def _grid(header: list[str], rows: list[list[str]], *, separator_before_last: bool = False) -> list[str]:
+def grid(header: list[str], rows: list[list[str]], *, separator_before_last: bool = False) -> list[str]:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
 
     def line(r: list[str]) -> str:
@@ -153,12 +153,12 @@ def to_table(result: Result) -> str:
     width = max(len(k) for k, _ in headline(result))
     out += [f"  {k.ljust(width)}  {v}" for k, v in headline(result)]
     header, rows = _cells(result)
-    out += ["", "By category (sorted by import value)", *_grid(header, rows, separator_before_last=True)]
+    out += ["", "By category (sorted by import value)", *grid(header, rows, separator_before_last=True)]
     layers = [
         [str(r["layer"]), usd(r["duty_usd"]), usd(r["exempted_value_usd"]), usd(r["duty_relief_usd"])]
         for _, r in result.by_layer.iterrows()
     ]
-    out += ["", "By layer", *_grid(["Layer", "Duty", "Exempted", "Relief"], layers)]
+    out += ["", "By layer", *grid(["Layer", "Duty", "Exempted", "Relief"], layers)]
     if len(result.timeline):
         tl = [
             [
@@ -173,7 +173,7 @@ def to_table(result: Result) -> str:
         out += [
             "",
             "Timeline (totals from each change date)",
-            *_grid(["From", "Eff. rate", "Duty", "Exempted", "Relief"], tl),
+            *grid(["From", "Eff. rate", "Duty", "Exempted", "Relief"], tl),
         ]
     if result.warnings:
         out += ["", "Warnings", *[f"  ! {w}" for w in result.warnings]]
@@ -279,7 +279,7 @@ def compare_table(c: Comparison) -> str:
         for i in range(1, len(c.labels)):
             cells += [_fmt(float(c.totals.iloc[i][key]), kind), _delta(float(c.differences.iloc[i][key]), kind)]
         rows.append(cells)
-    out += ["", *_grid(header, rows)]
+    out += ["", *grid(header, rows)]
     if c.parting:
         out.append("")
         for n, lab in zip(names[1:], c.labels[1:], strict=True):
@@ -298,7 +298,7 @@ def compare_table(c: Comparison) -> str:
         out += [
             "",
             "Step by step: effective rate · duty relief from the exemptions",
-            *_grid(["From", *names, *([""] if parts else [])], steps),
+            *grid(["From", *names, *([""] if parts else [])], steps),
         ]
     cat_header = ["Effective rate by category", names[0]] + [h for n in names[1:] for h in (n, f"{n} vs [1]")]
     cat_rows = []
@@ -309,7 +309,7 @@ def compare_table(c: Comparison) -> str:
             v = float(row.iloc[i])
             cells += [_fmt(v, "pct"), _delta(v - first, "pct") if math.isfinite(v) and math.isfinite(first) else "-"]
         cat_rows.append(cells)
-    out += ["", *_grid(cat_header, cat_rows)]
+    out += ["", *grid(cat_header, cat_rows)]
     warnings = [f"[{i + 1}] {w}" for i, r in enumerate(c.results) for w in r.warnings]
     if warnings:
         out += ["", "Warnings", *[f"  ! {w}" for w in warnings]]

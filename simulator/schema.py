@@ -103,6 +103,15 @@ class Exemption:
 
 
 @dataclass(frozen=True)
+class Response:
+    """Trade-response settings: a default elasticity and per-category overrides (see response.py)."""
+
+    elasticity: float | None = None
+    categories: tuple[tuple[str, float], ...] = ()
+    where: str = ""
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A validated scenario, with `extends` already merged in."""
 
@@ -116,6 +125,7 @@ class Scenario:
     source: Path | None = None
     extends: tuple[Path, ...] = ()
     removed: tuple[str, ...] = ()
+    response: Response | None = None
 
     @property
     def change_dates(self) -> tuple[date, ...]:
