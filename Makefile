@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit golden bench clean
+.PHONY: demo test lint typecheck unit golden bench notebooks clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,13 @@ golden: $(STAMP)  # regenerate the pinned outputs of the bundled paths, on purpo
 	TARIFFSIM_UPDATE_GOLDEN=1 MPLBACKEND=Agg $(BIN)/pytest tests/test_compare.py -k golden
 	git diff --stat tests/golden
 
+notebooks: $(STAMP)  # open the teaching notebooks in JupyterLab (installs the optional extra)
+	$(BIN)/pip install --quiet -e '.[dev,parquet,notebooks]'
+	cd notebooks && ../$(BIN)/jupyter lab
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/analysis.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,17 +1,30 @@
-"""tariffsim: what tariff layers and exemptions do to duty on a trade-flow table."""
+"""tariffsim: what tariff layers and exemptions do to duty on a trade-flow table.
 
+The public API is what this module exports. Charts live in `simulator.charts` (imported on
+demand, since it loads matplotlib).
+"""
+
+from simulator.compare import Comparison, compare
 from simulator.engine import Result, simulate
 from simulator.errors import FlowsError, ScenarioError, SimulatorError
+from simulator.explain import explain
 from simulator.flows import load_flows
-from simulator.loader import load_scenario
-from simulator.schema import Exemption, Layer, Scenario, Schedule, Selector
+from simulator.loader import load_scenario, with_rates
+from simulator.rank import Ranking, rank
+from simulator.schema import Exemption, Layer, Response, Scenario, Schedule, Selector
+from simulator.sweep import sweep
+from simulator.uncertainty import Draws, draw
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Comparison",
+    "Draws",
     "Exemption",
     "FlowsError",
     "Layer",
+    "Ranking",
+    "Response",
     "Result",
     "Scenario",
     "ScenarioError",
@@ -19,7 +32,13 @@ __all__ = [
     "Selector",
     "SimulatorError",
     "__version__",
+    "compare",
+    "draw",
+    "explain",
     "load_flows",
     "load_scenario",
+    "rank",
     "simulate",
+    "sweep",
+    "with_rates",
 ]

@@ -119,7 +119,16 @@ def headline(result: Result) -> list[tuple[str, str]]:
         ("Duty", f"{usd(t['duty_usd'])} a year on {usd(t['import_value_usd'])} of imports"),
         ("Exempted value", f"{usd(t['exempted_value_usd'])}  ({pct(t['exempted_share'])} of imports)"),
         ("Duty relief", f"{usd(t['duty_relief_usd'])} a year"),
-    ]
+    ] + (
+        [
+            (
+                "Trade response",
+                f"imports {usd(t['baseline_import_value_usd'])} -> {usd(t['import_value_usd'])} ({usd(t['trade_change_usd'])})",
+            )
+        ]
+        if "trade_change_usd" in t
+        else []
+    )
 
 
 def context_line(result: Result) -> str:
