@@ -7,6 +7,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,11 +17,12 @@ import click
 from simulator import __version__
 from simulator.atomic import write_text
 from simulator.compare import compare
-from simulator.engine import prepare, simulate
+from simulator.engine import Result, prepare, simulate
 from simulator.errors import SimulatorError
 from simulator.flows import SCENARIOS, load_flows
 from simulator.loader import load_scenario
 from simulator.report import COMPARE_RENDERERS, FORMATS, render, usd
+from simulator.schema import Scenario
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -88,6 +90,15 @@ def cli() -> None:
 @click.option(
     "--chart-format", type=click.Choice(["png", "svg"]), default="png", show_default=True, help="Chart file format."
 )
+@click.option("--trade", type=click.Path(path_type=Path), help="Use this trade-flow table instead of the scenario's.")
+@click.option(
+    "--engine",
+    type=click.Choice(["pandas", "dask"]),
+    default="pandas",
+    show_default=True,
+    help="dask: run partition by partition over a Parquet dataset (needs tariffsim[dask]).",
+)
+@click.option("--scheduler", help="With --engine dask: address of a dask distributed scheduler (default: local).")
 @click.option("--draws", type=click.IntRange(min=1), help="Draw which uncertain exemptions are granted N times.")
 @click.option(
     "--seed", type=int, default=0, show_default=True, help="Random seed for --draws (same seed, same numbers)."
@@ -100,6 +111,9 @@ def run(
     output: Path | None,
     charts_dir: Path | None,
     chart_format: str,
+    trade: Path | None,
+    engine: str,
+    scheduler: str | None,
     draws: int | None,
     seed: int,
 ) -> None:
@@ -111,7 +125,14 @@ def run(
       tariffsim run scenarios/exempt_131.yaml --format json --charts out/
     """
     loaded = load_scenario(scenario)
-    result = simulate(loaded, date=when)
+    if trade is not None:
+        loaded = replace(loaded, trade=trade)
+    if engine == "dask":
+        if draws is not None:
+            raise click.UsageError("--draws runs on the pandas engine; drop --engine dask")
+        result = run_dask(loaded, when, scheduler)
+    else:
+        result = simulate(loaded, date=when)
     text = render(result, fmt)
     sampled = None
     if draws is not None:
@@ -129,6 +150,19 @@ def run(
             paths.append(save(plot_draws(sampled), charts_dir / f"{scenario.stem}_draws.{chart_format}"))
         for path in paths:
             click.echo(f"wrote {path}", err=True)
+
+
+def run_dask(scenario: Scenario, when: date | None, scheduler: str | None) -> Result:
+    from simulator.distributed import simulate_dask
+
+    if scenario.trade is None:
+        raise click.UsageError("--engine dask needs a Parquet dataset: pass --trade PATH or set trade: in the scenario")
+    if scheduler is None:
+        return simulate_dask(scenario, scenario.trade, date=when)
+    from distributed import Client
+
+    with Client(scheduler) as client:
+        return simulate_dask(scenario, scenario.trade, date=when, client=client)
 
 
 def with_draws(text: str, fmt: str, sampled: Any) -> str:
@@ -437,6 +471,73 @@ def new(name: str, parent: Path | None, force: bool) -> None:
 
     path = write_starter(name, parent=parent, force=force)
     click.echo(f"wrote {path}; check it with: tariffsim validate {path}", err=True)
+
+
+@cli.group()
+def data() -> None:
+    """Bring your own trade data: convert UN Comtrade or CEPII BACI files into a trade-flow table.
+
+    \b
+    Example:
+      tariffsim data import --from comtrade comtrade_2024.csv --out flows.parquet
+    """
+
+
+@data.command(name="import")
+@click.option("--from", "source", type=click.Choice(["comtrade", "baci"]), required=True, help="The files' layout.")
+@click.argument("files", type=click.Path(dir_okay=False, path_type=Path), nargs=-1, required=True)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The table to write: .csv or .parquet.",
+)
+@click.option(
+    "--country-codes", type=click.Path(dir_okay=False, path_type=Path), help="BACI's country-codes file (BACI only)."
+)
+@click.option(
+    "--categories",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="HS prefix -> category map (default seeds/hs_categories.csv).",
+)
+@click.option(
+    "--tariffs",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Base rates: hs prefix, base_rate[, importer, exporter].",
+)
+@click.option("--year", type=int, help="The year to keep when a file holds several.")
+@click.option(
+    "--flow", type=click.Choice(["M", "X"]), help="Comtrade: import (M) or export (X) flows; default M when present."
+)
+@friendly
+def data_import(
+    source: str,
+    files: tuple[Path, ...],
+    out: Path,
+    country_codes: Path | None,
+    categories: Path | None,
+    tariffs: Path | None,
+    year: int | None,
+    flow: str | None,
+) -> None:
+    """Convert Comtrade CSV downloads or BACI files into a trade-flow table (.csv or .parquet).
+
+    \b
+    Examples:
+      tariffsim data import --from comtrade TradeData_2024.csv --out flows.csv
+      tariffsim data import --from baci BACI_HS17_Y2022_V202401.csv --country-codes country_codes_V202401.csv --out flows.parquet
+    """
+    from simulator.trade_data import import_trade
+
+    report = import_trade(
+        source, files, out, country_codes=country_codes, categories=categories, tariffs=tariffs, year=year, flow=flow
+    )
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(
+        f"wrote {report.path}: {report.rows:,} lines, {report.directions:,} directions, {usd(report.value_usd)} in all"
+    )
 
 
 def _plural(n: int, word: str) -> str:
