@@ -233,8 +233,9 @@ def plot_timeline(result: Result, *, ax: Axes | None = None) -> Figure:
     start = dates[0] - timedelta(days=max(span // 12, 7))
     end = dates[-1] + timedelta(days=max(span // 6, 14))
     xs = mdates.date2num([start, *dates, end])
-    rate = [result.timeline_start["effective_rate"], *tl["effective_rate"]]
-    exempt = [result.timeline_start["exempted_value_usd"] / 1e9, *tl["exempted_value_usd"] / 1e9]
+    before = result.timeline_start or tl.iloc[0].to_dict()  # no "before" when the first date is date.min
+    rate = [float(before["effective_rate"]), *tl["effective_rate"]]
+    exempt = [float(before["exempted_value_usd"]) / 1e9, *tl["exempted_value_usd"] / 1e9]
     ax.step(xs, [*rate, rate[-1]], where="post", color=PALETTE[0], linewidth=2.5, label="effective rate (left axis)")
     ax.set_ylabel("effective tariff rate (%)", color=PALETTE[0])
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +42,7 @@ TOTAL_KEYS = (
 )
 LAYER_KEYS = ("duty_usd", "exempted_value_usd", "duty_relief_usd")
 BASE_LAYER = "base_rate"
+DENSE_SPACE = 1 << 20  # key-code spaces up to this size (or 4x the rows) use dense bincounts
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ class Prepared:
     key_hs: np.ndarray  # (K,) str
     key_category: np.ndarray  # (K,) int index into categories
     categories: tuple[str, ...]
-    row_key: np.ndarray  # (N,) int index into keys
+    keys: KeyIndex  # rows -> keys
     value: np.ndarray  # (K,) sum of value_usd
     base_duty: np.ndarray  # (K,) sum of value_usd * base_rate
     cover: np.ndarray  # (K, L) bool: layer covers key
@@ -68,6 +70,11 @@ class Prepared:
     @property
     def responds(self) -> bool:
         return self.elasticity is not None
+
+    @property
+    def row_key(self) -> np.ndarray:
+        """(N,) the key of each row; built on first use (plain runs never need it)."""
+        return self.keys.row_key
 
 
 @dataclass(frozen=True)
@@ -113,13 +120,14 @@ def prepare(scenario: Scenario, flows: pd.DataFrame | None = None) -> Prepared:
     rows = _direction(scenario, flows, source)
     hs_index, hs_codes = _codes(rows["hs"])
     cat_index, cat_names = _codes(rows["category"])
-    row_key, pairs = _keys(hs_index, cat_index, len(cat_names))
+    keys = KeyIndex.build(hs_index, cat_index, len(cat_names))
+    pairs = keys.present
     key_hs = hs_codes[pairs // len(cat_names)]
     used, key_category = np.unique(pairs % len(cat_names), return_inverse=True)  # categories of this direction only
     categories = cat_names[used]
     value_rows = rows["value_usd"].to_numpy(dtype=float)
-    value = np.bincount(row_key, weights=value_rows, minlength=len(pairs))
-    base_duty = np.bincount(row_key, weights=value_rows * rows["base_rate"].to_numpy(dtype=float), minlength=len(pairs))
+    value = keys.sum(value_rows)
+    base_duty = keys.sum(value_rows * rows["base_rate"].to_numpy(dtype=float))
 
     known = set(categories.tolist())
     problems: list[Problem] = []
@@ -158,12 +166,19 @@ def prepare(scenario: Scenario, flows: pd.DataFrame | None = None) -> Prepared:
     for e, ex in enumerate(scenario.exemptions):
         targets = ex.layers if ex.layers is not None else tuple(layer_index)
         waives[e, [layer_index[t] for t in targets]] = True
-    for e, ex in enumerate(scenario.exemptions):
-        if match[:, e].any() and not (cover[match[:, e]][:, waives[e]]).any():
-            warnings.append(f"{ex.name}: its lines are not covered by any layer it waives, so it exempts nothing")
+    # (E, L): does any of the exemption's lines fall under the layer?
+    reaches = np.zeros(waives.shape, bool)
+    for j in range(cover.shape[1]):
+        reaches[:, j] = match[cover[:, j]].any(axis=0)
+    idle: list[bool] = np.asarray(match.any(axis=0) & ~(reaches & waives).any(axis=1)).tolist()
+    warnings += [
+        f"{ex.name}: its lines are not covered by any layer it waives, so it exempts nothing"
+        for ex, i in zip(scenario.exemptions, idle, strict=True)
+        if i
+    ]
     elasticity = None
     if scenario.response is not None:
-        row_categories = categories[key_category[row_key]]
+        row_categories = categories[key_category[keys.row_key]]
         elasticity = line_elasticities(scenario.response, rows, row_categories, known)
     return Prepared(
         elasticity=elasticity,
@@ -172,7 +187,7 @@ def prepare(scenario: Scenario, flows: pd.DataFrame | None = None) -> Prepared:
         key_hs=key_hs,
         key_category=key_category,
         categories=tuple(categories.tolist()),
-        row_key=row_key,
+        keys=keys,
         value=value,
         base_duty=base_duty,
         cover=cover,
@@ -200,9 +215,13 @@ def waived_share(prepared: Prepared, shares: np.ndarray) -> np.ndarray:
         if not len(shares):
             return np.zeros(prepared.cover.shape)
         weights = prepared.waives * shares[:, None]  # (E, L): share each exemption grants on each layer
-        return np.stack(
-            [(prepared.match * weights[:, j]).max(axis=1) for j in range(weights.shape[1])], axis=-1
-        ).reshape(prepared.cover.shape)
+        out = np.zeros(prepared.cover.shape)
+        key, ex = np.nonzero(prepared.match)  # cost follows the matches, not keys x exemptions
+        for j in range(weights.shape[1]):
+            column = np.zeros(len(out))
+            np.maximum.at(column, key, weights[ex, j])
+            out[:, j] = column
+        return out
     out = np.zeros((*shares.shape[:-1], *prepared.cover.shape))
     for e in range(prepared.match.shape[1]):
         mask = prepared.match[:, e][:, None] & prepared.waives[e][None, :]
@@ -336,7 +355,7 @@ def evaluate(prepared: Prepared, when: date | None) -> Result:
         [{"date": d, **totals_at(prepared, d)} for d in scenario.change_dates], columns=["date", *TOTAL_KEYS]
     )
     dates = scenario.change_dates
-    start = totals_at(prepared, dates[0] - timedelta(days=1)) if dates else {}
+    start = totals_at(prepared, dates[0] - timedelta(days=1)) if dates and dates[0] > date.min else {}
     return Result(
         timeline_start=start,
         scenario=scenario,
@@ -401,26 +420,50 @@ class _Matcher:
 def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes per row and the distinct values; free for the categoricals load_flows returns."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.to_numpy(dtype=np.int64), np.asarray(column.cat.categories, dtype=str)
+        return column.cat.codes.to_numpy(), np.asarray(column.cat.categories, dtype=str)
     codes, uniques = pd.factorize(column)
-    return codes.astype(np.int64), np.asarray(uniques, dtype=str)
+    return codes, np.asarray(uniques, dtype=str)
 
 
-def _keys(hs_index: np.ndarray, cat_index: np.ndarray, n_cat: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row -> distinct (hs, category) key, and each key's combined code hs * n_cat + cat.
+@dataclass(frozen=True)
+class KeyIndex:
+    """Which distinct (hs, category) key each row belongs to, and per-key sums in one pass.
 
-    When the code space is small (the usual case) a dense bincount does it in one linear pass;
-    otherwise hash factorisation.
+    Keys are combined codes hs * n_cat + category. When that code space is small (the usual case)
+    sums are dense bincounts over the codes themselves, with no per-row lookup; otherwise rows are
+    hash-factorised.
     """
-    pair = hs_index * n_cat + cat_index
-    space = (int(hs_index.max(initial=0)) + 1) * n_cat
-    if space <= max(4 * len(pair), 1 << 20):
-        present = np.flatnonzero(np.bincount(pair, minlength=space))
-        lookup = np.zeros(space, dtype=np.intp)
-        lookup[present] = np.arange(len(present))
-        return lookup[pair], present
-    row_key, pairs = pd.factorize(pair)
-    return row_key, np.asarray(pairs)
+
+    pair: np.ndarray  # (N,) combined code of each row
+    present: np.ndarray  # (K,) combined codes of the keys, sorted
+    lookup: np.ndarray | None  # (space,) combined code -> key, when dense
+    factorized: np.ndarray | None  # (N,) row -> key, when not dense
+
+    @staticmethod
+    def build(hs_index: np.ndarray, cat_index: np.ndarray, n_cat: int) -> KeyIndex:
+        pair = hs_index.astype(np.int64) * n_cat + cat_index
+        space = (int(hs_index.max(initial=0)) + 1) * n_cat
+        if space <= max(4 * len(pair), DENSE_SPACE):
+            present = np.flatnonzero(np.bincount(pair, minlength=space))
+            lookup = np.zeros(space, dtype=np.intp)
+            lookup[present] = np.arange(len(present))
+            return KeyIndex(pair, present, lookup, None)
+        factorized, uniques = pd.factorize(pair, sort=True)
+        return KeyIndex(pair, np.asarray(uniques), None, factorized)
+
+    def sum(self, weights: np.ndarray) -> np.ndarray:
+        """(K,) the sum of a per-row quantity over each key's rows."""
+        if self.lookup is not None:
+            return np.bincount(self.pair, weights=weights, minlength=len(self.lookup))[self.present]
+        assert self.factorized is not None
+        return np.bincount(self.factorized, weights=weights, minlength=len(self.present))
+
+    @cached_property
+    def row_key(self) -> np.ndarray:
+        if self.lookup is not None:
+            return self.lookup[self.pair]
+        assert self.factorized is not None
+        return self.factorized
 
 
 def _direction(scenario: Scenario, flows: pd.DataFrame, source: str) -> pd.DataFrame:

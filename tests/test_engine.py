@@ -238,3 +238,16 @@ layers: [{name: a, rate: 100%, hs: ["8542"]}]
         )
     ).totals
     assert t["duty_usd"] == pytest.approx(5)
+
+
+def test_sparse_key_path_gives_the_same_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large code spaces use hash factorisation instead of dense bincounts; the numbers must not change."""
+    import simulator.engine as engine
+    from simulator.flows import SCENARIOS
+
+    scenario = load_scenario(SCENARIOS / "exempt_131.yaml")
+    dense = simulate(scenario)
+    monkeypatch.setattr(engine, "DENSE_SPACE", -1)
+    sparse = simulate(scenario)
+    assert sparse.totals == pytest.approx(dense.totals, rel=1e-12)
+    pd.testing.assert_frame_equal(sparse.by_category, dense.by_category)
