@@ -78,28 +78,21 @@ def _title(ax: Axes, what: str, result: Result, *, note: str = "", room: int = 0
 def _title_text(ax: Axes, what: str, sub: str, *, room: int = 0) -> None:
     """Bold title and grey subtitle above the axes; `room` extra points below them for labels."""
     ax.set_title(" ", loc="left", pad=room + 30)  # reserves the space; constrained layout keeps it
-    ax.annotate(
-        what,
-        xy=(0, 1),
-        xycoords="axes fraction",
-        xytext=(0, room + 20),
-        textcoords="offset points",
-        fontsize=15,
-        fontweight="bold",
-        va="bottom",
-        ha="left",
+    lines: tuple[tuple[str, int, dict[str, Any]], ...] = (
+        (what, 20, {"fontsize": 15, "fontweight": "bold"}),
+        (sub, 4, {"fontsize": 11, "color": "#555555"}),
     )
-    ax.annotate(
-        sub,
-        xy=(0, 1),
-        xycoords="axes fraction",
-        xytext=(0, room + 4),
-        textcoords="offset points",
-        fontsize=11,
-        color="#555555",
-        va="bottom",
-        ha="left",
-    )
+    for text, rise, style in lines:
+        ax.annotate(
+            text,
+            xy=(0, 1),
+            xycoords="axes fraction",
+            xytext=(0, room + rise),
+            textcoords="offset points",
+            va="bottom",
+            ha="left",
+            **style,
+        )
 
 
 def _label(name: str) -> str:
@@ -229,10 +222,7 @@ def plot_timeline(result: Result, *, ax: Axes | None = None) -> Figure:
         raise ValueError("plot_timeline needs a dated scenario (its timeline is empty)")
     fig, ax = _axes(ax)
     dates = [pd.Timestamp(d) for d in tl["date"]]
-    span = max((dates[-1] - dates[0]).days, 30)
-    start = dates[0] - timedelta(days=max(span // 12, 7))
-    end = dates[-1] + timedelta(days=max(span // 6, 14))
-    xs = mdates.date2num([start, *dates, end])
+    start, end, xs = _time_span(dates)
     before = result.timeline_start or tl.iloc[0].to_dict()  # no "before" when the first date is date.min
     rate = [float(before["effective_rate"]), *tl["effective_rate"]]
     exempt = [float(before["exempted_value_usd"]) / 1e9, *tl["exempted_value_usd"] / 1e9]
@@ -255,19 +245,33 @@ def plot_timeline(result: Result, *, ax: Axes | None = None) -> Figure:
     right.set_ylim(0, max(max(exempt) * 1.15, 1))
     right.grid(False)
     right.spines["right"].set_visible(True)
-    for d in dates:
-        ax.axvline(float(mdates.date2num(d)), color="#BDBDBD", linestyle=":", linewidth=1, zorder=0)
-    _label_dates(ax, dates, start, end)
-    ax.set_xlim(float(xs[0]), float(xs[-1]))
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=12)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    _time_axis(ax, dates, start, end)
     lines = ax.get_lines()[:1] + right.get_lines()[:1]
     ax.legend(lines, [str(x.get_label()) for x in lines], loc="upper left", bbox_to_anchor=(0, -0.08), ncol=2)
     _title(
         ax, "Effective rate and exempted value over time", result, note="; dotted lines mark the change dates", room=34
     )
     return fig
+
+
+def _time_span(dates: list[pd.Timestamp]) -> tuple[pd.Timestamp, pd.Timestamp, np.ndarray]:
+    """Margins before the first and after the last change, and the step x values: start, dates, end."""
+    span = max((dates[-1] - dates[0]).days, 30)
+    start = dates[0] - timedelta(days=max(span // 12, 7))
+    end = dates[-1] + timedelta(days=max(span // 6, 14))
+    return start, end, mdates.date2num([start, *dates, end])
+
+
+def _time_axis(ax: Axes, dates: list[pd.Timestamp], start: pd.Timestamp, end: pd.Timestamp) -> None:
+    """Dotted lines at the change dates, their labels above the plot, and concise date ticks."""
+    ax.grid(axis="x", visible=False)  # the change-date lines are the vertical guides
+    for d in dates:
+        ax.axvline(float(mdates.date2num(d)), color="#BDBDBD", linestyle=":", linewidth=1, zorder=0)
+    _label_dates(ax, dates, start, end)
+    ax.set_xlim(float(mdates.date2num(start)), float(mdates.date2num(end)))
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=12)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
 def _label_dates(ax: Axes, dates: list[pd.Timestamp], start: pd.Timestamp, end: pd.Timestamp) -> None:
@@ -328,10 +332,7 @@ def plot_compare_timeline(comparison: Comparison, *, ax: Axes | None = None) -> 
         raise ValueError("plot_compare_timeline needs dated scenarios")
     fig, ax = _axes(ax)
     dates = sorted(pd.Timestamp(d) for d in tl["date"].unique())
-    span = max((dates[-1] - dates[0]).days, 30)
-    start = dates[0] - timedelta(days=max(span // 12, 7))
-    end = dates[-1] + timedelta(days=max(span // 6, 14))
-    xs = mdates.date2num([start, *dates, end])
+    start, end, xs = _time_span(dates)
     styles = ["-", "--", ":", "-."]
     top = 0.05
     for i, (label, result) in enumerate(zip(comparison.labels, comparison.results, strict=True)):
@@ -348,8 +349,6 @@ def plot_compare_timeline(comparison: Comparison, *, ax: Axes | None = None) -> 
             linestyle=styles[i % len(styles)],
             label=f"[{i + 1}] {label}",
         )
-    for d in dates:
-        ax.axvline(float(mdates.date2num(d)), color="#BDBDBD", linestyle=":", linewidth=1, zorder=0)
     for i, label in enumerate(comparison.labels[1:], start=1):
         parted = comparison.parting.get(label)
         if parted is None:
@@ -368,12 +367,8 @@ def plot_compare_timeline(comparison: Comparison, *, ax: Axes | None = None) -> 
             fontweight="bold",
             va="bottom",
         )
-    _label_dates(ax, dates, start, end)
-    ax.set_xlim(float(xs[0]), float(xs[-1]))
+    _time_axis(ax, dates, start, end)
     ax.set_ylim(0, top * 1.12)
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=12)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_ylabel("effective tariff rate (%)")
     ax.legend(loc="upper left", bbox_to_anchor=(0, -0.08), ncol=min(len(comparison.labels), 3))

@@ -41,6 +41,19 @@ class DateType(click.ParamType):
 
 DATE = DateType()
 SCENARIO_PATH = click.Path(dir_okay=False, path_type=Path)
+# options shared by several commands, declared once
+FORMAT_OPTION = click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format."
+)
+OUTPUT_OPTION = click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout."
+)
+CHARTS_OPTION = click.option(
+    "--charts", "charts_dir", type=click.Path(file_okay=False, path_type=Path), help="Also draw the charts into DIR."
+)
+CHART_FORMAT_OPTION = click.option(
+    "--chart-format", type=click.Choice(["png", "svg"]), default="png", show_default=True, help="Chart file format."
+)
 
 
 def friendly(func: F) -> F:
@@ -80,16 +93,10 @@ def cli() -> None:
 @cli.command()
 @click.argument("scenario", type=SCENARIO_PATH)
 @click.option("--date", "when", type=DATE, help="Rates in force on this date (default: the last change date).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format.")
-@click.option(
-    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout."
-)
-@click.option(
-    "--charts", "charts_dir", type=click.Path(file_okay=False, path_type=Path), help="Also draw the charts into DIR."
-)
-@click.option(
-    "--chart-format", type=click.Choice(["png", "svg"]), default="png", show_default=True, help="Chart file format."
-)
+@FORMAT_OPTION
+@OUTPUT_OPTION
+@CHARTS_OPTION
+@CHART_FORMAT_OPTION
 @click.option("--trade", type=click.Path(path_type=Path), help="Use this trade-flow table instead of the scenario's.")
 @click.option(
     "--engine",
@@ -204,16 +211,10 @@ class ProgressBar:
 @click.option(
     "--date", "when", type=DATE, help="Rates in force on this date (default: the latest change date of any scenario)."
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format.")
-@click.option(
-    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout."
-)
-@click.option(
-    "--charts", "charts_dir", type=click.Path(file_okay=False, path_type=Path), help="Also draw the charts into DIR."
-)
-@click.option(
-    "--chart-format", type=click.Choice(["png", "svg"]), default="png", show_default=True, help="Chart file format."
-)
+@FORMAT_OPTION
+@OUTPUT_OPTION
+@CHARTS_OPTION
+@CHART_FORMAT_OPTION
 @friendly
 def compare_command(
     scenarios: tuple[Path, ...],
@@ -334,16 +335,10 @@ def flows(table: Path | None) -> None:
 @click.option("--to", "high", default="200%", show_default=True, help="Last rate, with a percent sign.")
 @click.option("--steps", type=click.IntRange(min=2), default=101, show_default=True, help="Number of rates.")
 @click.option("--date", "when", type=DATE, help="Other rates as in force on this date (default: the last change date).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format.")
-@click.option(
-    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout."
-)
-@click.option(
-    "--charts", "charts_dir", type=click.Path(file_okay=False, path_type=Path), help="Also draw the chart into DIR."
-)
-@click.option(
-    "--chart-format", type=click.Choice(["png", "svg"]), default="png", show_default=True, help="Chart file format."
-)
+@FORMAT_OPTION
+@OUTPUT_OPTION
+@CHARTS_OPTION
+@CHART_FORMAT_OPTION
 @friendly
 def sweep_command(
     scenario: Path,
@@ -402,10 +397,8 @@ def percent_option(text: str, name: str) -> float:
 @click.argument("scenario", type=SCENARIO_PATH)
 @click.option("--date", "when", type=DATE, help="Rates in force on this date (default: the last change date).")
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="How many candidate categories.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format.")
-@click.option(
-    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout."
-)
+@FORMAT_OPTION
+@OUTPUT_OPTION
 @friendly
 def rank_command(scenario: Path, when: date | None, top: int, fmt: str, output: Path | None) -> None:
     """Rank exemptions by what they are worth, and categories by what exempting them would bring.
@@ -439,9 +432,7 @@ def explain_command(scenario: Path, when: date | None) -> None:
 
 
 @cli.command()
-@click.option(
-    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout."
-)
+@OUTPUT_OPTION
 def schema(output: Path | None) -> None:
     """Print the JSON Schema of scenario files, for editors (YAML language server).
 
