@@ -21,7 +21,7 @@ from simulator.engine import Result, prepare, simulate
 from simulator.errors import SimulatorError
 from simulator.flows import SCENARIOS, load_flows
 from simulator.loader import load_scenario
-from simulator.report import COMPARE_RENDERERS, FORMATS, render, usd
+from simulator.report import COMPARE_RENDERERS, FORMATS, csv_text, render, usd
 from simulator.schema import Scenario
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -181,7 +181,7 @@ def with_draws(text: str, fmt: str, sampled: Any) -> str:
         data["uncertainty"] = draws_dict(sampled)
         return json.dumps(data, indent=2) + "\n"
     if fmt == "csv":
-        return sampled.samples.to_csv(index=False, float_format="%.10g", lineterminator="\n")
+        return csv_text(sampled.samples)
     table = draws_table(sampled)
     return text + ("\n## Uncertainty\n\n```\n" + table + "```\n" if fmt == "markdown" else "\n" + table)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from simulator.rank import Ranking
-from simulator.report import grid, pct, usd
+from simulator.report import csv_text, grid, pct, records, usd
 from simulator.sweep import peak
 from simulator.uncertainty import REPORTED, Draws
 
@@ -22,16 +21,6 @@ LABELS = {
     "import_value_usd": "Import value",
 }
 MAX_TABLE_ROWS = 21
-
-
-def _csv(frame: pd.DataFrame) -> str:
-    buf = io.StringIO()
-    frame.to_csv(buf, index=False, float_format="%.10g", lineterminator="\n")
-    return buf.getvalue()
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{str(k): v for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
 def _money_or_rate(key: str, x: float) -> str:
@@ -86,14 +75,14 @@ def render_sweep(table: pd.DataFrame, fmt: str, title: str, layer: str) -> str:
                     "scenario": title,
                     "layer": layer,
                     "peak_rate": float(peak(table)["rate"]),
-                    "steps": table.to_dict(orient="records"),
+                    "steps": records(table),
                 },
                 indent=2,
             )
             + "\n"
         )
     if fmt == "csv":
-        return _csv(table)
+        return csv_text(table)
     text = sweep_table(table, title, layer)
     return "```\n" + text + "```\n" if fmt == "markdown" else text
 
@@ -138,8 +127,8 @@ def ranking_dict(r: Ranking, top: int) -> dict[str, Any]:
         "scenario": r.scenario.name,
         "date": r.date.isoformat() if r.date else None,
         "total_relief_usd": r.total_relief,
-        "exemptions": r.exemptions.to_dict(orient="records"),
-        "candidates": r.candidates.head(top).to_dict(orient="records"),
+        "exemptions": records(r.exemptions),
+        "candidates": records(r.candidates.head(top)),
     }
 
 
@@ -159,7 +148,7 @@ def ranking_table(r: Ranking, top: int) -> str:
                 pct(x["share_of_relief"]),
                 usd(x["dropping_costs_usd"]),
             ]
-            for x in _records(r.exemptions)
+            for x in records(r.exemptions)
         ]
         out += [
             "What each exemption is worth",
@@ -168,7 +157,7 @@ def ranking_table(r: Ranking, top: int) -> str:
         out += ["  Alone: relief if only it were granted. Dropping it costs: extra duty if only it were withdrawn.", ""]
     candidates = [
         [str(x["category"]), usd(x["import_value_usd"]), pct(x["exempted_share"]), usd(x["relief_if_exempted_usd"])]
-        for x in _records(r.candidates.head(top))
+        for x in records(r.candidates.head(top))
     ]
     out += [f"Next candidates: categories whose full exemption would bring the most extra relief (top {top})"]
     out += (
@@ -183,7 +172,7 @@ def render_ranking(r: Ranking, fmt: str, top: int) -> str:
     if fmt == "json":
         return json.dumps(ranking_dict(r, top), indent=2) + "\n"
     if fmt == "csv":
-        return _csv(r.exemptions)
+        return csv_text(r.exemptions)
     text = ranking_table(r, top)
     return "```\n" + text + "```\n" if fmt == "markdown" else text
 

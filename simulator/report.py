@@ -65,7 +65,8 @@ def _clean(x: Any) -> Any:
     return x
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts: dates as ISO text, non-finite numbers as None."""
     return [{str(k): _clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
@@ -78,9 +79,9 @@ def to_dict(result: Result) -> dict[str, Any]:
         "exporter": s.exporter,
         "date": _clean(result.date),
         "totals": {k: _clean(v) for k, v in result.totals.items()},
-        "by_category": _records(result.by_category),
-        "by_layer": _records(result.by_layer.rename(columns={"layer": "layer"})),
-        "timeline": _records(result.timeline),
+        "by_category": records(result.by_category),
+        "by_layer": records(result.by_layer),
+        "timeline": records(result.timeline),
         "warnings": list(result.warnings),
     }
 
@@ -89,13 +90,18 @@ def to_json(result: Result) -> str:
     return json.dumps(to_dict(result), indent=2) + "\n"
 
 
+def csv_text(frame: pd.DataFrame) -> str:
+    """A frame as CSV text: full precision without float noise, Unix line ends."""
+    buf = io.StringIO()
+    frame.to_csv(buf, index=False, float_format="%.10g", lineterminator="\n")
+    return buf.getvalue()
+
+
 def to_csv(result: Result) -> str:
     """One row per category plus a final 'Total' row; rates as fractions, money in USD."""
     total = pd.DataFrame([{"category": "Total", **result.totals}])
     frame = pd.concat([result.by_category, total], ignore_index=True)
-    buf = io.StringIO()
-    frame.to_csv(buf, index=False, float_format="%.10g", lineterminator="\n")
-    return buf.getvalue()
+    return csv_text(frame)
 
 
 def _cells(result: Result) -> tuple[list[str], list[list[str]]]:
@@ -271,7 +277,7 @@ def compare_dict(c: Comparison) -> dict[str, Any]:
         "date": _clean(c.date),
         "scenarios": scenarios,
         "by_category": [{k: _clean(v) for k, v in row.items()} for row in rates.to_dict(orient="records")],
-        "timeline": _records(c.timeline),
+        "timeline": records(c.timeline),
     }
 
 
@@ -364,9 +370,7 @@ def compare_csv(c: Comparison) -> str:
     """One row per scenario: label, direction, totals, then each total's difference from the first."""
     diffs = c.differences[list(TOTAL_KEYS)].add_suffix("_vs_first")
     frame = pd.concat([c.totals, diffs], axis=1)
-    buf = io.StringIO()
-    frame.to_csv(buf, index=False, float_format="%.10g", lineterminator="\n")
-    return buf.getvalue()
+    return csv_text(frame)
 
 
 COMPARE_RENDERERS: dict[str, Callable[[Comparison], str]] = {
