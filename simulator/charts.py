@@ -135,7 +135,7 @@ def plot_effective_rates(result: Result, *, ax: Axes | None = None) -> Figure:
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel("effective tariff rate (duty ÷ import value, %)")
     ax.grid(axis="y", visible=False)
-    ax.legend(loc="lower right", bbox_to_anchor=(1, 1.0), ncol=2)
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.06), ncol=2)
     _title(ax, "Effective tariff rate by category, with and without the exemptions", result)
     return fig
 
@@ -157,7 +157,7 @@ def plot_exempted_value(result: Result, *, ax: Axes | None = None) -> Figure:
     ax.xaxis.set_major_formatter(FuncFormatter(_usd_b))
     ax.set_xlabel("annual import value (USD billions)")
     ax.grid(axis="y", visible=False)
-    ax.legend(loc="lower right", bbox_to_anchor=(1, 1.0), ncol=2)
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.06), ncol=2)
     t = result.totals
     _title(
         ax,
