@@ -49,9 +49,9 @@ MAX_LISTED = 10
 def load_flows(path: str | Path | None = None) -> pd.DataFrame:
     """Load and validate a trade-flow table (CSV, or Parquet with pyarrow); default the bundled one."""
     path = Path(path) if path is not None else BUNDLED
-    if not path.is_file():
+    if not path.exists():
         raise FlowsError([Problem(str(path), "no such trade-flow table; check the path")])
-    if path.suffix.lower() in (".parquet", ".pq"):
+    if path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):  # a directory is a partitioned Parquet dataset
         raw = _read_parquet(path)
     else:
         try:

@@ -153,13 +153,18 @@ class _Reader:
         number = self.percent(node, path, high=high, what=what)
         return None if number is None else Schedule.constant(number)
 
+    def listed(self, node: Any, path: str, example: str) -> Sequence | None:
+        """A YAML list, or a problem saying how to write one (a lone value is not silently accepted)."""
+        if node is None or isinstance(node, Sequence):
+            return node
+        self.fail(node, path, f"expected a list, got {_kind(node)}; write e.g. {path.rsplit('.', 1)[-1]}: {example}")
+        return None
+
     def strings(self, node: Any, path: str, what: str) -> tuple[str, ...]:
-        if node is None:
-            return ()
-        items = node if isinstance(node, Sequence) else [node]
+        items = self.listed(node, path, "[Soybeans]" if "categor" in path else "[name]")
         out: list[str] = []
-        for i, item in enumerate(items):
-            sub = f"{path}[{i}]" if isinstance(node, Sequence) else path
+        for i, item in enumerate(items or ()):
+            sub = f"{path}[{i}]"
             if not isinstance(item, Scalar):
                 self.fail(item if item is not None else node, sub, f"expected a {what} as text, got {_kind(item)}")
                 continue
@@ -170,10 +175,10 @@ class _Reader:
         if isinstance(node, Scalar) and node.plain and _yaml_reads_as_number(node):
             self.fail(node, path, _quote_hint(node) + '; write a list of quoted codes, e.g. ["8542"]')
             return ()
-        items = node if isinstance(node, Sequence) else ([node] if node is not None else [])
+        items = self.listed(node, path, '["8542"]')
         out: list[str] = []
-        for i, item in enumerate(items):
-            sub = f"{path}[{i}]" if isinstance(node, Sequence) else path
+        for i, item in enumerate(items or ()):
+            sub = f"{path}[{i}]"
             if isinstance(item, Scalar) and item.plain and _yaml_reads_as_number(item):
                 self.fail(item, sub, _quote_hint(item))
             elif not isinstance(item, Scalar):
@@ -346,7 +351,7 @@ def _load(path: Path, stack: tuple[Path, ...]) -> _Draft:
         target = reader.text(top["trade"], "trade")
         if target is not None:
             trade = path.parent / target
-            if not trade.is_file():
+            if not trade.exists():  # a file, or a directory holding a Parquet dataset
                 reader.fail(
                     top["trade"],
                     "trade",

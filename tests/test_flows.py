@@ -94,3 +94,13 @@ def test_bundled_table_calibration() -> None:
     phones = table[(table.importer == "USA") & (table.hs == "851713")]["value_usd"].sum()
     assert phones / 1e9 > 40
     assert isinstance(table, pd.DataFrame)
+
+
+def test_a_directory_is_a_parquet_dataset(tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow")
+    table = load_flows(write(tmp_path, GOOD + "USA,CHN,1201,Soy,50,0.03\n"))
+    (tmp_path / "ds").mkdir()
+    table.iloc[:1].to_parquet(tmp_path / "ds" / "a.parquet")
+    table.iloc[1:].to_parquet(tmp_path / "ds" / "b.parquet")
+    both = load_flows(tmp_path / "ds")
+    assert sorted(both["hs"].astype(str)) == ["0201", "1201"]

@@ -149,3 +149,12 @@ def test_quoted_codes_keep_leading_zeros(write: Callable[..., Path]) -> None:
 def test_unsafe_yaml_tags_are_refused(write: Callable[..., Path]) -> None:
     with pytest.raises(ScenarioError, match=r"YAML tag '.*python/object.* is not allowed"):
         load_scenario(write("s.yaml", "name: !!python/object/apply:os.system ['echo hi']\nimporter: CHN\n"))
+
+
+def test_a_lone_value_where_a_list_belongs(write: Callable[..., Path]) -> None:
+    path = write("s.yaml", OK_HEAD + "layers: [{name: a, rate: 10%}]\nexemptions: [{name: e, hs: '8542', layers: a}]\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    text = str(info.value)
+    assert "exemptions[0].hs: expected a list, got the text '8542'; write e.g. hs: [\"8542\"]" in text
+    assert "exemptions[0].layers: expected a list" in text
