@@ -318,9 +318,7 @@ def plot_compare_rates(comparison: Comparison, *, ax: Axes | None = None) -> Fig
     ax.legend(loc="upper left", bbox_to_anchor=(0, -0.06), ncol=min(n, 3))
     when = f"rates of {comparison.date:%d %b %Y}" if comparison.date else "constant rates"
     directions = ", ".join(sorted({r.scenario.label for r in comparison.results}))
-    _title_text(
-        ax, "Effective tariff rate by category, scenarios compared", f"{directions}; {when}", room=16 * ((n - 1) // 3)
-    )
+    _title_text(ax, "Effective tariff rate by category, scenarios compared", f"{directions}; {when}")
     return fig
 
 
