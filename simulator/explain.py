@@ -105,6 +105,15 @@ def explain(scenario: Scenario, when: date | None = None) -> str:
         if ex.description:
             out.append(f"    note: {' '.join(ex.description.split())}")
 
+    if scenario.response is not None:
+        r = scenario.response
+        out += ["", "Trade response (imports fall as the tariff rises; see simulator/response.py)"]
+        default = (
+            f"elasticity {r.elasticity:g} on every line"
+            if r.elasticity is not None
+            else ("elasticity from the table's elasticity column, else the default")
+        )
+        out.append(f"  {default}" + "".join(f"; {cat}: {value:g}" for cat, value in r.categories))
     overlaps = _overlaps(scenario, prepared)
     if overlaps:
         out += ["", "Overlapping exemptions (on shared lines the largest share wins; they never add up)"]

@@ -21,6 +21,10 @@ Protectionism", QJE) estimate for the 2018 US tariffs (about 2.5 in absolute val
 equilibrium tools such as WITS-SMART use product-level estimates (Kee, Nicita and Olarreaga 2008),
 mostly between -0.5 and -3.
 
+Duty relief compares the duty with the exemptions to the duty without them, each at its own
+responded trade (without exemptions, exempt goods would shrink too). Per-layer relief is measured
+at the trade that responds to the scenario as written, so per-layer reliefs need not add up to it.
+
 Limits: one product line at a time, no trade diversion to or from third countries, no change in
 exporters' prices (full pass-through), no income effects, and a constant elasticity at any rate,
 which is a strong assumption at rates above 100%. Treat the numbers as orders of magnitude.
