@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from simulator.engine import Prepared, _summary
+from simulator.engine import Prepared, summarize, waived_share
 from simulator.response import responded_value
 
 CHUNK_CELLS = 4_000_000  # floats per intermediate array in a chunk (~32 MB)
@@ -39,7 +39,7 @@ def batch_totals(
 
 def _chunk(prepared: Prepared, rates: np.ndarray, shares: np.ndarray) -> dict[str, np.ndarray]:
     cover = prepared.cover[None]  # (1, K, L)
-    s = _waived(prepared, shares)  # (B, K, L)
+    s = waived_share(prepared, shares)  # (B, K, L)
     rate_cover = cover * rates[:, None, :]
     additional = (rate_cover * (1 - s)).sum(axis=2)  # (B, K)
     gross_rate = rate_cover.sum(axis=2)
@@ -47,7 +47,7 @@ def _chunk(prepared: Prepared, rates: np.ndarray, shares: np.ndarray) -> dict[st
     if not prepared.responds:
         value, base = prepared.value, prepared.base_duty
         b = len(rates)
-        return _summary(
+        return summarize(
             np.full(b, value.sum()),
             np.full(b, base.sum()),
             base.sum() + additional @ value,
@@ -61,7 +61,7 @@ def _chunk(prepared: Prepared, rates: np.ndarray, shares: np.ndarray) -> dict[st
     rk, eps = prepared.row_key, prepared.elasticity
     v1 = responded_value(v0, t0, additional[:, rk], eps)
     vg = responded_value(v0, t0, gross_rate[:, rk], eps)
-    return _summary(
+    return summarize(
         v1.sum(axis=1),
         (v1 * t0).sum(axis=1),
         (v1 * (t0 + additional[:, rk])).sum(axis=1),
@@ -69,13 +69,3 @@ def _chunk(prepared: Prepared, rates: np.ndarray, shares: np.ndarray) -> dict[st
         (v1 * exempt_share[:, rk]).sum(axis=1),
         np.full(len(rates), v0.sum()),
     )
-
-
-def _waived(prepared: Prepared, shares: np.ndarray) -> np.ndarray:
-    """(B, K, L): the largest share among exemptions matching each key that waive each layer."""
-    out = np.zeros((len(shares), *prepared.cover.shape))
-    for e in range(prepared.match.shape[1]):
-        mask = prepared.match[:, e][:, None] & prepared.waives[e][None, :]
-        if mask.any() and shares[:, e].any():
-            np.maximum(out, shares[:, e, None, None] * mask, out=out)
-    return out

@@ -225,7 +225,7 @@ def waived_share(prepared: Prepared, shares: np.ndarray) -> np.ndarray:
     out = np.zeros((*shares.shape[:-1], *prepared.cover.shape))
     for e in range(prepared.match.shape[1]):
         mask = prepared.match[:, e][:, None] & prepared.waives[e][None, :]
-        if mask.any():
+        if mask.any() and shares[..., e].any():
             np.maximum(out, shares[..., e, None, None] * mask, out=out)
     return out
 
@@ -275,7 +275,7 @@ def _responded(prepared: Prepared, additional: np.ndarray) -> tuple[np.ndarray, 
 RESPONSE_KEYS = ("baseline_import_value_usd", "trade_change_usd")
 
 
-def _summary(
+def summarize(
     value: np.ndarray,
     base: np.ndarray,
     duty: np.ndarray,
@@ -306,7 +306,7 @@ def _reduce(
     prepared: Prepared, a: dict[str, np.ndarray], reduce: Callable[[np.ndarray], np.ndarray]
 ) -> dict[str, np.ndarray]:
     baseline = reduce(prepared.value) if prepared.responds else None
-    return _summary(
+    return summarize(
         reduce(a["value"]),
         reduce(a["base_duty"]),
         reduce(a["duty"]),
@@ -473,18 +473,13 @@ def _direction(scenario: Scenario, flows: pd.DataFrame, source: str) -> pd.DataF
     if not mask.any():
         pairs = flows[["importer", "exporter"]].drop_duplicates().head(8)
         have = ", ".join(f"{i} from {e}" for i, e in pairs.itertuples(index=False)) or "no rows at all"
-        where = str(scenario.source or "<scenario>")
-        return _raise(
-            where,
+        message = (
             f"no line of {Path(source).name} has importer {scenario.importer}"
             + (f" and exporter {scenario.exporter}" if scenario.exporter else "")
-            + f"; the table has: {have}",
+            + f"; the table has: {have}"
         )
+        raise ScenarioError([Problem(str(scenario.source or "<scenario>"), message)])
     return flows.loc[mask].reset_index(drop=True) if not bool(mask.all()) else flows
-
-
-def _raise(where: str, message: str) -> pd.DataFrame:
-    raise ScenarioError([Problem(where, message)])
 
 
 def _validated(flows: pd.DataFrame) -> pd.DataFrame:
