@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from simulator import Exemption, Selector, load_flows, load_scenario
-from simulator.flows import SCENARIOS
-from simulator.sweep import sweep
-from simulator.uncertainty import draw
+from simulator.analysis.draws import draw
+from simulator.analysis.sweep import sweep
+from simulator.bundled import SCENARIOS
 
 
 def best_of(func: Callable[[], Any], repeat: int = 5) -> float:

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from simulator import simulate
-from simulator.schema import Exemption, Layer, Scenario, Schedule, Selector
+from simulator.scenario.model import Exemption, Layer, Scenario, Schedule, Selector
 
 
 def make_table(rows: int, seed: int = 0) -> pd.DataFrame:

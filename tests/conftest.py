@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from simulator.flows import validate_flows
+from simulator.data.validate import validate_flows
 
 
 def tiny_flows() -> pd.DataFrame:

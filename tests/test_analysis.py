@@ -15,15 +15,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator import ScenarioError, load_scenario, simulate
-from simulator.batch import batch_totals
+from simulator.analysis.draws import draw
+from simulator.analysis.rank import rank
+from simulator.analysis.sweep import sweep
+from simulator.bundled import SCENARIOS
 from simulator.cli import cli
-from simulator.engine import prepare, rates_at, shares_at, totals_at
-from simulator.flows import SCENARIOS
-from simulator.loader import with_rates
-from simulator.rank import rank
-from simulator.response import DEFAULT_ELASTICITY, responded_value
-from simulator.sweep import sweep
-from simulator.uncertainty import draw
+from simulator.engine.batch import batch_totals
+from simulator.engine.evaluate import rates_at, shares_at, totals_at
+from simulator.engine.prepare import prepare
+from simulator.engine.response import DEFAULT_ELASTICITY, responded_value
+from simulator.scenario.load import with_rates
 
 HEAD = "importer: CHN\nexporter: USA\ntrade: tiny.csv\n"
 

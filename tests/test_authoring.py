@@ -14,11 +14,12 @@ import yaml
 from click.testing import CliRunner
 
 from simulator import ScenarioError, load_scenario, simulate
+from simulator.analysis.explain import explain
+from simulator.bundled import SCENARIOS, SCHEMA_FILE
 from simulator.cli import cli
-from simulator.explain import explain
-from simulator.flows import ROOT, SCENARIOS
-from simulator.json_schema import scenario_schema, schema_json
+from simulator.scenario.json_schema import scenario_schema, schema_json
 
+ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
 BUNDLED = sorted(SCENARIOS.rglob("*.yaml"))
 
@@ -43,12 +44,12 @@ def test_bundled_scenarios_match_the_schema_and_point_to_it(path: Path) -> None:
     first = path.read_text().splitlines()[0]
     match = re.fullmatch(r"# yaml-language-server: \$schema=(\S+)", first)
     assert match, "bundled scenarios start with the yaml-language-server schema line"
-    assert (path.parent / match.group(1)).resolve() == (ROOT / "docs" / "scenario.schema.json").resolve()
+    assert (path.parent / match.group(1)).resolve() == SCHEMA_FILE.resolve()
 
 
 def test_committed_schema_is_current() -> None:
-    assert (ROOT / "docs" / "scenario.schema.json").read_text() == schema_json(), (
-        "run: tariffsim schema -o docs/scenario.schema.json"
+    assert SCHEMA_FILE.read_text() == schema_json(), (
+        "run: tariffsim schema -o simulator/bundled/scenarios/scenario.schema.json"
     )
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from simulator import load_scenario, simulate
-from simulator.flows import SCENARIOS
+from simulator.bundled import SCENARIOS
 
 BUNDLED = sorted(SCENARIOS.rglob("*.yaml"))
 

@@ -13,11 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 from simulator import Result, load_scenario, simulate
+from simulator.bundled import SCENARIOS
 from simulator.cli import cli
-from simulator.flows import ROOT
 
-charts = pytest.importorskip("simulator.charts")
-SCENARIOS = ROOT / "scenarios"
+charts = pytest.importorskip("simulator.output.charts")
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from simulator import load_scenario, simulate
+from simulator.bundled import SCENARIOS
 from simulator.cli import cli
-from simulator.flows import ROOT
 
-CHIPS = str(ROOT / "scenarios" / "exempt_chips.yaml")
+CHIPS = str(SCENARIOS / "exempt_chips.yaml")
 
 
 def invoke(*args: str) -> tuple[int, str, str]:

@@ -13,10 +13,11 @@ import pytest
 from click.testing import CliRunner
 
 from simulator import load_scenario, simulate
+from simulator.analysis.compare import compare
+from simulator.bundled import SCENARIOS, TRADE_TABLE
 from simulator.cli import cli
-from simulator.compare import compare
-from simulator.flows import SCENARIOS
-from simulator.report import compare_dict, to_dict
+from simulator.output.comparison import compare_dict
+from simulator.output.result import to_dict
 
 PATHS = SCENARIOS / "paths"
 GOLDEN = Path(__file__).parent / "golden"
@@ -52,7 +53,7 @@ def test_dated_path_at_each_date_equals_the_constant_scenario(write: Callable[..
         layers = "\n".join(f"  - {{name: {n}, rate: {r * 100:.10g}%}}" for n, r in rates.items())
         hs = ", ".join(f'"{h}"' for h in dated.exemptions[0].selector.hs)
         text = (
-            f"importer: USA\nexporter: CHN\ntrade: {(SCENARIOS.parent / 'seeds' / 'trade_flows_2024.csv').as_posix()}\n"
+            f"importer: USA\nexporter: CHN\ntrade: {TRADE_TABLE.as_posix()}\n"
             f"layers:\n{layers}\nexemptions:\n  - {{name: electronics, layers: [reciprocal], hs: [{hs}], "
             f"share: {shares['electronics'] * 100:.10g}%}}\n"
         )
@@ -88,7 +89,7 @@ def test_compare_cli_formats(tmp_path: Path) -> None:
 
 
 def test_compare_charts_plot_every_path() -> None:
-    charts = pytest.importorskip("simulator.charts")
+    charts = pytest.importorskip("simulator.output.charts")
     c = compare(
         [load_scenario(PATHS / "us_on_china_escalation.yaml"), load_scenario(PATHS / "us_on_china_deescalation.yaml")]
     )

@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from simulator import FlowsError, load_flows, load_scenario, simulate
+from simulator.bundled import SCENARIOS
 from simulator.cli import cli
-from simulator.flows import SCENARIOS
-from simulator.trade_data import CATEGORY_MAP, import_trade, load_category_map, longest_prefix
+from simulator.data.imports import CATEGORY_MAP, import_trade, load_category_map, longest_prefix
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -138,7 +138,7 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_dask_engine_matches_pandas_on_a_local_cluster(dataset: Path, name: str) -> None:
     pytest.importorskip("dask.dataframe")
     distributed = pytest.importorskip("distributed")
-    from simulator.distributed import simulate_dask
+    from simulator.engine.dask_runner import simulate_dask
 
     scenario = load_scenario(SCENARIOS / name)
     expected = simulate(scenario)
@@ -157,7 +157,7 @@ def test_dask_engine_matches_pandas_on_a_local_cluster(dataset: Path, name: str)
 
 def test_dask_engine_reports_bad_partitions(tmp_path: Path) -> None:
     pytest.importorskip("dask.dataframe")
-    from simulator.distributed import simulate_dask
+    from simulator.engine.dask_runner import simulate_dask
 
     pd.DataFrame(
         {"exporter": ["USA"], "importer": ["CHN"], "hs": ["1201"], "category": ["Soybeans"], "value_usd": [-1.0]}

@@ -242,8 +242,8 @@ layers: [{name: a, rate: 100%, hs: ["8542"]}]
 
 def test_sparse_key_path_gives_the_same_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
     """Large code spaces use hash factorisation instead of dense bincounts; the numbers must not change."""
-    import simulator.engine as engine
-    from simulator.flows import SCENARIOS
+    import simulator.engine.keys as engine
+    from simulator.bundled import SCENARIOS
 
     scenario = load_scenario(SCENARIOS / "exempt_131.yaml")
     dense = simulate(scenario)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from simulator import ScenarioError, load_scenario, simulate
-from simulator.engine import prepare
+from simulator.engine.prepare import prepare
 
 OK_HEAD = "name: t\nimporter: CHN\nexporter: USA\ntrade: tiny.csv\n"
 

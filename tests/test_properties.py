@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator import simulate
-from simulator.flows import validate_flows
-from simulator.schema import Exemption, Layer, Scenario, Schedule, Selector
+from simulator.data.validate import validate_flows
+from simulator.scenario.model import Exemption, Layer, Scenario, Schedule, Selector
 
 CATEGORIES = ["A", "B", "C"]
 CODES = ["0201", "1201", "8542", "854231", "854232", "8471", "85", "271129"]

@@ -1,0 +1,109 @@
+"""Compare scenarios side by side: escalation against de-escalation, one side against the other.
+
+All scenarios are evaluated at one common date (by default the latest change date of any of them),
+and, when dated, at every change date of every scenario, so paths can be read step by step.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from simulator.engine.evaluate import TOTAL_KEYS, Result, evaluate, totals_at
+from simulator.engine.prepare import prepare
+from simulator.scenario.model import Scenario
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Several results at one date, their differences from the first, and their paths over time."""
+
+    results: tuple[Result, ...]
+    labels: tuple[str, ...]
+    date: datetime.date | None
+    totals: pd.DataFrame  # one row per scenario: label, direction, totals keys
+    differences: pd.DataFrame  # the same, minus the first scenario's totals
+    rates: pd.DataFrame  # effective rate per category (rows) and scenario (columns); NaN where absent
+    timeline: pd.DataFrame  # long: date, label, totals keys, at the union of all change dates
+    parting: dict[str, datetime.date | None]  # for each scenario after the first: the first date its duty differs
+
+    @property
+    def same_direction(self) -> bool:
+        return len({(r.scenario.importer, r.scenario.exporter) for r in self.results}) == 1
+
+
+def labels_for(scenarios: Sequence[Scenario]) -> tuple[str, ...]:
+    """Short unique labels: the file stem, or the name, with the direction when directions differ."""
+    base = [s.source.stem if s.source is not None else s.name for s in scenarios]
+    if len({(s.importer, s.exporter) for s in scenarios}) > 1:
+        base = [f"{b} ({s.label})" for b, s in zip(base, scenarios, strict=True)]
+    seen: dict[str, int] = {}
+    out = []
+    for b in base:
+        seen[b] = seen.get(b, 0) + 1
+        out.append(b if seen[b] == 1 else f"{b} #{seen[b]}")
+    return tuple(out)
+
+
+def compare(
+    scenarios: Sequence[Scenario], *, date: datetime.date | None = None, flows: pd.DataFrame | None = None
+) -> Comparison:
+    """Evaluate every scenario at one date and along the union of their change dates."""
+    if not scenarios:
+        raise ValueError("compare needs at least one scenario")
+    prepared = [prepare(s, flows) for s in scenarios]
+    all_dates = sorted({d for s in scenarios for d in s.change_dates})
+    when = date if date is not None else (all_dates[-1] if all_dates else None)
+    results = tuple(evaluate(p, when) for p in prepared)
+    labels = labels_for(scenarios)
+
+    totals = pd.DataFrame(
+        [{"label": lab, "direction": r.scenario.label, **r.totals} for lab, r in zip(labels, results, strict=True)]
+    )
+    numeric = list(TOTAL_KEYS)
+    differences = totals.copy()
+    differences[numeric] = totals[numeric] - totals[numeric].iloc[0]
+
+    rates = pd.concat(
+        [
+            r.by_category.set_index("category")["effective_rate"].rename(lab)
+            for lab, r in zip(labels, results, strict=True)
+        ],
+        axis=1,
+    )
+    first = results[0].by_category["category"].tolist()
+    rates = rates.loc[first + [c for c in rates.index if c not in first]]
+    rates.index.name = "category"
+
+    rows = [
+        {"date": d, "label": lab, **totals_at(p, d)} for d in all_dates for lab, p in zip(labels, prepared, strict=True)
+    ]
+    timeline = pd.DataFrame(rows, columns=["date", "label", *TOTAL_KEYS])
+    same = len({(s.importer, s.exporter) for s in scenarios}) == 1
+    return Comparison(
+        results=results,
+        labels=labels,
+        date=when,
+        totals=totals,
+        differences=differences,
+        rates=rates,
+        timeline=timeline,
+        parting=_parting(timeline, labels) if same else {},
+    )
+
+
+def _parting(timeline: pd.DataFrame, labels: Sequence[str]) -> dict[str, datetime.date | None]:
+    """For each scenario after the first, the first change date on which its duty differs from the first's."""
+    if timeline.empty:
+        return {lab: None for lab in labels[1:]}
+    wide = timeline.pivot(index="date", columns="label", values="duty_usd")
+    ref = wide[labels[0]].to_numpy()
+    out: dict[str, datetime.date | None] = {}
+    for lab in labels[1:]:
+        differs = ~np.isclose(wide[lab].to_numpy(), ref, rtol=1e-9, atol=1.0)
+        out[lab] = wide.index[differs][0] if differs.any() else None
+    return out

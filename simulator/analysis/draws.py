@@ -1,0 +1,66 @@
+"""Unconfirmed exemption lists: draw which uncertain exemptions are granted, and report the spread.
+
+An exemption with `probability: 60%` is granted in a draw with that chance, independently of the
+others; certain exemptions (the default, 100%) are always granted. Each draw is evaluated like a
+plain run; we report percentiles across draws. Draws with the same seed give the same numbers.
+Identical grant patterns are evaluated once, so few uncertain exemptions cost little at any N.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from simulator.engine.batch import Progress, batch_totals
+from simulator.engine.evaluate import default_date, rates_at, shares_at
+from simulator.engine.prepare import prepare
+from simulator.scenario.model import Scenario
+
+PERCENTILES = (5, 50, 95)
+REPORTED = ("effective_rate", "duty_usd", "exempted_value_usd", "duty_relief_usd")
+
+
+@dataclass(frozen=True)
+class Draws:
+    scenario: Scenario
+    date: date | None
+    seed: int
+    samples: pd.DataFrame  # one row per draw: totals keys, plus one bool column per uncertain exemption
+    uncertain: tuple[str, ...]
+
+    def percentiles(self) -> pd.DataFrame:
+        """Rows: reported totals; columns p5, p50, p95, mean."""
+        data = {f"p{p}": [float(np.percentile(self.samples[k], p)) for k in REPORTED] for p in PERCENTILES}
+        data["mean"] = [float(self.samples[k].mean()) for k in REPORTED]
+        return pd.DataFrame(data, index=pd.Index(REPORTED, name="measure"))
+
+
+def draw(
+    scenario: Scenario,
+    n: int,
+    seed: int,
+    *,
+    when: date | None = None,
+    flows: pd.DataFrame | None = None,
+    progress: Progress | None = None,
+) -> Draws:
+    """N independent draws of which uncertain exemptions are granted."""
+    if n < 1:
+        raise ValueError("draws must be at least 1")
+    when = when if when is not None else default_date(scenario)
+    prepared = prepare(scenario, flows)
+    probability = np.array([x.probability for x in scenario.exemptions])
+    uncertain = np.flatnonzero(probability < 1)
+    rng = np.random.default_rng(seed)
+    granted = rng.random((n, len(uncertain))) < probability[uncertain]
+    patterns, which = np.unique(granted, axis=0, return_inverse=True)
+    shares = np.tile(shares_at(scenario, when), (len(patterns), 1))
+    shares[:, uncertain] *= patterns
+    totals = batch_totals(prepared, rates_at(scenario, when), shares, progress=progress)
+    columns = {k: v[which.ravel()] for k, v in totals.items()}
+    columns.update({f"granted:{scenario.exemptions[e].name}": granted[:, j] for j, e in enumerate(uncertain)})
+    samples = pd.DataFrame(columns)
+    return Draws(scenario, when, seed, samples, tuple(scenario.exemptions[e].name for e in uncertain))

@@ -1,0 +1,203 @@
+"""Say in plain words what a scenario does to a table: for teaching, and for checking a list.
+
+Most mistakes in scenario files are selectors that match something other than what was meant, so
+every rule is reported with the lines and value it actually matches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import numpy as np
+
+from simulator.engine.evaluate import default_date
+from simulator.engine.prepare import Prepared, prepare
+from simulator.errors import SimulatorError
+from simulator.scenario.load import load_scenario
+from simulator.scenario.model import Exemption, Layer, Scenario, Schedule, Selector
+from simulator.units import pct, usd
+
+TOP_LINES = 5
+
+
+def describe_schedule(schedule: Schedule) -> str:
+    """A rate or share in words.
+
+    >>> describe_schedule(Schedule.constant(1.25))
+    '125%'
+    >>> from datetime import date
+    >>> describe_schedule(Schedule(((date(2025, 4, 10), 0.84), (date(2025, 4, 12), 1.25))))
+    '0% until 2025-04-09, 84% from 2025-04-10, 125% from 2025-04-12'
+    """
+    if not schedule.is_dated:
+        return _p(schedule.steps[0][1])
+    first = schedule.steps[0][0]
+    assert first is not None
+    parts = [f"0% until {date.fromordinal(first.toordinal() - 1).isoformat()}"]
+    parts += [f"{_p(v)} from {d.isoformat()}" for d, v in schedule.steps if d is not None]
+    return ", ".join(parts)
+
+
+def describe_selector(sel: Selector) -> str:
+    """A selector in words.
+
+    >>> describe_selector(Selector(categories=("Soybeans",), hs=("8542",), except_hs=("854232",)))
+    "category 'Soybeans' or HS 8542, except HS 854232"
+    """
+    if sel.covers_all:
+        what = "every line"
+    else:
+        bits = []
+        if sel.categories:
+            bits.append(_named("category", "categories", sel.categories, quote=True))
+        if sel.hs:
+            bits.append("HS " + ", ".join(sel.hs))
+        what = " or ".join(bits)
+    excepts = []
+    if sel.except_categories:
+        excepts.append(_named("category", "categories", sel.except_categories, quote=True))
+    if sel.except_hs:
+        excepts.append("HS " + ", ".join(sel.except_hs))
+    return what + (", except " + " or ".join(excepts) if excepts else "")
+
+
+def explain(scenario: Scenario, when: date | None = None) -> str:
+    """The whole explanation as text."""
+    prepared = prepare(scenario)
+    when = when if when is not None else default_date(scenario)
+    flows = prepared.flows
+    total_value = float(prepared.value.sum())
+    out = [
+        f"{scenario.name}",
+        f"{scenario.importer} levies duties on imports from {scenario.exporter or 'every exporter'}.",
+    ]
+    out.append(
+        f"Trade table: {prepared.source.rsplit('/', 1)[-1]}: {len(flows)} lines of this direction, {usd(total_value)} a year."
+    )
+    out += ["", *_inheritance(scenario)] if scenario.extends else []
+
+    out += ["", "Layers (added to each line's base rate, which is never waived)"]
+    if not scenario.layers:
+        out.append("  none: only the base rates apply")
+    for i, layer in enumerate(scenario.layers):
+        rows = prepared.cover[:, i]
+        out.append(
+            f"  {layer.name}: {describe_schedule(layer.rate)}{_on(layer.rate, when)} on {describe_selector(layer.selector)}"
+        )
+        out.append(f"    matches {_matched(prepared, rows, total_value)}")
+        if layer.description:
+            out.append(f"    note: {' '.join(layer.description.split())}")
+
+    out += ["", "Exemptions (the largest share among those matching a line applies, per layer)"]
+    if not scenario.exemptions:
+        out.append("  none")
+    for e, ex in enumerate(scenario.exemptions):
+        rows = prepared.match[:, e]
+        waived = ", ".join(ex.layers) if ex.layers else "every layer"
+        share = describe_schedule(ex.share) + _on(ex.share, when)
+        likely = f"; probability {pct(ex.probability)}" if ex.probability < 1 else ""
+        out.append(f"  {ex.name}: waives {share} of {waived} on {describe_selector(ex.selector)}{likely}")
+        out.append(f"    matches {_matched(prepared, rows, total_value)}")
+        out += [f"      {line}" for line in _top_lines(prepared, rows)]
+        covered = (prepared.cover[rows][:, prepared.waives[e]]).any()
+        if rows.any() and not covered:
+            out.append("    ! none of its lines is covered by a layer it waives: it exempts nothing")
+        if ex.description:
+            out.append(f"    note: {' '.join(ex.description.split())}")
+
+    if scenario.response is not None:
+        r = scenario.response
+        out += ["", "Trade response (imports fall as the tariff rises; see simulator/response.py)"]
+        default = (
+            f"elasticity {r.elasticity:g} on every line"
+            if r.elasticity is not None
+            else ("elasticity from the table's elasticity column, else the default")
+        )
+        out.append(f"  {default}" + "".join(f"; {cat}: {value:g}" for cat, value in r.categories))
+    overlaps = _overlaps(scenario, prepared)
+    if overlaps:
+        out += ["", "Overlapping exemptions (on shared lines the largest share wins; they never add up)"]
+        out += [f"  {line}" for line in overlaps]
+    if prepared.warnings:
+        out += ["", "Warnings", *[f"  ! {w}" for w in prepared.warnings]]
+    return "\n".join(out) + "\n"
+
+
+def _matched(prepared: Prepared, keys: np.ndarray, total: float) -> str:
+    lines = int(np.bincount(prepared.row_key, minlength=len(keys))[keys].sum())
+    value = float(prepared.value[keys].sum())
+    share = value / total if total else 0.0
+    return f"{lines} line{'s' if lines != 1 else ''}, {usd(value)} ({pct(share)} of imports)"
+
+
+def _top_lines(prepared: Prepared, keys: np.ndarray) -> list[str]:
+    rows = prepared.flows[keys[prepared.row_key]]
+    if rows.empty:
+        return []
+    top = rows.sort_values("value_usd", ascending=False).head(TOP_LINES)
+    out = [
+        f"{r.hs} {r.description or ''} ({r.category}) {usd(float(r.value_usd))}".replace("  ", " ")
+        for r in top.itertuples()
+    ]
+    if len(rows) > TOP_LINES:
+        out.append(f"... and {len(rows) - TOP_LINES} more")
+    return out
+
+
+def _overlaps(scenario: Scenario, prepared: Prepared) -> list[str]:
+    out = []
+    ex = scenario.exemptions
+    for a in range(len(ex)):
+        for b in range(a + 1, len(ex)):
+            both = prepared.match[:, a] & prepared.match[:, b]
+            shared_layers = (prepared.waives[a] & prepared.waives[b]).any()
+            if both.any() and shared_layers:
+                out.append(
+                    f"{ex[a].name} and {ex[b].name} both match {_matched(prepared, both, float(prepared.value.sum()))}"
+                )
+    return out
+
+
+def _inheritance(scenario: Scenario) -> list[str]:
+    parent_path = scenario.extends[0]
+    out = [
+        f"Extends {parent_path.name}"
+        + (f" (and through it {', '.join(p.name for p in scenario.extends[1:])})" if len(scenario.extends) > 1 else "")
+    ]
+    try:
+        parent = load_scenario(parent_path)
+    except SimulatorError:
+        return [*out, "  (the parent is not a complete scenario on its own, so changes are not listed)"]
+    for kind, mine, theirs in (
+        ("layer", scenario.layers, parent.layers),
+        ("exemption", scenario.exemptions, parent.exemptions),
+    ):
+        old = {x.name: x for x in theirs}
+        for item in mine:
+            if item.name not in old:
+                out.append(f"  adds {kind} {item.name}")
+            elif _bare(item) != _bare(old[item.name]):
+                out.append(f"  replaces {kind} {item.name}")
+    out += [f"  removes {name}" for name in scenario.removed]
+    if len(out) == 1:
+        out.append("  changes nothing but the name and description")
+    return out
+
+
+def _bare(item: Layer | Exemption) -> Layer | Exemption:
+    """The rule without where it was written, so inherited and restated rules compare equal."""
+    return replace(item, where="", selector=replace(item.selector, where=""))
+
+
+def _named(one: str, many: str, names: tuple[str, ...], *, quote: bool) -> str:
+    shown = [f"'{n}'" if quote else n for n in names]
+    return f"{one if len(names) == 1 else many} {', '.join(shown)}"
+
+
+def _on(schedule: Schedule, when: date | None) -> str:
+    return f" (on {when.isoformat()}: {_p(schedule.at(when))})" if schedule.is_dated and when is not None else ""
+
+
+def _p(x: float) -> str:
+    return f"{x * 100:g}%"

@@ -1,0 +1,116 @@
+"""Commands for writing scenarios: validate, list, explain, schema, new."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from simulator.bundled import SCENARIOS
+from simulator.cli.common import (
+    DATE,
+    OUTPUT_OPTION,
+    SCENARIO_PATH,
+    emit,
+    friendly,
+    plural,
+)
+from simulator.engine.prepare import prepare
+from simulator.errors import SimulatorError
+from simulator.scenario.load import load_scenario
+
+
+@click.command()
+@click.argument("scenarios", type=SCENARIO_PATH, nargs=-1, required=True)
+@friendly
+def validate(scenarios: tuple[Path, ...]) -> None:
+    """Check scenario files (and their categories against the trade table); report all problems.
+
+    \b
+    Example:
+      tariffsim validate scenarios/*.yaml
+    """
+    failed = 0
+    for path in scenarios:
+        try:
+            prepared = prepare(load_scenario(path))
+        except SimulatorError as exc:
+            failed += 1
+            click.echo(f"FAIL {path}\n{exc}", err=True)
+            continue
+        s = prepared.scenario
+        counts = f"{plural(len(s.layers), 'layer')}, {plural(len(s.exemptions), 'exemption')}"
+        click.echo(f"ok   {path}: {s.name} ({counts})")
+        for warning in prepared.warnings:
+            click.echo(f"     warning: {warning}")
+    if failed:
+        raise click.ClickException(f"{failed} of {len(scenarios)} scenario(s) failed validation")
+
+
+@click.command(name="list")
+@friendly
+def list_scenarios() -> None:
+    """List the bundled scenarios, one line each.
+
+    \b
+    Example:
+      tariffsim list
+    """
+    for path in sorted(SCENARIOS.rglob("*.yaml")):
+        try:
+            name = load_scenario(path).name
+        except SimulatorError:
+            name = "(does not validate)"
+        click.echo(f"{path.relative_to(SCENARIOS.parent)}  {name}")
+
+
+@click.command(name="explain")
+@click.argument("scenario", type=SCENARIO_PATH)
+@click.option(
+    "--date", "when", type=DATE, help="Also say what is in force on this date (default: the last change date)."
+)
+@friendly
+def explain_command(scenario: Path, when: date | None) -> None:
+    """Say in plain words what each layer and exemption does and which lines it matches.
+
+    \b
+    Example:
+      tariffsim explain scenarios/exempt_131.yaml
+    """
+    from simulator.analysis.explain import explain
+
+    click.echo(explain(load_scenario(scenario), when), nl=False)
+
+
+@click.command()
+@OUTPUT_OPTION
+def schema(output: Path | None) -> None:
+    """Print the JSON Schema of scenario files, for editors (YAML language server).
+
+    \b
+    Example:
+      tariffsim schema > simulator/bundled/scenarios/scenario.schema.json
+    """
+    from simulator.scenario.json_schema import schema_json
+
+    emit(schema_json(), output)
+
+
+@click.command()
+@click.argument("name")
+@click.option("--extends", "parent", type=click.Path(dir_okay=False, path_type=Path), help="Start from this scenario.")
+@click.option("--force", is_flag=True, help="Overwrite NAME.yaml if it exists.")
+@friendly
+def new(name: str, parent: Path | None, force: bool) -> None:
+    """Write a commented starter scenario NAME.yaml in the current directory.
+
+    \b
+    Examples:
+      tariffsim new my_exemptions
+      tariffsim new softer --extends scenarios/china_125.yaml
+    """
+    from simulator.scenario.starter import write_starter
+
+    path = write_starter(name, parent=parent, force=force)
+    click.echo(f"wrote {path}; check it with: tariffsim validate {path}", err=True)

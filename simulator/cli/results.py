@@ -1,0 +1,184 @@
+"""Commands that evaluate scenarios and report: run, compare, report."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from simulator.analysis.compare import compare
+from simulator.atomic import write_text
+from simulator.cli.common import (
+    CHART_FORMAT_OPTION,
+    CHARTS_OPTION,
+    DATE,
+    FORMAT_OPTION,
+    OUTPUT_OPTION,
+    SCENARIO_PATH,
+    ProgressBar,
+    emit,
+    friendly,
+)
+from simulator.engine.evaluate import Result, simulate
+from simulator.output.comparison import COMPARE_RENDERERS
+from simulator.output.formats import csv_text
+from simulator.output.result import render
+from simulator.scenario.load import load_scenario
+from simulator.scenario.model import Scenario
+
+
+@click.command()
+@click.argument("scenario", type=SCENARIO_PATH)
+@click.option("--date", "when", type=DATE, help="Rates in force on this date (default: the last change date).")
+@FORMAT_OPTION
+@OUTPUT_OPTION
+@CHARTS_OPTION
+@CHART_FORMAT_OPTION
+@click.option("--trade", type=click.Path(path_type=Path), help="Use this trade-flow table instead of the scenario's.")
+@click.option(
+    "--engine",
+    type=click.Choice(["pandas", "dask"]),
+    default="pandas",
+    show_default=True,
+    help="dask: run partition by partition over a Parquet dataset (needs tariffsim[dask]).",
+)
+@click.option("--scheduler", help="With --engine dask: address of a dask distributed scheduler (default: local).")
+@click.option("--draws", type=click.IntRange(min=1), help="Draw which uncertain exemptions are granted N times.")
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Random seed for --draws (same seed, same numbers)."
+)
+@friendly
+def run(
+    scenario: Path,
+    when: date | None,
+    fmt: str,
+    output: Path | None,
+    charts_dir: Path | None,
+    chart_format: str,
+    trade: Path | None,
+    engine: str,
+    scheduler: str | None,
+    draws: int | None,
+    seed: int,
+) -> None:
+    """Apply a scenario to its trade table and report duty and exempted value.
+
+    \b
+    Examples:
+      tariffsim run scenarios/exempt_chips.yaml
+      tariffsim run scenarios/exempt_131.yaml --format json --charts out/
+    """
+    loaded = load_scenario(scenario)
+    if trade is not None:
+        loaded = replace(loaded, trade=trade)
+    if engine == "dask":
+        if draws is not None:
+            raise click.UsageError("--draws runs on the pandas engine; drop --engine dask")
+        result = run_dask(loaded, when, scheduler)
+    else:
+        result = simulate(loaded, date=when)
+    text = render(result, fmt)
+    sampled = None
+    if draws is not None:
+        from simulator.analysis.draws import draw
+
+        with ProgressBar("drawing") as progress:
+            sampled = draw(loaded, draws, seed, when=when, progress=progress)
+        text = with_draws(text, fmt, sampled)
+    emit(text, output)
+    if charts_dir is not None:
+        from simulator.output.charts import plot_draws, save, write_charts  # matplotlib only when drawing
+
+        paths = write_charts(result, charts_dir, chart_format, prefix=f"{scenario.stem}_")
+        if sampled is not None:
+            paths.append(save(plot_draws(sampled), charts_dir / f"{scenario.stem}_draws.{chart_format}"))
+        for path in paths:
+            click.echo(f"wrote {path}", err=True)
+
+
+def run_dask(scenario: Scenario, when: date | None, scheduler: str | None) -> Result:
+    from simulator.engine.dask_runner import simulate_dask
+
+    if scenario.trade is None:
+        raise click.UsageError("--engine dask needs a Parquet dataset: pass --trade PATH or set trade: in the scenario")
+    if scheduler is None:
+        return simulate_dask(scenario, scenario.trade, date=when)
+    from distributed import Client
+
+    with Client(scheduler) as client:
+        return simulate_dask(scenario, scenario.trade, date=when, client=client)
+
+
+def with_draws(text: str, fmt: str, sampled: Any) -> str:
+    """Add the uncertainty report to a run's output (CSV becomes one row per draw)."""
+    from simulator.output.analyses import draws_dict, draws_table
+
+    if fmt == "json":
+        data = json.loads(text)
+        data["uncertainty"] = draws_dict(sampled)
+        return json.dumps(data, indent=2) + "\n"
+    if fmt == "csv":
+        return csv_text(sampled.samples)
+    table = draws_table(sampled)
+    return text + ("\n## Uncertainty\n\n```\n" + table + "```\n" if fmt == "markdown" else "\n" + table)
+
+
+@click.command(name="compare")
+@click.argument("scenarios", type=SCENARIO_PATH, nargs=-1, required=True)
+@click.option(
+    "--date", "when", type=DATE, help="Rates in force on this date (default: the latest change date of any scenario)."
+)
+@FORMAT_OPTION
+@OUTPUT_OPTION
+@CHARTS_OPTION
+@CHART_FORMAT_OPTION
+@friendly
+def compare_command(
+    scenarios: tuple[Path, ...],
+    when: date | None,
+    fmt: str,
+    output: Path | None,
+    charts_dir: Path | None,
+    chart_format: str,
+) -> None:
+    """Compare scenarios side by side, with each one's difference from the first and their paths over time.
+
+    \b
+    Example:
+      tariffsim compare scenarios/paths/china_on_us_escalation.yaml scenarios/paths/china_on_us_deescalation.yaml
+    """
+    comparison = compare([load_scenario(path) for path in scenarios], date=when)
+    emit(COMPARE_RENDERERS[fmt](comparison), output)
+    if charts_dir is not None:
+        from simulator.output.charts import write_comparison_charts  # matplotlib only when drawing
+
+        for path in write_comparison_charts(comparison, charts_dir, chart_format):
+            click.echo(f"wrote {path}", err=True)
+
+
+@click.command()
+@click.argument("scenarios", type=SCENARIO_PATH, nargs=-1, required=True)
+@click.option(
+    "--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The HTML file to write."
+)
+@click.option(
+    "--date", "when", type=DATE, help="Rates in force on this date (default: each scenario's last change date)."
+)
+@click.option("--title", default="", help="Page title (default: the scenario name, or a generic one for several).")
+@friendly
+def report(scenarios: tuple[Path, ...], out: Path, when: date | None, title: str) -> None:
+    """Write one self-contained HTML page (charts inline, readable offline) for one or more scenarios.
+
+    \b
+    Example:
+      tariffsim report scenarios/china_125.yaml scenarios/exempt_131.yaml --out report.html
+    """
+    from simulator.output.page import to_html  # matplotlib only when drawing
+
+    results = [simulate(load_scenario(path), date=when) for path in scenarios]
+    write_text(out, to_html(results, title=title))
+    click.echo(f"wrote {out}", err=True)

@@ -1,0 +1,1 @@
+"""The trade-flow table: its columns, reading, checking, and imports from Comtrade and BACI."""

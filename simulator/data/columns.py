@@ -1,0 +1,36 @@
+"""The trade-flow table's columns, declared once: names, kinds, units and meaning.
+
+One row per product line and direction. Values are annual import values in USD; rates are
+fractions (0.08 = 8%). HS codes are text so that leading zeros survive (`0201` is beef).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # "country", "hs", "text", "amount", "rate", "elasticity"
+    required: bool
+    meaning: str
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("exporter", "country", True, "ISO 3166 alpha-3 code of the exporting country"),
+    Column("importer", "country", True, "ISO 3166 alpha-3 code of the importing (duty-levying) country"),
+    Column("hs", "hs", True, "HS code, 2-10 digits as text; leading zeros kept"),
+    Column("description", "text", False, "what the line is, for people"),
+    Column("category", "text", True, "name used in reports and exemption lists"),
+    Column("value_usd", "amount", True, "annual import value, USD, >= 0"),
+    Column("base_rate", "rate", False, "tariff in force when values were observed, fraction; default 0"),
+    Column("elasticity", "elasticity", False, "import demand elasticity for the trade response, <= 0; optional"),
+)
+COLUMN_NAMES = tuple(c.name for c in COLUMNS)
+# Few distinct values and many rows: stored as pandas categoricals, so filtering and grouping work on
+# integer codes and a 10-million-row table stays small.
+CODED = ("exporter", "importer", "hs", "category")
+HS_PATTERN = re.compile(r"^\d{2}(\d{2}){0,4}$")
+MAX_LISTED = 10

@@ -1,0 +1,72 @@
+"""Evaluate many variants of one prepared scenario at once: rate sweeps, uncertainty draws, rankings.
+
+A variant is a vector of layer rates (L,) and a vector of exemption shares (E,); B variants are
+evaluated together with array arithmetic over (B, keys, layers), in chunks that bound memory.
+The totals match `engine.totals_at` for the same rates and shares (tests check it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from simulator.engine.evaluate import summarize, waived_share
+from simulator.engine.prepare import Prepared
+from simulator.engine.response import responded_value
+
+CHUNK_CELLS = 4_000_000  # floats per intermediate array in a chunk (~32 MB)
+Progress = Callable[[int, int], None]  # (steps just done, steps in all)
+
+
+def batch_totals(
+    prepared: Prepared, rates: np.ndarray, shares: np.ndarray, *, progress: Progress | None = None
+) -> dict[str, np.ndarray]:
+    """Totals for B variants: `rates` (B, L) or (L,), `shares` (B, E) or (E,); each result is (B,)."""
+    n_keys, n_layers = prepared.cover.shape
+    b = max(rates.shape[0] if rates.ndim == 2 else 1, shares.shape[0] if shares.ndim == 2 else 1)
+    rates = np.broadcast_to(rates, (b, n_layers))
+    shares = np.broadcast_to(shares, (b, prepared.match.shape[1]))
+    width = max(n_keys * max(n_layers, 1), len(prepared.row_key) if prepared.responds else 0, 1)
+    step = max(1, CHUNK_CELLS // width)
+    parts = []
+    for start in range(0, b, step):
+        stop = min(b, start + step)
+        parts.append(_chunk(prepared, rates[start:stop], shares[start:stop]))
+        if progress is not None:
+            progress(stop - start, b)
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def _chunk(prepared: Prepared, rates: np.ndarray, shares: np.ndarray) -> dict[str, np.ndarray]:
+    cover = prepared.cover[None]  # (1, K, L)
+    s = waived_share(prepared, shares)  # (B, K, L)
+    rate_cover = cover * rates[:, None, :]
+    additional = (rate_cover * (1 - s)).sum(axis=2)  # (B, K)
+    gross_rate = rate_cover.sum(axis=2)
+    exempt_share = (cover * s * (rates > 0)[:, None, :]).max(axis=2, initial=0.0)
+    if not prepared.responds:
+        value, base = prepared.value, prepared.base_duty
+        b = len(rates)
+        return summarize(
+            np.full(b, value.sum()),
+            np.full(b, base.sum()),
+            base.sum() + additional @ value,
+            base.sum() + gross_rate @ value,
+            exempt_share @ value,
+        )
+    assert prepared.elasticity is not None
+    rows = prepared.flows
+    v0 = rows["value_usd"].to_numpy(dtype=float)
+    t0 = rows["base_rate"].to_numpy(dtype=float)
+    rk, eps = prepared.row_key, prepared.elasticity
+    v1 = responded_value(v0, t0, additional[:, rk], eps)
+    vg = responded_value(v0, t0, gross_rate[:, rk], eps)
+    return summarize(
+        v1.sum(axis=1),
+        (v1 * t0).sum(axis=1),
+        (v1 * (t0 + additional[:, rk])).sum(axis=1),
+        (vg * (t0 + gross_rate[:, rk])).sum(axis=1),
+        (v1 * exempt_share[:, rk]).sum(axis=1),
+        np.full(len(rates), v0.sum()),
+    )

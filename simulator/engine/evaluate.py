@@ -1,0 +1,247 @@
+"""The duty engine: pure functions from (scenario, trade flows, date) to a Result.
+
+For a trade line with value V and base rate b, layers l with rates r_l covering it, and
+exemptions e matching it with shares s_e:
+
+    duty = V * (b + sum_l r_l * (1 - S_l)),   S_l = max over e waiving l of s_e
+
+The largest share wins: overlapping exemptions never add up beyond 100%. The base rate is never
+waived. Exempted value = V * max over layers in force (r_l > 0) covering the line of S_l.
+
+Rules are resolved once per distinct (HS code, category) pair into small boolean matrices;
+everything per row is a gather or a weighted bincount, so cost is linear in rows and nearly
+flat in the number of selectors.
+
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from simulator.engine.prepare import Prepared, prepare
+from simulator.engine.response import responded_value
+from simulator.scenario.model import Scenario
+
+TOTAL_KEYS = (
+    "import_value_usd",
+    "duty_usd",
+    "effective_rate",
+    "exempted_value_usd",
+    "exempted_share",
+    "duty_relief_usd",
+    "base_duty_usd",
+    "duty_without_exemptions_usd",
+    "effective_rate_without_exemptions",
+)
+LAYER_KEYS = ("duty_usd", "exempted_value_usd", "duty_relief_usd")
+BASE_LAYER = "base_rate"
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a scenario does at one date; numbers in USD and fractions."""
+
+    scenario: Scenario
+    date: date | None
+    totals: dict[str, float]
+    by_category: pd.DataFrame
+    by_layer: pd.DataFrame
+    duty_by_category_layer: pd.DataFrame
+    timeline: pd.DataFrame
+    warnings: tuple[str, ...] = ()
+    source: str = ""
+    timeline_start: dict[str, float] = field(default_factory=dict)  # totals the day before the first change
+
+
+def simulate(scenario: Scenario, flows: pd.DataFrame | None = None, date: date | None = None) -> Result:
+    """Apply a scenario to a trade-flow table at a date.
+
+    `flows` defaults to the scenario's `trade:` table or the bundled one. `date` defaults to the
+    last date on which anything changes (None for an undated scenario). The timeline holds the
+    totals at every change date.
+    """
+    prepared = prepare(scenario, flows)
+    when = date if date is not None else default_date(scenario)
+    return evaluate(prepared, when)
+
+
+def default_date(scenario: Scenario) -> date | None:
+    dates = scenario.change_dates
+    return dates[-1] if dates else None
+
+
+def rates_at(scenario: Scenario, when: date | None) -> np.ndarray:
+    return np.array([x.rate.at(when) for x in scenario.layers], dtype=float)
+
+
+def shares_at(scenario: Scenario, when: date | None) -> np.ndarray:
+    return np.array([x.share.at(when) for x in scenario.exemptions], dtype=float)
+
+
+def waived_share(prepared: Prepared, shares: np.ndarray) -> np.ndarray:
+    """S[..., k, l]: the largest share among exemptions matching key k that waive layer l.
+
+    `shares` is (E,) or batched (B, E); the result is (K, L) or (B, K, L).
+    """
+    if shares.ndim == 1:
+        if not len(shares):
+            return np.zeros(prepared.cover.shape)
+        weights = prepared.waives * shares[:, None]  # (E, L): share each exemption grants on each layer
+        out = np.zeros(prepared.cover.shape)
+        key, ex = np.nonzero(prepared.match)  # cost follows the matches, not keys x exemptions
+        for j in range(weights.shape[1]):
+            column = np.zeros(len(out))
+            np.maximum.at(column, key, weights[ex, j])
+            out[:, j] = column
+        return out
+    out = np.zeros((*shares.shape[:-1], *prepared.cover.shape))
+    for e in range(prepared.match.shape[1]):
+        mask = prepared.match[:, e][:, None] & prepared.waives[e][None, :]
+        if mask.any() and shares[..., e].any():
+            np.maximum(out, shares[..., e, None, None] * mask, out=out)
+    return out
+
+
+def key_arrays(prepared: Prepared, rates: np.ndarray, shares: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-key and per-layer amounts at given rates (L,) and shares (E,).
+
+    With a trade response, values (and so everything levied on them) are the responded V1; the
+    counterfactual without exemptions ("gross") responds to its own, higher, rates.
+    """
+    s = waived_share(prepared, shares)
+    value, base_duty = prepared.value, prepared.base_duty
+    gross_value, gross_base = value, base_duty
+    if prepared.elasticity is not None:
+        rate_cover = prepared.cover * rates  # (K, L)
+        value, base_duty = _responded(prepared, (rate_cover * (1 - s)).sum(axis=1))
+        gross_value, gross_base = _responded(prepared, rate_cover.sum(axis=1))
+    in_force = rates > 0
+    layer_duty = prepared.cover * value[:, None] * rates * (1 - s)
+    gross = prepared.cover * gross_value[:, None] * rates
+    net_gross = prepared.cover * value[:, None] * rates  # at the responded value, for per-layer relief
+    return {
+        "value": value,
+        "base_duty": base_duty,
+        "layer_duty": layer_duty,
+        "layer_relief": net_gross - layer_duty,
+        "layer_exempted": prepared.cover * value[:, None] * s * in_force,
+        "exempted": value * (prepared.cover * s * in_force).max(axis=1, initial=0.0),
+        "duty": base_duty + layer_duty.sum(axis=1),
+        "gross": gross_base + gross.sum(axis=1),
+    }
+
+
+def _responded(prepared: Prepared, additional: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-key responded value and base duty, given each key's additional duty rate (K,)."""
+    assert prepared.elasticity is not None
+    rows = prepared.flows
+    v0 = rows["value_usd"].to_numpy(dtype=float)
+    t0 = rows["base_rate"].to_numpy(dtype=float)
+    v1 = responded_value(v0, t0, additional[prepared.row_key], prepared.elasticity)
+    k = len(prepared.value)
+    return np.bincount(prepared.row_key, weights=v1, minlength=k), np.bincount(
+        prepared.row_key, weights=v1 * t0, minlength=k
+    )
+
+
+RESPONSE_KEYS = ("baseline_import_value_usd", "trade_change_usd")
+
+
+def summarize(
+    value: np.ndarray,
+    base: np.ndarray,
+    duty: np.ndarray,
+    gross: np.ndarray,
+    exempted: np.ndarray,
+    baseline: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        safe = np.where(value > 0, value, np.nan)
+        out = {
+            "import_value_usd": value,
+            "duty_usd": duty,
+            "effective_rate": np.nan_to_num(duty / safe),
+            "exempted_value_usd": exempted,
+            "exempted_share": np.nan_to_num(exempted / safe),
+            "duty_relief_usd": gross - duty,
+            "base_duty_usd": base,
+            "duty_without_exemptions_usd": gross,
+            "effective_rate_without_exemptions": np.nan_to_num(gross / np.where(value > 0, value, np.nan)),
+        }
+    if baseline is not None:  # with a trade response: what the table held, and how far trade moved
+        out["baseline_import_value_usd"] = baseline
+        out["trade_change_usd"] = value - baseline
+    return out
+
+
+def _reduce(
+    prepared: Prepared, a: dict[str, np.ndarray], reduce: Callable[[np.ndarray], np.ndarray]
+) -> dict[str, np.ndarray]:
+    baseline = reduce(prepared.value) if prepared.responds else None
+    return summarize(
+        reduce(a["value"]),
+        reduce(a["base_duty"]),
+        reduce(a["duty"]),
+        reduce(a["gross"]),
+        reduce(a["exempted"]),
+        baseline,
+    )
+
+
+def totals_at(prepared: Prepared, when: date | None) -> dict[str, float]:
+    a = key_arrays(prepared, rates_at(prepared.scenario, when), shares_at(prepared.scenario, when))
+    return {k: float(v) for k, v in _reduce(prepared, a, lambda x: np.asarray(x.sum())).items()}
+
+
+def evaluate(prepared: Prepared, when: date | None) -> Result:
+    """The full report at one date, plus the timeline of totals at every change date."""
+    scenario = prepared.scenario
+    a = key_arrays(prepared, rates_at(scenario, when), shares_at(scenario, when))
+    n_cat = len(prepared.categories)
+
+    def by_cat(x: np.ndarray) -> np.ndarray:
+        return np.bincount(prepared.key_category, weights=x, minlength=n_cat)
+
+    by_category = pd.DataFrame({"category": list(prepared.categories), **_reduce(prepared, a, by_cat)})
+    by_category = by_category.sort_values(["import_value_usd", "category"], ascending=[False, True], ignore_index=True)
+    totals = {k: float(v) for k, v in _reduce(prepared, a, lambda x: np.asarray(x.sum())).items()}
+
+    layer_names = [x.name for x in scenario.layers]
+    by_layer = pd.DataFrame(
+        {
+            "layer": [BASE_LAYER, *layer_names],
+            "duty_usd": [a["base_duty"].sum(), *a["layer_duty"].sum(axis=0)],
+            "exempted_value_usd": [0.0, *a["layer_exempted"].sum(axis=0)],
+            "duty_relief_usd": [0.0, *a["layer_relief"].sum(axis=0)],
+        }
+    )
+    per_layer = np.column_stack(
+        [by_cat(a["base_duty"]), *[by_cat(a["layer_duty"][:, i]) for i in range(len(layer_names))]]
+    )
+    duty_by_category_layer = pd.DataFrame(
+        per_layer, index=pd.Index(prepared.categories, name="category"), columns=[BASE_LAYER, *layer_names]
+    )
+    duty_by_category_layer = duty_by_category_layer.loc[by_category["category"]]
+
+    timeline = pd.DataFrame(
+        [{"date": d, **totals_at(prepared, d)} for d in scenario.change_dates], columns=["date", *TOTAL_KEYS]
+    )
+    dates = scenario.change_dates
+    start = totals_at(prepared, dates[0] - timedelta(days=1)) if dates and dates[0] > date.min else {}
+    return Result(
+        timeline_start=start,
+        scenario=scenario,
+        date=when,
+        totals=totals,
+        by_category=by_category,
+        by_layer=by_layer,
+        duty_by_category_layer=duty_by_category_layer,
+        timeline=timeline,
+        warnings=prepared.warnings,
+        source=prepared.source,
+    )

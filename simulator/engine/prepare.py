@@ -1,0 +1,163 @@
+"""Resolve a scenario against a trade-flow table once: everything that does not depend on the date."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from simulator.bundled import TRADE_TABLE as TRADE_TABLE
+from simulator.data.load import load_flows
+from simulator.data.validate import validate_flows
+from simulator.engine.keys import KeyIndex, Matcher, codes_of
+from simulator.engine.response import line_elasticities
+from simulator.errors import Problem, ScenarioError, did_you_mean, short
+from simulator.scenario.model import Exemption, Layer, Scenario
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A scenario resolved against a table: everything that does not depend on the date.
+
+    K distinct (hs, category) keys, L layers, E exemptions.
+    """
+
+    scenario: Scenario
+    flows: pd.DataFrame  # the rows of this direction, validated
+    key_hs: np.ndarray  # (K,) str
+    key_category: np.ndarray  # (K,) int index into categories
+    categories: tuple[str, ...]
+    keys: KeyIndex  # rows -> keys
+    value: np.ndarray  # (K,) sum of value_usd
+    base_duty: np.ndarray  # (K,) sum of value_usd * base_rate
+    cover: np.ndarray  # (K, L) bool: layer covers key
+    match: np.ndarray  # (K, E) bool: exemption matches key
+    waives: np.ndarray  # (E, L) bool: exemption waives layer
+    source: str
+    warnings: tuple[str, ...] = ()
+    elasticity: np.ndarray | None = None  # (N,) per row, when the scenario has a `response:` block
+
+    @property
+    def responds(self) -> bool:
+        return self.elasticity is not None
+
+    @property
+    def row_key(self) -> np.ndarray:
+        """(N,) the key of each row; built on first use (plain runs never need it)."""
+        return self.keys.row_key
+
+
+def prepare(scenario: Scenario, flows: pd.DataFrame | None = None) -> Prepared:
+    """Resolve every selector once per distinct (HS code, category) key of the scenario's direction."""
+    if flows is None:
+        path = scenario.trade or TRADE_TABLE
+        flows, source = load_flows(path), str(path)
+    else:
+        flows, source = _validated(flows), str(scenario.trade or "<DataFrame>")
+    rows = _direction(scenario, flows, source)
+    hs_index, hs_codes = codes_of(rows["hs"])
+    cat_index, cat_names = codes_of(rows["category"])
+    keys = KeyIndex.build(hs_index, cat_index, len(cat_names))
+    pairs = keys.present
+    key_hs = hs_codes[pairs // len(cat_names)]
+    used, key_category = np.unique(pairs % len(cat_names), return_inverse=True)  # categories of this direction only
+    categories = cat_names[used]
+    value_rows = rows["value_usd"].to_numpy(dtype=float)
+    value = keys.sum(value_rows)
+    base_duty = keys.sum(value_rows * rows["base_rate"].to_numpy(dtype=float))
+
+    known = set(categories.tolist())
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    matcher = Matcher(key_hs, key_category, tuple(categories.tolist()))
+    rules: list[Layer | Exemption] = [*scenario.layers, *scenario.exemptions]
+    for rule in rules:
+        sel = rule.selector
+        for cat in (*sel.categories, *sel.except_categories):
+            if cat not in known:
+                problems.append(
+                    Problem(
+                        sel.where,
+                        f"unknown category {short(cat)} for {scenario.label} in {Path(source).name}{did_you_mean(cat, known)}",
+                    )
+                )
+        for prefix in (*sel.hs, *sel.except_hs):
+            if not matcher.prefix_matches_any(prefix):
+                warnings.append(
+                    f"{rule.name}: HS prefix '{prefix}' matches no line of {scenario.label} in {Path(source).name}"
+                )
+    if problems:
+        raise ScenarioError(problems)
+    layer_index = {layer.name: i for i, layer in enumerate(scenario.layers)}
+    cover = (
+        np.column_stack([matcher.match(x.selector) for x in scenario.layers])
+        if scenario.layers
+        else np.zeros((len(pairs), 0), bool)
+    )
+    match = (
+        np.column_stack([matcher.match(x.selector) for x in scenario.exemptions])
+        if scenario.exemptions
+        else np.zeros((len(pairs), 0), bool)
+    )
+    waives = np.zeros((len(scenario.exemptions), len(scenario.layers)), bool)
+    for e, ex in enumerate(scenario.exemptions):
+        targets = ex.layers if ex.layers is not None else tuple(layer_index)
+        waives[e, [layer_index[t] for t in targets]] = True
+    # (E, L): does any of the exemption's lines fall under the layer?
+    reaches = np.zeros(waives.shape, bool)
+    for j in range(cover.shape[1]):
+        reaches[:, j] = match[cover[:, j]].any(axis=0)
+    idle: list[bool] = np.asarray(match.any(axis=0) & ~(reaches & waives).any(axis=1)).tolist()
+    warnings += [
+        f"{ex.name}: its lines are not covered by any layer it waives, so it exempts nothing"
+        for ex, i in zip(scenario.exemptions, idle, strict=True)
+        if i
+    ]
+    elasticity = None
+    if scenario.response is not None:
+        row_categories = categories[key_category[keys.row_key]]
+        elasticity = line_elasticities(scenario.response, rows, row_categories, known)
+    return Prepared(
+        elasticity=elasticity,
+        scenario=scenario,
+        flows=rows,
+        key_hs=key_hs,
+        key_category=key_category,
+        categories=tuple(categories.tolist()),
+        keys=keys,
+        value=value,
+        base_duty=base_duty,
+        cover=cover,
+        match=match,
+        waives=waives,
+        source=source,
+        warnings=tuple(warnings),
+    )
+
+
+def _direction(scenario: Scenario, flows: pd.DataFrame, source: str) -> pd.DataFrame:
+    mask = flows["importer"] == scenario.importer
+    if scenario.exporter is not None:
+        mask &= flows["exporter"] == scenario.exporter
+    if not mask.any():
+        pairs = flows[["importer", "exporter"]].drop_duplicates().head(8)
+        have = ", ".join(f"{i} from {e}" for i, e in pairs.itertuples(index=False)) or "no rows at all"
+        message = (
+            f"no line of {Path(source).name} has importer {scenario.importer}"
+            + (f" and exporter {scenario.exporter}" if scenario.exporter else "")
+            + f"; the table has: {have}"
+        )
+        raise ScenarioError([Problem(str(scenario.source or "<scenario>"), message)])
+    return flows.loc[mask].reset_index(drop=True) if not bool(mask.all()) else flows
+
+
+def _validated(flows: pd.DataFrame) -> pd.DataFrame:
+    looks_clean = (
+        {"exporter", "importer", "hs", "category", "value_usd", "base_rate"} <= set(flows.columns)
+        and flows["value_usd"].dtype == float
+        and flows["base_rate"].dtype == float
+        and not pd.api.types.is_numeric_dtype(flows["hs"])
+    )
+    return flows if looks_clean else validate_flows(flows, "<DataFrame>")

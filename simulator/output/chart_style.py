@@ -1,0 +1,112 @@
+"""The house style of every chart, in one place, and how a figure is made and saved.
+
+The Okabe-Ito palette (safe for colour-blind readers), slide-sized figures, a bold title over a grey
+subtitle. Figures are made without pyplot, so nothing touches the user's backend or opens a window.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from simulator.atomic import atomic_path
+from simulator.engine.evaluate import Result
+
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with any common colour-vision deficiency.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+GREY = "#9E9E9E"
+BEFORE, AFTER, EXEMPT, DUTIABLE = GREY, PALETTE[0], PALETTE[2], GREY
+SLIDE = (13.33, 7.5)  # inches, 16:9
+STYLE: Any = {
+    "text.parse_math": False,  # "$32B" is money, not mathtext
+    "font.size": 11,
+    "axes.titlesize": 15,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 12,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#E0E0E0",
+    "grid.linewidth": 0.8,
+    "legend.frameon": False,
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+}
+CHART_FORMATS = ("png", "svg")
+
+
+def usd_b(x: float, _pos: object = None) -> str:
+    """USD billions, with a decimal only where it says something.
+
+    >>> usd_b(12.5), usd_b(20.0), usd_b(31.62)
+    ('$12.5B', '$20B', '$31.6B')
+    """
+    return f"${x:,.0f}B" if round(x, 1).is_integer() else f"${x:,.1f}B"
+
+
+def new_axes(ax: Axes | None, rows: int = 0) -> tuple[Figure, Axes]:
+    if ax is not None:
+        return ax.figure, ax  # type: ignore[return-value]
+    height = min(max(SLIDE[1], 1.4 + 0.3 * rows), 12)
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(SLIDE[0], height), layout="constrained")
+        return fig, fig.add_subplot()
+
+
+def title_for(ax: Axes, what: str, result: Result, *, note: str = "", room: int = 0) -> None:
+    """Bold title, then a grey line naming the scenario."""
+    when = f", rates of {result.date:%d %b %Y}" if result.date else ""
+    title_text(ax, what, f"{result.scenario.name} ({result.scenario.label}{when}){note}", room=room)
+
+
+def title_text(ax: Axes, what: str, sub: str, *, room: int = 0) -> None:
+    """Bold title and grey subtitle above the axes; `room` extra points below them for labels."""
+    ax.set_title(" ", loc="left", pad=room + 30)  # reserves the space; constrained layout keeps it
+    lines: tuple[tuple[str, int, dict[str, Any]], ...] = (
+        (what, 20, {"fontsize": 15, "fontweight": "bold"}),
+        (sub, 4, {"fontsize": 11, "color": "#555555"}),
+    )
+    for text, rise, style in lines:
+        ax.annotate(
+            text,
+            xy=(0, 1),
+            xycoords="axes fraction",
+            xytext=(0, room + rise),
+            textcoords="offset points",
+            va="bottom",
+            ha="left",
+            **style,
+        )
+
+
+def wrap_label(name: str) -> str:
+    return textwrap.fill(name, 36)
+
+
+def styled(func):  # type: ignore[no-untyped-def]
+    """Apply the house style while a chart is drawn."""
+
+    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+        with matplotlib.rc_context(STYLE):
+            return func(*args, **kwargs)
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+def save(fig: Figure, path: str | Path) -> Path:
+    """Write a figure atomically; the format follows the suffix (.png or .svg)."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(
+            tmp,
+            format=path.suffix.lstrip(".") or "png",
+            metadata={"Software": None} if path.suffix == ".png" else {"Date": None},
+        )
+    return path

@@ -1,0 +1,168 @@
+"""Render a Comparison of scenarios: one date, differences from the first, parting dates for paths."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from simulator.analysis.compare import Comparison
+from simulator.engine.evaluate import TOTAL_KEYS
+from simulator.output.formats import csv_text, grid, json_safe, records
+from simulator.units import pct, usd
+
+COMPARE_ROWS = (
+    ("effective_rate", "Effective rate", "pct"),
+    ("duty_usd", "Duty", "usd"),
+    ("exempted_value_usd", "Exempted value", "usd"),
+    ("exempted_share", "Exempted share", "pct"),
+    ("duty_relief_usd", "Duty relief", "usd"),
+    ("import_value_usd", "Import value", "usd"),
+)
+
+
+def _delta(x: float, kind: str) -> str:
+    """A difference for people: percentage points for rates, signed money otherwise.
+
+    >>> _delta(-0.913, "pct"), _delta(2.5e9, "usd"), _delta(0.0, "usd")
+    ('-91.3 pts', '+$2.5B', '0')
+    """
+    if abs(x) < 1e-9 * (1 if kind == "pct" else 1e3):
+        return "0"
+    if kind == "pct":
+        return f"{x * 100:+.1f} pts"
+    return ("+" if x > 0 else "") + usd(x)
+
+
+def _fmt(x: float, kind: str) -> str:
+    if not math.isfinite(x):
+        return "-"
+    return pct(x) if kind == "pct" else usd(x)
+
+
+def compare_dict(c: Comparison) -> dict[str, Any]:
+    """The JSON shape of `tariffsim compare` (see README)."""
+    scenarios = []
+    for i, (lab, r) in enumerate(zip(c.labels, c.results, strict=True)):
+        scenarios.append(
+            {
+                "label": lab,
+                "scenario": r.scenario.name,
+                "importer": r.scenario.importer,
+                "exporter": r.scenario.exporter,
+                "totals": {k: json_safe(v) for k, v in r.totals.items()},
+                "difference_from_first": {k: json_safe(float(c.differences.iloc[i][k])) for k in r.totals},
+                "parts_from_first_on": json_safe(c.parting.get(lab)) if i else None,
+                "warnings": list(r.warnings),
+            }
+        )
+    rates = c.rates.reset_index()
+    return {
+        "date": json_safe(c.date),
+        "scenarios": scenarios,
+        "by_category": [{k: json_safe(v) for k, v in row.items()} for row in rates.to_dict(orient="records")],
+        "timeline": records(c.timeline),
+    }
+
+
+def compare_table(c: Comparison) -> str:
+    when = f"rates in force on {c.date.isoformat()}" if c.date else "constant rates"
+    directions = sorted({r.scenario.label for r in c.results})
+    out = [f"Comparing {len(c.results)} scenarios · {when} · {', '.join(directions)}", ""]
+    out += [f"  [{i + 1}] {lab}: {r.scenario.name}" for i, (lab, r) in enumerate(zip(c.labels, c.results, strict=True))]
+    names = [f"[{i + 1}]" for i in range(len(c.labels))]
+    header = ["Totals", names[0]] + [h for n in names[1:] for h in (n, f"{n} vs [1]")]
+    rows = []
+    for key, label, kind in COMPARE_ROWS:
+        cells = [label, _fmt(float(c.totals.iloc[0][key]), kind)]
+        for i in range(1, len(c.labels)):
+            cells += [_fmt(float(c.totals.iloc[i][key]), kind), _delta(float(c.differences.iloc[i][key]), kind)]
+        rows.append(cells)
+    out += ["", *grid(header, rows)]
+    if c.parting:
+        out.append("")
+        for n, lab in zip(names[1:], c.labels[1:], strict=True):
+            d = c.parting.get(lab)
+            out.append(
+                f"  {n} parts from [1] on {d.isoformat()}" if d else f"  {n} never differs from [1] on a change date"
+            )
+    if not c.timeline.empty:
+        rate = c.timeline.pivot(index="date", columns="label", values="effective_rate")
+        relief = c.timeline.pivot(index="date", columns="label", values="duty_relief_usd")
+        parts = {d: n for n, lab in zip(names[1:], c.labels[1:], strict=True) if (d := c.parting.get(lab))}
+        steps = []
+        for d in rate.index:
+            cells = [d.isoformat()] + [f"{pct(rate.loc[d, lab])} · {usd(relief.loc[d, lab])}" for lab in c.labels]
+            steps.append([*cells, f"<- {parts[d]} parts" if d in parts else ""] if parts else cells)
+        out += [
+            "",
+            "Step by step: effective rate · duty relief from the exemptions",
+            *grid(["From", *names, *([""] if parts else [])], steps),
+        ]
+    cat_header = ["Effective rate by category", names[0]] + [h for n in names[1:] for h in (n, f"{n} vs [1]")]
+    cat_rows = []
+    for cat, row in c.rates.iterrows():
+        first = float(row.iloc[0])
+        cells = [str(cat), _fmt(first, "pct")]
+        for i in range(1, len(c.labels)):
+            v = float(row.iloc[i])
+            cells += [_fmt(v, "pct"), _delta(v - first, "pct") if math.isfinite(v) and math.isfinite(first) else "-"]
+        cat_rows.append(cells)
+    out += ["", *grid(cat_header, cat_rows)]
+    warnings = [f"[{i + 1}] {w}" for i, r in enumerate(c.results) for w in r.warnings]
+    if warnings:
+        out += ["", "Warnings", *[f"  ! {w}" for w in warnings]]
+    return "\n".join(out) + "\n"
+
+
+def compare_markdown(c: Comparison) -> str:
+    when = f"rates in force on {c.date.isoformat()}" if c.date else "constant rates"
+    out = [f"# Comparing {len(c.results)} scenarios", "", f"*{when}*", ""]
+    out += [
+        f"{i + 1}. **{lab}**: {r.scenario.name} ({r.scenario.label})"
+        for i, (lab, r) in enumerate(zip(c.labels, c.results, strict=True))
+    ]
+    out += [
+        "",
+        "| | " + " | ".join(f"[{i + 1}]" for i in range(len(c.labels))) + " |",
+        "|---|" + "---:|" * len(c.labels),
+    ]
+    for key, label, kind in COMPARE_ROWS:
+        cells = [_fmt(float(c.totals.iloc[0][key]), kind)] + [
+            f"{_fmt(float(c.totals.iloc[i][key]), kind)} ({_delta(float(c.differences.iloc[i][key]), kind)})"
+            for i in range(1, len(c.labels))
+        ]
+        out.append(f"| {label} | " + " | ".join(cells) + " |")
+    if not c.timeline.empty:
+        rate = c.timeline.pivot(index="date", columns="label", values="effective_rate")
+        relief = c.timeline.pivot(index="date", columns="label", values="duty_relief_usd")
+        out += [
+            "",
+            "| From | " + " | ".join(f"[{i + 1}] rate · relief" for i in range(len(c.labels))) + " |",
+            "|---|" + "---:|" * len(c.labels),
+        ]
+        out += [
+            f"| {d.isoformat()} | "
+            + " | ".join(f"{pct(rate.loc[d, lab])} · {usd(relief.loc[d, lab])}" for lab in c.labels)
+            + " |"
+            for d in rate.index
+        ]
+    return "\n".join(out) + "\n"
+
+
+def compare_csv(c: Comparison) -> str:
+    """One row per scenario: label, direction, totals, then each total's difference from the first."""
+    diffs = c.differences[list(TOTAL_KEYS)].add_suffix("_vs_first")
+    frame = pd.concat([c.totals, diffs], axis=1)
+    return csv_text(frame)
+
+
+COMPARE_RENDERERS: dict[str, Callable[[Comparison], str]] = {
+    "table": compare_table,
+    "json": lambda c: json.dumps(compare_dict(c), indent=2) + "\n",
+    "csv": compare_csv,
+    "markdown": compare_markdown,
+}

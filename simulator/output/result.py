@@ -1,0 +1,163 @@
+"""Render one Result for people (table, Markdown) and programs (JSON, CSV).
+
+JSON keeps rates as fractions and money in USD; the table prints percents and USD billions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from simulator.engine.evaluate import Result
+from simulator.output.formats import csv_text, grid, json_safe, records
+from simulator.units import pct, usd
+
+FORMATS = ("table", "json", "csv", "markdown")
+CATEGORY_COLUMNS = (
+    ("import_value_usd", "Imports", "usd"),
+    ("exempted_value_usd", "Exempted", "usd"),
+    ("exempted_share", "Exempt %", "pct"),
+    ("effective_rate_without_exemptions", "Rate before", "pct"),
+    ("effective_rate", "Eff. rate", "pct"),
+    ("duty_usd", "Duty", "usd"),
+    ("duty_relief_usd", "Relief", "usd"),
+)
+
+
+def to_dict(result: Result) -> dict[str, Any]:
+    """The JSON contract: see README, "JSON output"."""
+    s = result.scenario
+    return {
+        "scenario": s.name,
+        "importer": s.importer,
+        "exporter": s.exporter,
+        "date": json_safe(result.date),
+        "totals": {k: json_safe(v) for k, v in result.totals.items()},
+        "by_category": records(result.by_category),
+        "by_layer": records(result.by_layer),
+        "timeline": records(result.timeline),
+        "warnings": list(result.warnings),
+    }
+
+
+def to_json(result: Result) -> str:
+    return json.dumps(to_dict(result), indent=2) + "\n"
+
+
+def to_csv(result: Result) -> str:
+    """One row per category plus a final 'Total' row; rates as fractions, money in USD."""
+    total = pd.DataFrame([{"category": "Total", **result.totals}])
+    frame = pd.concat([result.by_category, total], ignore_index=True)
+    return csv_text(frame)
+
+
+def _cells(result: Result) -> tuple[list[str], list[list[str]]]:
+    fmt: dict[str, Callable[[float], str]] = {"usd": usd, "pct": pct}
+    header = ["Category", *[label for _, label, _ in CATEGORY_COLUMNS]]
+    rows = [
+        [str(r["category"]), *[fmt[k](float(r[c])) for c, _, k in CATEGORY_COLUMNS]]
+        for _, r in result.by_category.iterrows()
+    ]
+    rows.append(["Total", *[fmt[k](float(result.totals[c])) for c, _, k in CATEGORY_COLUMNS]])
+    return header, rows
+
+
+def headline(result: Result) -> list[tuple[str, str]]:
+    t = result.totals
+    return [
+        (
+            "Effective rate",
+            f"{pct(t['effective_rate'])}  (without exemptions {pct(t['effective_rate_without_exemptions'])})",
+        ),
+        ("Duty", f"{usd(t['duty_usd'])} a year on {usd(t['import_value_usd'])} of imports"),
+        ("Exempted value", f"{usd(t['exempted_value_usd'])}  ({pct(t['exempted_share'])} of imports)"),
+        ("Duty relief", f"{usd(t['duty_relief_usd'])} a year"),
+    ] + (
+        [
+            (
+                "Trade response",
+                f"imports {usd(t['baseline_import_value_usd'])} -> {usd(t['import_value_usd'])} ({usd(t['trade_change_usd'])})",
+            )
+        ]
+        if "trade_change_usd" in t
+        else []
+    )
+
+
+def context_line(result: Result) -> str:
+    s = result.scenario
+    when = f"rates in force on {result.date.isoformat()}" if result.date else "constant rates"
+    return f"{s.importer} duties on imports from {s.exporter or 'all partners'} · {when} · trade: {_source_name(result.source)}"
+
+
+def _source_name(source: str) -> str:
+    return source.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def to_table(result: Result) -> str:
+    s = result.scenario
+    out = [s.name, context_line(result), ""]
+    width = max(len(k) for k, _ in headline(result))
+    out += [f"  {k.ljust(width)}  {v}" for k, v in headline(result)]
+    header, rows = _cells(result)
+    out += ["", "By category (sorted by import value)", *grid(header, rows, separator_before_last=True)]
+    layers = [
+        [str(r["layer"]), usd(r["duty_usd"]), usd(r["exempted_value_usd"]), usd(r["duty_relief_usd"])]
+        for _, r in result.by_layer.iterrows()
+    ]
+    out += ["", "By layer", *grid(["Layer", "Duty", "Exempted", "Relief"], layers)]
+    if len(result.timeline):
+        tl = [
+            [
+                r["date"].isoformat(),
+                pct(r["effective_rate"]),
+                usd(r["duty_usd"]),
+                usd(r["exempted_value_usd"]),
+                usd(r["duty_relief_usd"]),
+            ]
+            for _, r in result.timeline.iterrows()
+        ]
+        out += [
+            "",
+            "Timeline (totals from each change date)",
+            *grid(["From", "Eff. rate", "Duty", "Exempted", "Relief"], tl),
+        ]
+    if result.warnings:
+        out += ["", "Warnings", *[f"  ! {w}" for w in result.warnings]]
+    return "\n".join(out) + "\n"
+
+
+def to_markdown(result: Result) -> str:
+    s = result.scenario
+    out = [f"# {s.name}", "", f"*{context_line(result)}*", ""]
+    out += [f"- **{k}**: {v}" for k, v in headline(result)]
+    header, rows = _cells(result)
+    out += ["", "| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    if len(result.timeline):
+        out += ["", "| From | Eff. rate | Duty | Exempted | Relief |", "|---|---:|---:|---:|---:|"]
+        out += [
+            f"| {r['date'].isoformat()} | {pct(r['effective_rate'])} | {usd(r['duty_usd'])} | {usd(r['exempted_value_usd'])} | {usd(r['duty_relief_usd'])} |"
+            for _, r in result.timeline.iterrows()
+        ]
+    if result.warnings:
+        out += ["", "**Warnings**", "", *[f"- {w}" for w in result.warnings]]
+    return "\n".join(out) + "\n"
+
+
+RENDERERS: dict[str, Callable[[Result], str]] = {
+    "table": to_table,
+    "json": to_json,
+    "csv": to_csv,
+    "markdown": to_markdown,
+}
+
+
+def render(result: Result, fmt: str) -> str:
+    return RENDERERS[fmt](result)
+
+
+# --- comparisons -------------------------------------------------------------------------------

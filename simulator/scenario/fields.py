@@ -1,0 +1,22 @@
+"""The keys a scenario file may use, declared once: the reader and the JSON schema share them."""
+
+from __future__ import annotations
+
+MAX_RATE = 10.0  # 1000%: above this a rate is surely a typo
+TOP_KEYS = (
+    "name",
+    "description",
+    "importer",
+    "exporter",
+    "trade",
+    "extends",
+    "layers",
+    "exemptions",
+    "remove",
+    "response",
+)
+SELECTOR_KEYS = ("categories", "hs", "except_categories", "except_hs")
+LAYER_KEYS = ("name", "description", "rate", *SELECTOR_KEYS)
+EXEMPTION_KEYS = ("name", "description", "layers", "share", "probability", *SELECTOR_KEYS)
+RESPONSE_KEYS = ("elasticity", "categories")
+RESERVED_LAYER_NAMES = ("base_rate",)

@@ -1,0 +1,213 @@
+"""Load a scenario file: read it, follow `extends`, merge, and validate the whole before anything runs.
+
+Nothing is computed from a scenario that did not validate completely.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from simulator.errors import Problem, ScenarioError, did_you_mean, short
+from simulator.scenario.fields import TOP_KEYS
+from simulator.scenario.model import Exemption, Layer, Response, Scenario, Schedule
+from simulator.scenario.reader import Reader, kind_of
+from simulator.scenario.safe_yaml import Mapping, Sequence, parse_yaml
+
+
+@dataclass
+class _Draft:
+    """One file's contents, before merging with what it extends."""
+
+    source: Path
+    values: dict[str, Any] = field(default_factory=dict)
+    layers: list[Layer] = field(default_factory=list)
+    exemptions: list[Exemption] = field(default_factory=list)
+    remove: list[tuple[str, str]] = field(default_factory=list)  # (name, where)
+    extends: tuple[Path, ...] = ()
+    removed: tuple[str, ...] = ()
+    response: Response | None = None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, merge (`extends`) and validate a scenario file; raise ScenarioError with every problem."""
+    draft = _load(Path(path), ())
+    return _finish(draft)
+
+
+def _load(path: Path, stack: tuple[Path, ...]) -> _Draft:
+    resolved = path.resolve()
+    if resolved in stack:
+        chain = " -> ".join(p.name for p in (*stack, resolved))
+        raise ScenarioError([Problem(str(path), f"extends makes a cycle ({chain}); remove one of the extends")])
+    if not path.is_file():
+        raise ScenarioError(
+            [Problem(str(path), "no such scenario file; check the path (tariffsim list shows the bundled ones)")]
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem(str(path), f"cannot read the file: {exc.__class__.__name__}")]) from None
+    doc = parse_yaml(text, str(path))
+    reader = Reader(path)
+    top = reader.mapping(doc, "", TOP_KEYS, "name, importer, layers, exemptions...") if doc is not None else None
+    if doc is None:
+        reader.fail(None, "", "the file is empty; a scenario needs at least name and importer", 1)
+    if top is None:
+        raise ScenarioError(reader.problems)
+
+    parent: _Draft | None = None
+    if "extends" in top:
+        target = reader.text(top["extends"], "extends")
+        if target is not None:
+            parent_path = path.parent / target
+            if not parent_path.is_file():
+                reader.fail(top["extends"], "extends", f"no such file {short(target)} (looked in {path.parent}/)")
+            else:
+                try:
+                    parent = _load(parent_path, (*stack, resolved))
+                except ScenarioError as exc:
+                    reader.problems.extend(exc.problems)
+
+    draft = _Draft(source=path)
+    for key in ("name", "description"):
+        if key in top:
+            draft.values[key] = reader.text(top[key], key)
+    for key in ("importer", "exporter"):
+        if key in top:
+            draft.values[key] = reader.country(top[key], key)
+    if "trade" in top:
+        target = reader.text(top["trade"], "trade")
+        if target is not None:
+            trade = path.parent / target
+            if not trade.exists():  # a file, or a directory holding a Parquet dataset
+                reader.fail(
+                    top["trade"],
+                    "trade",
+                    f"no such trade-flow table {short(target)} (paths are relative to {path.parent}/)",
+                )
+            draft.values["trade"] = trade
+    draft.layers = _items(reader, top, "layers", reader.layer)
+    draft.exemptions = _items(reader, top, "exemptions", reader.exemption)
+    if "response" in top:
+        draft.response = reader.response(top["response"])
+    if "remove" in top:
+        names = reader.strings(top["remove"], "remove", "layer or exemption name")
+        draft.remove = [(n, reader.where(top["remove"], "remove")) for n in names]
+        if parent is None and "extends" not in top:
+            reader.fail(top["remove"], "remove", "remove only applies with extends; drop the key or add extends: FILE")
+
+    _check_unique(reader, draft.layers, draft.exemptions)
+    if reader.problems:
+        raise ScenarioError(reader.problems)
+    return _merge(parent, draft) if parent is not None else draft
+
+
+def _items(reader: Reader, top: Mapping, key: str, build: Any) -> list[Any]:
+    node = top.get(key)
+    if node is None:
+        return []
+    if not isinstance(node, Sequence):
+        reader.fail(node, key, f"expected a list (each item starting with '- name: ...'), got {kind_of(node)}")
+        return []
+    return [item for i, raw in enumerate(node) if (item := build(raw, f"{key}[{i}]")) is not None]
+
+
+def _check_unique(reader: Reader, layers: list[Layer], exemptions: list[Exemption]) -> None:
+    seen: dict[str, str] = {}
+    items: list[Layer | Exemption] = [*layers, *exemptions]
+    for item in items:
+        if item.name in seen:
+            reader.problems.append(
+                Problem(
+                    item.where,
+                    f"duplicate name {short(item.name)} (also at {seen[item.name]}); names must be unique across layers and exemptions",
+                )
+            )
+        else:
+            seen[item.name] = item.where
+
+
+def _merge(parent: _Draft, child: _Draft) -> _Draft:
+    """Child values win; same-named layers/exemptions are replaced whole; `remove` drops inherited ones."""
+    problems: list[Problem] = []
+    named: list[Layer | Exemption] = [*parent.layers, *parent.exemptions]
+    inherited = {x.name for x in named}
+    dropped: set[str] = set()
+    for name, where in child.remove:
+        if name not in inherited:
+            problems.append(
+                Problem(
+                    where,
+                    f"cannot remove {short(name)}: {parent.source.name} has no layer or exemption of that name{did_you_mean(name, inherited)}",
+                )
+            )
+        dropped.add(name)
+
+    def combine(old: list[Any], new: list[Any]) -> list[Any]:
+        replacements = {x.name: x for x in new}
+        kept = [replacements.pop(x.name, x) for x in old if x.name not in dropped]
+        return kept + [x for x in new if x.name in replacements]
+
+    merged = _Draft(
+        source=child.source,
+        values={**parent.values, **{k: v for k, v in child.values.items() if v is not None}},
+        layers=combine(parent.layers, child.layers),
+        exemptions=combine(parent.exemptions, child.exemptions),
+        extends=(parent.source, *parent.extends),
+        removed=(*parent.removed, *sorted(dropped)),
+        response=child.response or parent.response,
+    )
+    layer_names = {x.name for x in merged.layers}
+    for item in merged.exemptions:
+        if item.name in layer_names:
+            problems.append(
+                Problem(item.where, f"duplicate name {short(item.name)}: it is a layer in {parent.source.name} too")
+            )
+    if problems:
+        raise ScenarioError(problems)
+    return merged
+
+
+def _finish(draft: _Draft) -> Scenario:
+    problems: list[Problem] = []
+    source = draft.source
+    importer = draft.values.get("importer")
+    if importer is None:
+        problems.append(
+            Problem(f"{source}:1", "importer is required: the country that levies the duties, e.g. importer: CHN")
+        )
+    name = draft.values.get("name") or source.stem
+    layer_names = [x.name for x in draft.layers]
+    for ex in draft.exemptions:
+        for waived in ex.layers or ():
+            if waived not in layer_names:
+                gone = " (removed by remove:)" if waived in draft.removed else ""
+                problems.append(
+                    Problem(
+                        ex.where + ".layers", f"unknown layer {short(waived)}{gone}{did_you_mean(waived, layer_names)}"
+                    )
+                )
+    if problems:
+        raise ScenarioError(problems)
+    assert importer is not None
+    return Scenario(
+        name=name,
+        description=(draft.values.get("description") or "").strip(),
+        importer=importer,
+        exporter=draft.values.get("exporter"),
+        layers=tuple(draft.layers),
+        exemptions=tuple(draft.exemptions),
+        trade=draft.values.get("trade"),
+        source=source,
+        extends=draft.extends,
+        removed=draft.removed,
+        response=draft.response,
+    )
+
+
+def with_rates(scenario: Scenario, rates: dict[str, float]) -> Scenario:
+    """A copy of the scenario with some layers' rates set to constants (for sweeps and tests)."""
+    layers = tuple(replace(x, rate=Schedule.constant(rates[x.name])) if x.name in rates else x for x in scenario.layers)
+    return replace(scenario, layers=layers)

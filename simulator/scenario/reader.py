@@ -1,0 +1,309 @@
+"""Read one parsed YAML file into typed values, collecting every problem instead of stopping at the first.
+
+Each problem names the file, the line and the key path (`exemptions[0].hs[1]`) and says how to
+fix it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from simulator.errors import Problem, did_you_mean, short
+from simulator.scenario.fields import EXEMPTION_KEYS, LAYER_KEYS, MAX_RATE, RESERVED_LAYER_NAMES, RESPONSE_KEYS
+from simulator.scenario.model import Exemption, Layer, Response, Schedule, Selector
+from simulator.scenario.safe_yaml import Mapping, Scalar, Sequence, line_of
+
+COUNTRY = re.compile(r"^[A-Z]{3}$")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+HS = re.compile(r"^\d{2}(\d{2}){0,4}$")
+
+
+class Reader:
+    """Walks one parsed YAML file, collecting problems instead of stopping at the first."""
+
+    def __init__(self, source: Path) -> None:
+        self.source = source
+        self.problems: list[Problem] = []
+
+    def where(self, node: object, path: str, line: int = 0) -> str:
+        return f"{self.source}:{line or line_of(node)}: {path}" if path else f"{self.source}:{line or line_of(node)}"
+
+    def fail(self, node: object, path: str, message: str, line: int = 0) -> None:
+        self.problems.append(Problem(self.where(node, path, line), message))
+
+    def mapping(self, node: Any, path: str, allowed: tuple[str, ...], what: str) -> Mapping | None:
+        if not isinstance(node, Mapping):
+            self.fail(node, path, f"expected a mapping of keys ({what}), got {kind_of(node)}")
+            return None
+        for key in node:
+            if key not in allowed:
+                sub = f"{path}.{key}" if path else key
+                self.fail(node, sub, f"unknown key {short(key)}{did_you_mean(key, allowed)}", node.key_lines[key])
+        return node
+
+    def text(self, node: Any, path: str, *, required: bool = False, parent: Mapping | None = None) -> str | None:
+        if node is None:
+            if required:
+                self.fail(parent, path, "is required")
+            return None
+        if not isinstance(node, Scalar):
+            self.fail(node, path, f"expected text, got {kind_of(node)}")
+            return None
+        return str(node)
+
+    def country(self, node: Any, path: str) -> str | None:
+        value = self.text(node, path)
+        if value is not None and not COUNTRY.match(value):
+            self.fail(node, path, f"{short(value)} is not an ISO 3166 alpha-3 code; write e.g. USA or CHN")
+            return None
+        return value
+
+    def percent(self, node: Any, path: str, *, high: float, what: str) -> float | None:
+        if not isinstance(node, Scalar):
+            self.fail(node, path, f"expected a percentage like 25%, got {kind_of(node)}")
+            return None
+        text = str(node).strip()
+        if not text.endswith("%"):
+            hint = ""
+            try:
+                number = float(text)
+                hint = f"; write {_fmt(number)}%" + (
+                    f" (or {_fmt(number * 100)}% if {text} is a fraction)" if 0 < number <= 1 else ""
+                )
+            except ValueError:
+                pass
+            self.fail(
+                node, path, f"{short(text)} has no percent sign; {what}s are written with one, like 125% or 7.5%{hint}"
+            )
+            return None
+        try:
+            value = float(text[:-1]) / 100
+        except ValueError:
+            self.fail(node, path, f"{short(text)} is not a percentage; write e.g. 125% or 7.5%")
+            return None
+        if not 0 <= value <= high:
+            self.fail(node, path, f"{what} {text} is outside 0%–{_fmt(high * 100)}%")
+            return None
+        return value
+
+    def schedule(self, node: Any, path: str, *, high: float, what: str) -> Schedule | None:
+        if isinstance(node, Mapping):
+            if not node:
+                self.fail(node, path, f"dated {what} needs at least one date: {{2025-04-10: 84%}}")
+                return None
+            steps: list[tuple[date | None, float]] = []
+            ok = True
+            for key, value in node.items():
+                line = node.key_lines[key]
+                when = _parse_date(key)
+                if when is None:
+                    self.fail(
+                        node, f"{path}.{key}", f"{short(key)} is not a date; write YYYY-MM-DD, e.g. 2025-04-10", line
+                    )
+                    ok = False
+                number = self.percent(value, f"{path}.{key}", high=high, what=what)
+                if number is None:
+                    ok = False
+                if when is not None and number is not None:
+                    steps.append((when, number))
+            if not ok:
+                return None
+            steps.sort(key=lambda s: s[0] or date.min)
+            return Schedule(tuple(steps))
+        if node is None:
+            self.fail(node, path, f"is empty; give a {what} like 25% or a dated schedule {{2025-04-10: 84%}}")
+            return None
+        number = self.percent(node, path, high=high, what=what)
+        return None if number is None else Schedule.constant(number)
+
+    def listed(self, node: Any, path: str, example: str) -> Sequence | None:
+        """A YAML list, or a problem saying how to write one (a lone value is not silently accepted)."""
+        if node is None or isinstance(node, Sequence):
+            return node
+        self.fail(node, path, f"expected a list, got {kind_of(node)}; write e.g. {path.rsplit('.', 1)[-1]}: {example}")
+        return None
+
+    def strings(self, node: Any, path: str, what: str) -> tuple[str, ...]:
+        items = self.listed(node, path, "[Soybeans]" if "categor" in path else "[name]")
+        out: list[str] = []
+        for i, item in enumerate(items or ()):
+            sub = f"{path}[{i}]"
+            if not isinstance(item, Scalar):
+                self.fail(item if item is not None else node, sub, f"expected a {what} as text, got {kind_of(item)}")
+                continue
+            out.append(str(item))
+        return tuple(out)
+
+    def hs_codes(self, node: Any, path: str) -> tuple[str, ...]:
+        if isinstance(node, Scalar) and node.plain and _yaml_reads_as_number(node):
+            self.fail(node, path, _quote_hint(node) + '; write a list of quoted codes, e.g. ["8542"]')
+            return ()
+        items = self.listed(node, path, '["8542"]')
+        out: list[str] = []
+        for i, item in enumerate(items or ()):
+            sub = f"{path}[{i}]"
+            if isinstance(item, Scalar) and item.plain and _yaml_reads_as_number(item):
+                self.fail(item, sub, _quote_hint(item))
+            elif not isinstance(item, Scalar):
+                self.fail(
+                    item if item is not None else node, sub, f"expected an HS code in quotes, got {kind_of(item)}"
+                )
+            elif not HS.match(str(item)):
+                self.fail(
+                    item,
+                    sub,
+                    f'{short(str(item))} is not an HS code; write 2, 4, 6, 8 or 10 digits in quotes, e.g. "8542"',
+                )
+            else:
+                out.append(str(item))
+        return tuple(out)
+
+    def selector(self, node: Mapping, path: str) -> Selector:
+        def get(key: str) -> Any:
+            return node.get(key)
+
+        return Selector(
+            categories=self.strings(get("categories"), f"{path}.categories", "category name"),
+            hs=self.hs_codes(get("hs"), f"{path}.hs"),
+            except_categories=self.strings(get("except_categories"), f"{path}.except_categories", "category name"),
+            except_hs=self.hs_codes(get("except_hs"), f"{path}.except_hs"),
+            where=self.where(node, path),
+        )
+
+    def layer(self, node: Any, path: str) -> Layer | None:
+        mapping = self.mapping(node, path, LAYER_KEYS, "name, rate and an optional selector")
+        if mapping is None:
+            return None
+        name = self.text(mapping.get("name"), f"{path}.name", required=True, parent=mapping)
+        if name in RESERVED_LAYER_NAMES:
+            self.fail(
+                mapping, f"{path}.name", f"{short(name)} is reserved for the table's base rate; choose another name"
+            )
+        if "rate" not in mapping:
+            self.fail(mapping, f"{path}.rate", "is required; write e.g. rate: 125%")
+            rate = None
+        else:
+            rate = self.schedule(mapping["rate"], f"{path}.rate", high=MAX_RATE, what="rate")
+        selector = self.selector(mapping, path)
+        description = self.text(mapping.get("description"), f"{path}.description") or ""
+        if name is None or rate is None:
+            return None
+        return Layer(name=name, rate=rate, selector=selector, description=description, where=self.where(mapping, path))
+
+    def exemption(self, node: Any, path: str) -> Exemption | None:
+        mapping = self.mapping(node, path, EXEMPTION_KEYS, "name, a selector, layers and share")
+        if mapping is None:
+            return None
+        name = self.text(mapping.get("name"), f"{path}.name", required=True, parent=mapping)
+        selector = self.selector(mapping, path)
+        if not any(key in mapping for key in ("categories", "hs")):
+            self.fail(mapping, path, 'an exemption needs a selector: add categories: [...] or hs: ["..."]')
+        layers: tuple[str, ...] | None = None
+        if "layers" in mapping:
+            layers = self.strings(mapping["layers"], f"{path}.layers", "layer name")
+            if not layers:
+                self.fail(
+                    mapping, f"{path}.layers", "is empty; list the layers waived, or leave the key out to waive all"
+                )
+        share = Schedule.constant(1.0)
+        if "share" in mapping:
+            share = self.schedule(mapping["share"], f"{path}.share", high=1.0, what="share") or share
+        probability = 1.0
+        if "probability" in mapping:
+            probability = (
+                self.percent(mapping["probability"], f"{path}.probability", high=1.0, what="probability") or 0.0
+            )
+        description = self.text(mapping.get("description"), f"{path}.description") or ""
+        if name is None:
+            return None
+        return Exemption(
+            name=name,
+            selector=selector,
+            layers=layers,
+            share=share,
+            probability=probability,
+            description=description,
+            where=self.where(mapping, path),
+        )
+
+    def response(self, node: Any) -> Response | None:
+        mapping = self.mapping(node, "response", RESPONSE_KEYS, "elasticity and per-category overrides")
+        if mapping is None:
+            return None
+        default = self.elasticity(mapping.get("elasticity"), "response.elasticity") if "elasticity" in mapping else None
+        overrides: list[tuple[str, float]] = []
+        cats = mapping.get("categories")
+        if cats is not None:
+            if not isinstance(cats, Mapping):
+                self.fail(
+                    cats, "response.categories", f"expected a mapping of category: elasticity, got {kind_of(cats)}"
+                )
+            else:
+                for key, value in cats.items():
+                    number = self.elasticity(value, f"response.categories.{key}")
+                    if number is not None:
+                        overrides.append((key, number))
+        return Response(default, tuple(overrides), self.where(mapping, "response"))
+
+    def elasticity(self, node: Any, path: str) -> float | None:
+        try:
+            value = float(str(node)) if isinstance(node, Scalar) and node.plain else None
+        except ValueError:
+            value = None
+        if value is None:
+            self.fail(
+                node,
+                path,
+                f"expected an elasticity as a plain number like -2.0, got {short(str(node)) if node is not None else 'nothing'}",
+            )
+            return None
+        if not -20 <= value <= 0:
+            self.fail(
+                node,
+                path,
+                f"elasticity {_fmt(value)} is outside -20..0; import demand falls as the tariff rises, so write it negative, e.g. -2.0",
+            )
+            return None
+        return value
+
+
+def _parse_date(text: str) -> date | None:
+    if not DATE.match(text):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _yaml_reads_as_number(node: Scalar) -> bool:
+    try:
+        value = yaml.safe_load(str(node))
+    except yaml.YAMLError:
+        return False
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _quote_hint(node: Scalar) -> str:
+    value = yaml.safe_load(str(node))
+    read = "" if str(value) == str(node) else f" (YAML reads it as {value!r})"
+    return f'{short(str(node))} is a number to YAML{read}; quote HS codes: "{node}"'
+
+
+def kind_of(node: Any) -> str:
+    if node is None:
+        return "nothing"
+    if isinstance(node, Mapping):
+        return "a mapping"
+    if isinstance(node, Sequence):
+        return "a list"
+    return f"the text {short(str(node))}"
+
+
+def _fmt(number: float) -> str:
+    return f"{number:g}"

@@ -1,0 +1,83 @@
+"""Write a commented starter scenario, so a new file begins valid and self-explaining."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from simulator.atomic import write_text
+from simulator.bundled import SCHEMA_FILE
+from simulator.errors import Problem, ScenarioError
+
+HEADER = """\
+# yaml-language-server: $schema={schema}
+# A tariffsim scenario. Reference: README.md, "Scenario format".
+# Check it with `tariffsim validate {file}`, read it back with `tariffsim explain {file}`,
+# run it with `tariffsim run {file}`.
+"""
+
+FRESH = """\
+name: {name}
+description: >
+  What this scenario encodes, and the source of each fact (an article, a notice, a date).
+importer: CHN            # the country levying the duties (ISO 3166 alpha-3)
+exporter: USA            # optional; leave out to cover every exporter in the table
+# trade: my_flows.csv    # optional, relative to this file; default the bundled 2024 US-China table
+layers:                  # additional duties, stacked on each line's base rate
+  - name: retaliation
+    rate: 125%           # percent sign required; or dated: {{2025-04-10: 84%, 2025-04-12: 125%}}
+    # categories: [Soybeans]   # optional selector; without one the layer covers every line
+    # hs: ["1201"]             # HS prefixes in quotes: "12" chapter, "1201" heading, "120190" subheading
+exemptions:
+  - name: chips
+    layers: [retaliation]      # which layers it waives; leave out to waive all (never the base rate)
+    hs: ["8542"]               # an exemption needs a selector: hs and/or categories
+    except_hs: ["854232"]      # memory chips stay taxed
+    share: 100%                # share of the matched value exempted; may be dated too
+"""
+
+EXTENDING = """\
+name: {name}
+description: >
+  What this scenario changes relative to {parent_name}, and the source of each fact.
+extends: {parent}
+# Everything in {parent_name} is inherited. A layer or exemption with an inherited name replaces it
+# whole; a new name is added; remove: drops inherited ones.
+exemptions:
+  - name: new_exemption
+    hs: ["8542"]               # HS prefixes in quotes; or categories: [...]
+    share: 100%
+# remove: [some_inherited_name]
+"""
+
+
+def starter_text(target: Path, name: str, parent: Path | None = None) -> str:
+    schema = _relative(SCHEMA_FILE, target.parent)
+    body = (
+        FRESH.format(name=name)
+        if parent is None
+        else EXTENDING.format(name=name, parent=_relative(parent, target.parent), parent_name=parent.name)
+    )
+    return HEADER.format(schema=schema, file=target.name) + body
+
+
+def write_starter(
+    name: str, *, parent: str | Path | None = None, directory: str | Path = ".", force: bool = False
+) -> Path:
+    """Write NAME.yaml (refusing to overwrite unless `force`); return its path."""
+    target = Path(directory) / (name if name.endswith((".yaml", ".yml")) else f"{name}.yaml")
+    if target.exists() and not force:
+        raise ScenarioError([Problem(str(target), "already exists; choose another name or pass --force to overwrite")])
+    parent_path = Path(parent) if parent is not None else None
+    if parent_path is not None and not parent_path.is_file():
+        raise ScenarioError([Problem(str(parent_path), "no such scenario file to extend")])
+    title = Path(name).stem.replace("_", " ").replace("-", " ").strip().capitalize() or "New scenario"
+    write_text(target, starter_text(target, title, parent_path))
+    return target
+
+
+def _relative(path: Path, start: Path) -> str:
+    try:
+        return Path(os.path.relpath(path.resolve(), start.resolve())).as_posix()
+    except ValueError:  # another drive on Windows
+        return path.resolve().as_posix()
