@@ -44,7 +44,7 @@ def test_comtrade_import(tmp_path: Path) -> None:
         ("USA", "CHN", "851713"),
     }
     beef = rows[("CHN", "USA", "020130")]
-    assert beef.category == "Animals & animal products" and beef.base_rate == 0.2  # importer+exporter rule beats "any"
+    assert beef.category == "Meat & seafood" and beef.base_rate == 0.2  # importer+exporter rule beats "any"
     assert (
         rows[("CHN", "USA", "120190")].value_usd == 12.8e9
     )  # the C01 breakdown row and the chapter total are not added

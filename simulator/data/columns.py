@@ -27,6 +27,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("value_usd", "amount", True, "annual import value, USD, >= 0"),
     Column("base_rate", "rate", False, "tariff in force when values were observed, fraction; default 0"),
     Column("elasticity", "elasticity", False, "import demand elasticity for the trade response, <= 0; optional"),
+    Column("source", "text", False, "where the value comes from (e.g. census_hs10, estimate_2017_shares); optional"),
 )
 COLUMN_NAMES = tuple(c.name for c in COLUMNS)
 # Few distinct values and many rows: stored as pandas categoricals, so filtering and grouping work on
