@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from simulator import Result, load_scenario, simulate
+from simulator import Result, __version__, load_scenario, simulate
 from simulator.bundled import SCENARIOS
 from simulator.cli import cli
+from simulator.units import usd
 
 charts = pytest.importorskip("simulator.output.charts")
 
@@ -59,7 +60,8 @@ def test_exempted_value_chart_stacks_to_imports(chips: Result) -> None:
     fig = charts.plot_exempted_value(chips)
     ax = fig.axes[0]
     assert "USD billions" in ax.get_xlabel()
-    assert "$5.6B of $143.5B exempted" in texts(fig)
+    t = chips.totals
+    assert f"{usd(t['exempted_value_usd'])} of {usd(t['import_value_usd'])} exempted" in texts(fig)
     total = sum(b.get_width() for b in ax.patches)
     assert total == pytest.approx(chips.totals["import_value_usd"] / 1e9)
 
@@ -151,7 +153,9 @@ def test_html_report_self_contained(tmp_path: Path) -> None:
     assert not [t for t, _ in parser.tags if t in ("script", "link", "iframe")]
     for external in ("http://", "https://", 'src="//', 'href="//', "url(", "@import"):
         assert external not in html
-    assert "Where the data comes from" in html and "Pharmaceuticals" in html and "$31.6B" in html
+    exempted = simulate(load_scenario(SCENARIOS / "exempt_131.yaml")).totals["exempted_value_usd"]
+    assert "Where the data comes from" in html and "Pharmaceuticals" in html and usd(exempted) in html
+    assert "US Census Bureau" in html and "tariffsim " + __version__ in html
 
 
 def test_run_without_charts_does_not_import_matplotlib() -> None:

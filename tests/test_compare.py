@@ -52,10 +52,11 @@ def test_dated_path_at_each_date_equals_the_constant_scenario(write: Callable[..
         shares = {x.name: x.share.at(when) for x in dated.exemptions}
         layers = "\n".join(f"  - {{name: {n}, rate: {r * 100:.10g}%}}" for n, r in rates.items())
         hs = ", ".join(f'"{h}"' for h in dated.exemptions[0].selector.hs)
+        except_hs = ", ".join(f'"{h}"' for h in dated.exemptions[0].selector.except_hs)
         text = (
             f"importer: USA\nexporter: CHN\ntrade: {TRADE_TABLE.as_posix()}\n"
             f"layers:\n{layers}\nexemptions:\n  - {{name: electronics, layers: [reciprocal], hs: [{hs}], "
-            f"share: {shares['electronics'] * 100:.10g}%}}\n"
+            f"except_hs: [{except_hs}], share: {shares['electronics'] * 100:.10g}%}}\n"
         )
         constant = simulate(load_scenario(write("c.yaml", text)))
         assert simulate(dated, date=when).totals == pytest.approx(constant.totals, rel=1e-12)

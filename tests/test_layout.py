@@ -43,5 +43,7 @@ def test_no_stage_imports_a_stage_above_it() -> None:
 
 
 def test_every_module_is_small_enough_to_name_in_one_word() -> None:
-    long = [f"{p.relative_to(PACKAGE)}: {n}" for p in PACKAGE.rglob("*.py") if (n := len(p.read_text().splitlines())) > 450]
+    long = [
+        f"{p.relative_to(PACKAGE)}: {n}" for p in PACKAGE.rglob("*.py") if (n := len(p.read_text().splitlines())) > 450
+    ]
     assert not long, long

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from simulator.bundled import SCENARIOS
 from simulator.cli.common import (
     DATE,
     OUTPUT_OPTION,
@@ -18,7 +17,7 @@ from simulator.cli.common import (
 )
 from simulator.engine.prepare import prepare
 from simulator.errors import SimulatorError
-from simulator.scenario.load import load_scenario
+from simulator.scenario.load import bundled_scenarios, load_scenario
 
 
 @click.command()
@@ -51,18 +50,20 @@ def validate(scenarios: tuple[Path, ...]) -> None:
 @click.command(name="list")
 @friendly
 def list_scenarios() -> None:
-    """List the bundled scenarios, one line each.
+    """List the bundled scenarios by the name that run, compare and the rest accept.
 
     \b
     Example:
       tariffsim list
     """
-    for path in sorted(SCENARIOS.rglob("*.yaml")):
+    listed = bundled_scenarios()
+    width = max(len(name) for name, _ in listed)
+    for name, path in listed:
         try:
-            name = load_scenario(path).name
+            title = load_scenario(path).name
         except SimulatorError:
-            name = "(does not validate)"
-        click.echo(f"{path.relative_to(SCENARIOS.parent)}  {name}")
+            title = "(does not validate)"
+        click.echo(f"{name:<{width}}  {title}")
 
 
 @click.command(name="explain")

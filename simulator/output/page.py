@@ -10,7 +10,10 @@ import io
 from collections.abc import Sequence
 from datetime import datetime
 from html import escape
+from pathlib import Path
 
+from simulator import __version__
+from simulator.bundled import TRADE_TABLE
 from simulator.engine.evaluate import Result
 from simulator.output.result import CATEGORY_COLUMNS, context_line, headline
 from simulator.units import pct, usd
@@ -40,12 +43,15 @@ footer, .source { color: #555; font-size: 14px; }
 """
 
 SOURCE_NOTE = (
-    "The bundled trade table (seeds/trade_flows_2024.csv) is illustrative: US–China goods trade in 2024 at HS4/HS6 "
-    "detail, with totals equal to the US Census figures ($143.5B of US exports to China, $438.9B of imports from "
-    "China) and item values estimated at published magnitudes. Base rates approximate MFN plus the 2018–2019 duties. "
-    "seeds/README.md in the project gives every source and assumption. Scenario facts cite their sources in each "
-    "scenario's description."
+    "The bundled trade table is US–China goods trade in 2024 from the US Census Bureau. US imports from China are "
+    "imports for consumption, every HTS10 line ($429.4B; the press usually quotes general imports, $438.9B, which "
+    "also count goods entering bonded warehouses and free-trade zones); each line's base rate is the duty actually "
+    "collected divided by its value. US exports to China ($143.3B) equal the Census chapter totals (USITC DataWeb); "
+    "farm and food lines are Census HS6 values, and the rest of each chapter is split to HS6 lines by China's 2017 "
+    "imports from the US, an estimate marked as such on every line. China's base rates are its MFN rates (2019 "
+    "levels compiled by Bown, Jung and Zhang, PIIE). The project's docs/sources.md lists every publisher."
 )
+OWN_DATA_NOTE = "The trade table is the user's own; its sources are theirs to state."
 
 
 def _png(fig: object) -> str:
@@ -149,13 +155,15 @@ def to_html(results: Sequence[Result], *, title: str = "") -> str:
     )
     body = "".join(section(r, f"s{i}") for i, r in enumerate(results))
     sources = sorted({r.source.replace("\\", "/").rsplit("/", 1)[-1] for r in results})
+    bundled = [Path(r.source).resolve() == TRADE_TABLE.resolve() for r in results]
+    notes = ([SOURCE_NOTE] if any(bundled) else []) + ([OWN_DATA_NOTE] if not all(bundled) else [])
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
-        f'<header><h1>{escape(title)}</h1><p class="context">Made by tariffsim on {datetime.now():%Y-%m-%d}. '
+        f'<header><h1>{escape(title)}</h1><p class="context">Made by tariffsim {__version__} on {datetime.now():%Y-%m-%d}. '
         "Rates are trade-weighted: duty divided by import value. Money is annual, in US dollars.</p>"
         f"<ul>{headline_lines}</ul>{toc}</header>{body}"
         f'<footer><h2>Where the data comes from</h2><p class="source">Trade table: {escape(", ".join(sources))}. '
-        f"{escape(SOURCE_NOTE)}</p></footer></body></html>\n"
+        f"{escape(' '.join(notes))}</p></footer></body></html>\n"
     )

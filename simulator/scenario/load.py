@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from simulator.bundled import SCENARIOS
 from simulator.errors import Problem, ScenarioError, did_you_mean, short
 from simulator.scenario.fields import TOP_KEYS
 from simulator.scenario.model import Exemption, Layer, Response, Scenario, Schedule
@@ -31,9 +32,31 @@ class _Draft:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read, merge (`extends`) and validate a scenario file; raise ScenarioError with every problem."""
-    draft = _load(Path(path), ())
+    """Read, merge (`extends`) and validate a scenario file; raise ScenarioError with every problem.
+
+    `path` is a file, or the name of a bundled scenario (`exempt_chips`, `paths/us_on_china_escalation`).
+    """
+    draft = _load(find_scenario(path), ())
     return _finish(draft)
+
+
+def find_scenario(ref: str | Path) -> Path:
+    """A scenario file by its path, or else a bundled scenario by its name, so an installed tariffsim
+    runs `tariffsim run exempt_chips` from any directory. A path that exists always wins."""
+    path = Path(ref)
+    if path.exists():
+        return path
+    name = path.as_posix().removesuffix(".yaml").removeprefix("scenarios/")
+    if (SCENARIOS / f"{name}.yaml").is_file():
+        return SCENARIOS / f"{name}.yaml"
+    same_stem = [p for p in SCENARIOS.rglob("*.yaml") if p.stem == name]
+    return same_stem[0] if len(same_stem) == 1 else path
+
+
+def bundled_scenarios() -> list[tuple[str, Path]]:
+    """Every bundled scenario as (the name `tariffsim run` accepts, its file)."""
+    files = sorted(SCENARIOS.rglob("*.yaml"), key=lambda p: (len(p.relative_to(SCENARIOS).parts), p.as_posix()))
+    return [(p.relative_to(SCENARIOS).with_suffix("").as_posix(), p) for p in files]
 
 
 def _load(path: Path, stack: tuple[Path, ...]) -> _Draft:
@@ -43,7 +66,12 @@ def _load(path: Path, stack: tuple[Path, ...]) -> _Draft:
         raise ScenarioError([Problem(str(path), f"extends makes a cycle ({chain}); remove one of the extends")])
     if not path.is_file():
         raise ScenarioError(
-            [Problem(str(path), "no such scenario file; check the path (tariffsim list shows the bundled ones)")]
+            [
+                Problem(
+                    str(path),
+                    "no such scenario file or bundled scenario name; check the path (tariffsim list shows the bundled names)",
+                )
+            ]
         )
     try:
         text = path.read_text(encoding="utf-8")

@@ -8,6 +8,7 @@ from pathlib import Path
 from simulator.atomic import write_text
 from simulator.bundled import SCHEMA_FILE
 from simulator.errors import Problem, ScenarioError
+from simulator.scenario.load import find_scenario
 
 HEADER = """\
 # yaml-language-server: $schema={schema}
@@ -68,7 +69,7 @@ def write_starter(
     target = Path(directory) / (name if name.endswith((".yaml", ".yml")) else f"{name}.yaml")
     if target.exists() and not force:
         raise ScenarioError([Problem(str(target), "already exists; choose another name or pass --force to overwrite")])
-    parent_path = Path(parent) if parent is not None else None
+    parent_path = find_scenario(parent) if parent is not None else None
     if parent_path is not None and not parent_path.is_file():
         raise ScenarioError([Problem(str(parent_path), "no such scenario file to extend")])
     title = Path(name).stem.replace("_", " ").replace("-", " ").strip().capitalize() or "New scenario"
