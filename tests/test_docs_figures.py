@@ -1,0 +1,49 @@
+"""The figures seeds/README.md quotes are what the bundled scenarios give: generated, never typed in.
+
+TARIFFSIM_UPDATE_DOCS=1 pytest tests/test_docs_figures.py rewrites the block; review the diff.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from simulator import load_scenario, simulate
+from simulator.scenario.load import bundled_scenarios
+from simulator.units import usd
+
+README = Path(__file__).resolve().parent.parent / "seeds" / "README.md"
+BLOCK = re.compile(r"(<!-- figures:start -->\n).*?(<!-- figures:end -->)", re.S)
+
+
+def figures_block() -> str:
+    lines = [
+        "| scenario | date | effective rate | without exemptions | exempted value | share | duty relief |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, path in bundled_scenarios():
+        scenario = load_scenario(path)
+        result = simulate(scenario)
+        dates = scenario.change_dates or [None]
+        rows = (
+            [(d, r) for d, r in zip(dates, result.timeline.to_dict("records"), strict=True)]
+            if scenario.change_dates
+            else [(None, result.totals)]
+        )
+        for when, t in rows:
+            lines.append(
+                f"| `{name}` | {when or 'constant'} | {t['effective_rate']:.1%} | "
+                f"{t['effective_rate_without_exemptions']:.1%} | {usd(t['exempted_value_usd'])} | "
+                f"{t['exempted_share']:.1%} | {usd(t['duty_relief_usd'])} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def test_seeds_readme_quotes_the_figures_the_scenarios_give() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert BLOCK.search(text), "seeds/README.md needs a <!-- figures:start --> ... <!-- figures:end --> block"
+    fresh = BLOCK.sub(lambda m: m.group(1) + figures_block() + m.group(2), text)
+    if os.environ.get("TARIFFSIM_UPDATE_DOCS"):
+        README.write_text(fresh, encoding="utf-8")
+    assert text == fresh, "run: TARIFFSIM_UPDATE_DOCS=1 pytest tests/test_docs_figures.py, then review the diff"
