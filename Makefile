@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit golden bench notebooks clean
+.PHONY: demo test lint typecheck unit wheel data golden bench notebooks clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,9 +13,15 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/tariffsim run scenarios/exempt_chips.yaml
+	$(BIN)/tariffsim run exempt_chips
 
-test: $(STAMP) lint typecheck unit
+test: $(STAMP) lint typecheck unit data wheel
+
+data: $(STAMP)  # the bundled table is what seeds/raw/ builds, byte for byte
+	$(BIN)/python seeds/build_trade_flows.py --check
+
+wheel: $(STAMP)  # build the wheel, install it in a fresh venv outside the checkout, use it from an empty directory
+	PYTHON=$(PYTHON) bash .ci/wheel_check.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check simulator tests benchmarks seeds
@@ -37,6 +43,7 @@ notebooks: $(STAMP)  # open the teaching notebooks in JupyterLab (installs the o
 bench: $(STAMP)
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/analysis.py
+	$(BIN)/python benchmarks/bundled.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -10,6 +10,7 @@ import click
 from simulator import __version__
 from simulator.cli.analyses import rank_command, sweep_command
 from simulator.cli.authoring import explain_command, list_scenarios, new, schema, validate
+from simulator.cli.common import quiet_exit_on_closed_pipe
 from simulator.cli.data import data, flows
 from simulator.cli.results import compare_command, report, run
 
@@ -43,4 +44,7 @@ for command in (
 
 
 def main() -> None:
-    cli(prog_name="tariffsim")
+    try:
+        cli(prog_name="tariffsim")
+    except BrokenPipeError:
+        quiet_exit_on_closed_pipe()

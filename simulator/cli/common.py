@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -57,10 +58,20 @@ def friendly(func: F) -> F:
             return func(*args, **kwargs)
         except SimulatorError as exc:
             raise click.ClickException(str(exc)) from None
+        except BrokenPipeError:
+            quiet_exit_on_closed_pipe()
         except OSError as exc:
             raise click.ClickException(f"{exc.filename or ''}: {exc.strerror or exc}") from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def quiet_exit_on_closed_pipe() -> None:
+    """`tariffsim list | head -1`: the reader has what it wanted; not an error. Point stdout at devnull
+    so the interpreter's final flush does not complain, and exit 0."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    raise SystemExit(0)
 
 
 def emit(text: str, output: Path | None) -> None:

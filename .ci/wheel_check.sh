@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Build the wheel, install it into a fresh virtual environment outside the checkout, and use it from
+# an empty directory the way a user would: the bundled data, scenarios and schema must come along.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+PYTHON="${PYTHON:-python3}"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+"$ROOT/.venv/bin/pip" wheel --quiet --no-deps --wheel-dir "$WORK/dist" "$ROOT"
+"$PYTHON" -m venv "$WORK/venv"
+"$WORK/venv/bin/pip" install --quiet "$WORK"/dist/tariffsim-*.whl
+mkdir "$WORK/empty" && cd "$WORK/empty"
+T="$WORK/venv/bin/tariffsim"
+fail() { echo "wheel check FAILED: $*" >&2; exit 1; }
+"$T" --version | grep -q "tariffsim" || fail "--version"
+"$WORK/venv/bin/python" -m simulator --version | grep -q "tariffsim" || fail "python -m simulator"
+"$T" list | grep -q "^exempt_chips " || fail "list does not show exempt_chips"
+"$T" list | grep -q "does not validate" && fail "a bundled scenario does not validate"
+"$T" run exempt_chips | grep -q "Effective rate" || fail "run exempt_chips"
+"$T" run paths/us_on_china_escalation --format json >/dev/null || fail "run a bundled path"
+"$T" flows | grep -q "USA from CHN: 14422 lines" || fail "flows on the bundled table"
+"$T" new mine >/dev/null 2>&1 || fail "new"
+schema="$(sed -n 's/^# yaml-language-server: \$schema=//p' mine.yaml)"
+[ -f "$schema" ] || fail "new wrote \$schema=$schema, which does not resolve from $PWD"
+"$T" validate mine.yaml >/dev/null || fail "the starter does not validate"
+"$T" report exempt_chips exempt_131 --out report.html 2>/dev/null && grep -q "US Census Bureau" report.html || fail "report"
+echo "wheel check passed: installed from $(ls "$WORK"/dist), used from an empty directory"
