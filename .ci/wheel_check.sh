@@ -18,7 +18,7 @@ fail() { echo "wheel check FAILED: $*" >&2; exit 1; }
 "$T" list | grep -q "does not validate" && fail "a bundled scenario does not validate"
 "$T" run exempt_chips | grep -q "Effective rate" || fail "run exempt_chips"
 "$T" run paths/us_on_china_escalation --format json >/dev/null || fail "run a bundled path"
-"$T" flows | grep -q "USA from CHN: 14422 lines" || fail "flows on the bundled table"
+"$T" flows | grep -q "USA from CHN: 14,422 lines" || fail "flows on the bundled table"
 "$T" new mine >/dev/null 2>&1 || fail "new"
 schema="$(sed -n 's/^# yaml-language-server: \$schema=//p' mine.yaml)"
 [ -f "$schema" ] || fail "new wrote \$schema=$schema, which does not resolve from $PWD"

@@ -110,7 +110,7 @@ def test_validate_reports_every_file(write: Callable[..., Path]) -> None:
     code, out, err = invoke("validate", str(good), str(bad))
     assert code == 1
     assert "ok   " in out and "warning: x: HS prefix '9999' matches no line" in out
-    assert "FAIL" in err and "1 of 2 scenario(s) failed" in err
+    assert "FAIL" in err and "1 of 2 scenarios failed" in err
 
 
 def test_list_and_version() -> None:
@@ -127,7 +127,7 @@ def test_flows_summary() -> None:
     table = load_flows()
     for importer, exporter in (("CHN", "USA"), ("USA", "CHN")):
         part = table[table.importer == importer]
-        line = f"{importer} from {exporter}: {len(part)} lines, {part.category.nunique()} categories, {usd(part.value_usd.sum())}"
+        line = f"{importer} from {exporter}: {len(part):,} lines, {part.category.nunique()} categories, {usd(part.value_usd.sum())}"
         assert line in out
 
 

@@ -162,7 +162,7 @@ def test_dask_engine_reports_bad_partitions(tmp_path: Path) -> None:
     pd.DataFrame(
         {"exporter": ["USA"], "importer": ["CHN"], "hs": ["1201"], "category": ["Soybeans"], "value_usd": [-1.0]}
     ).to_parquet(tmp_path / "part-0.parquet", index=False)
-    with pytest.raises(FlowsError, match=r"(?s)partition0: 1 bad value\(s\).*value_usd '-1.0' is negative"):
+    with pytest.raises(FlowsError, match=r"(?s)partition0: 1 bad value:.*value_usd '-1.0' is negative"):
         simulate_dask(load_scenario(SCENARIOS / "china_125.yaml"), tmp_path)
     with pytest.raises(FlowsError, match="no such Parquet"):
         simulate_dask(load_scenario(SCENARIOS / "china_125.yaml"), tmp_path / "nope")

@@ -36,19 +36,19 @@ def test_bad_rows_listed_with_count(tmp_path: Path) -> None:
     text = (
         "exporter,importer,hs,category,value_usd,base_rate\n"
         + rows
-        + "USA,CHN,,X,1,0\nUSA,CHN,85a,X,abc,0\nUSA,CHN,201,X,1,0.5%\n"
+        + "USA,CHN,,X,1,0\nUSA,CHN,85a,X,abc,0\nUSA,CHN,201,X,1,half\n"
     )
     with pytest.raises(FlowsError) as info:
         load_flows(write(tmp_path, text))
     message = str(info.value)
-    assert "t.csv: 20 bad value(s)" in message
+    assert "t.csv: 20 bad values" in message
     assert "row 2: value_usd '-1' is negative" in message
     assert "... and 10 more" in message
     assert message.count("  row ") == 10
 
 
 def test_each_kind_of_bad_value(tmp_path: Path) -> None:
-    text = "exporter,importer,hs,category,value_usd,base_rate\nUSA,CHN,,X,1,0\nUSA,CHN,85a,X,abc,0\nUSA,CHN,201,X,1,0.5%\nUS,CHN,85,X,1,-1\n"
+    text = "exporter,importer,hs,category,value_usd,base_rate\nUSA,CHN,,X,1,0\nUSA,CHN,85a,X,abc,0\nUSA,CHN,201,X,1,half%\nUS,CHN,85,X,1,-1\n"
     with pytest.raises(FlowsError) as info:
         load_flows(write(tmp_path, text))
     message = str(info.value)
@@ -57,7 +57,7 @@ def test_each_kind_of_bad_value(tmp_path: Path) -> None:
         "row 3: hs '85a' is not 2-10 digits",
         "row 3: value_usd 'abc' is not a number",
         "row 4: hs '201' has an odd number of digits",
-        "row 4: base_rate '0.5%' is not a number",
+        "row 4: base_rate 'half%' is not a number",
         "row 5: exporter 'US' is not an ISO alpha-3",
         "row 5: base_rate '-1' is outside 0-10",
     ):

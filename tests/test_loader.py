@@ -25,7 +25,7 @@ INVALID: list[tuple[str, str, list[str]]] = [
         ["layers[0].hs_codes", "did you mean 'hs'"],
     ),
     ("bare rate", OK_HEAD + "layers: [{name: a, rate: 125}]\n", ["layers[0].rate", "no percent sign", "write 125%"]),
-    ("fraction rate", OK_HEAD + "layers: [{name: a, rate: 0.25}]\n", ["or 25% if 0.25 is a fraction"]),
+    ("fraction rate", OK_HEAD + "layers: [{name: a, rate: 0.25}]\n", ["write 25% if 0.25 is a fraction"]),
     ("rate too high", OK_HEAD + "layers: [{name: a, rate: 1500%}]\n", ["rate 1500% is outside 0%–1000%"]),
     ("negative rate", OK_HEAD + "layers: [{name: a, rate: -5%}]\n", ["outside 0%"]),
     (

@@ -21,13 +21,21 @@ from simulator.cli.common import (
 )
 from simulator.scenario.load import load_scenario
 
+MAX_STEPS = 100_001
+
 
 @click.command(name="sweep")
 @click.argument("scenario", type=SCENARIO_PATH)
 @click.option("--layer", required=True, help="The layer whose rate is swept.")
 @click.option("--from", "low", default="0%", show_default=True, help="First rate, with a percent sign.")
 @click.option("--to", "high", default="200%", show_default=True, help="Last rate, with a percent sign.")
-@click.option("--steps", type=click.IntRange(min=2), default=101, show_default=True, help="Number of rates.")
+@click.option(
+    "--steps",
+    type=click.IntRange(min=2, max=MAX_STEPS),
+    default=101,
+    show_default=True,
+    help=f"Number of rates (at most {MAX_STEPS:,}: finer than 0.01 percentage point on a 0-1000% range).",
+)
 @click.option("--date", "when", type=DATE, help="Other rates as in force on this date (default: the last change date).")
 @FORMAT_OPTION
 @OUTPUT_OPTION

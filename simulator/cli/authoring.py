@@ -44,7 +44,7 @@ def validate(scenarios: tuple[Path, ...]) -> None:
         for warning in prepared.warnings:
             click.echo(f"     warning: {warning}")
     if failed:
-        raise click.ClickException(f"{failed} of {len(scenarios)} scenario(s) failed validation")
+        raise click.ClickException(f"{failed} of {plural(len(scenarios), 'scenario')} failed validation")
 
 
 @click.command(name="list")

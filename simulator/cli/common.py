@@ -39,7 +39,10 @@ FORMAT_OPTION = click.option(
     "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format."
 )
 OUTPUT_OPTION = click.option(
-    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout."
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE instead of stdout ('-' is stdout).",
 )
 CHARTS_OPTION = click.option(
     "--charts", "charts_dir", type=click.Path(file_okay=False, path_type=Path), help="Also draw the charts into DIR."
@@ -74,12 +77,17 @@ def quiet_exit_on_closed_pipe() -> None:
     raise SystemExit(0)
 
 
-def emit(text: str, output: Path | None) -> None:
-    if output is None:
+def emit(text: str, output: Path | None, warnings: tuple[str, ...] | list[str] = (), fmt: str = "table") -> None:
+    """Write to stdout (no --output, or `-o -`) or atomically to a file. Warnings reach the user in
+    every format: CSV has no place for them, so they go to stderr."""
+    if output is None or str(output) == "-":
         click.echo(text, nl=False)
     else:
         write_text(output, text)
         click.echo(f"wrote {output}", err=True)
+    if fmt == "csv":
+        for warning in warnings:
+            click.echo(f"warning: {warning}", err=True)
 
 
 class ProgressBar:
@@ -116,4 +124,10 @@ def percent_option(text: str, name: str) -> float:
 
 
 def plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
+    """'1 line', '2 lines', '1,000 categories'.
+
+    >>> plural(1, "line"), plural(2, "category"), plural(1000, "line")
+    ('1 line', '2 categories', '1,000 lines')
+    """
+    many = word[:-1] + "ies" if word.endswith("y") else word + "s"
+    return f"{n:,} {word if n == 1 else many}"

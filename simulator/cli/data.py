@@ -6,9 +6,7 @@ from pathlib import Path
 
 import click
 
-from simulator.cli.common import (
-    friendly,
-)
+from simulator.cli.common import friendly, plural
 from simulator.data.load import load_flows
 from simulator.units import usd
 
@@ -31,7 +29,7 @@ def flows(table: Path | None) -> None:
     values = summary["value_usd"].to_numpy(dtype=float)
     for i, value in enumerate(values):
         imp, exp, lines, cats = (summary[c].iloc[i] for c in ("importer", "exporter", "lines", "categories"))
-        click.echo(f"{imp} from {exp}: {lines} lines, {cats} categories, {usd(value)}")
+        click.echo(f"{imp} from {exp}: {plural(lines, 'line')}, {plural(cats, 'category')}, {usd(value)}")
 
 
 @click.group()
@@ -97,5 +95,5 @@ def data_import(
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(
-        f"wrote {report.path}: {report.rows:,} lines, {report.directions:,} directions, {usd(report.value_usd)} in all"
+        f"wrote {report.path}: {plural(report.rows, 'line')}, {plural(report.directions, 'direction')}, {usd(report.value_usd)} in all"
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,8 @@ from simulator.output.result import render
 from simulator.scenario.load import load_scenario
 from simulator.scenario.model import Scenario
 
+MAX_DRAWS = 1_000_000  # each draw holds a row of totals; a million is about 100 MB
+
 
 @click.command()
 @click.argument("scenario", type=SCENARIO_PATH)
@@ -47,9 +48,17 @@ from simulator.scenario.model import Scenario
     help="dask: run partition by partition over a Parquet dataset (needs tariffsim[dask]).",
 )
 @click.option("--scheduler", help="With --engine dask: address of a dask distributed scheduler (default: local).")
-@click.option("--draws", type=click.IntRange(min=1), help="Draw which uncertain exemptions are granted N times.")
 @click.option(
-    "--seed", type=int, default=0, show_default=True, help="Random seed for --draws (same seed, same numbers)."
+    "--draws",
+    type=click.IntRange(min=1, max=MAX_DRAWS),
+    help=f"Draw which uncertain exemptions are granted N times (at most {MAX_DRAWS:,}: percentiles settle long before).",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Random seed for --draws, 0 or more (same seed, same numbers).",
 )
 @friendly
 def run(
@@ -72,9 +81,7 @@ def run(
       tariffsim run scenarios/exempt_chips.yaml
       tariffsim run scenarios/exempt_131.yaml --format json --charts out/
     """
-    loaded = load_scenario(scenario)
-    if trade is not None:
-        loaded = replace(loaded, trade=trade)
+    loaded = load_scenario(scenario, trade=trade)
     if engine == "dask":
         if draws is not None:
             raise click.UsageError("--draws runs on the pandas engine; drop --engine dask")
@@ -89,7 +96,7 @@ def run(
         with ProgressBar("drawing") as progress:
             sampled = draw(loaded, draws, seed, when=when, progress=progress)
         text = with_draws(text, fmt, sampled)
-    emit(text, output)
+    emit(text, output, result.warnings, fmt)
     if charts_dir is not None:
         from simulator.output.charts import plot_draws, save, write_charts  # matplotlib only when drawing
 
@@ -152,7 +159,8 @@ def compare_command(
       tariffsim compare scenarios/paths/china_on_us_escalation.yaml scenarios/paths/china_on_us_deescalation.yaml
     """
     comparison = compare([load_scenario(path) for path in scenarios], date=when)
-    emit(COMPARE_RENDERERS[fmt](comparison), output)
+    warnings = [f"[{i + 1}] {w}" for i, r in enumerate(comparison.results) for w in r.warnings]
+    emit(COMPARE_RENDERERS[fmt](comparison), output, warnings, fmt)
     if charts_dir is not None:
         from simulator.output.charts import write_comparison_charts  # matplotlib only when drawing
 

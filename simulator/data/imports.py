@@ -70,7 +70,7 @@ def _numbers(frame: pd.DataFrame, column: str, source: str, line_offset: int = 2
             for i in bad[:MAX_LISTED]
         )
         more = f"\n  ... and {len(bad) - MAX_LISTED} more" if len(bad) > MAX_LISTED else ""
-        raise FlowsError([Problem(source, f"{len(bad)} bad value(s):\n{listed}{more}")])
+        raise FlowsError([Problem(source, f"{len(bad)} bad value{'s' if len(bad) != 1 else ''}:\n{listed}{more}")])
     return values
 
 

@@ -1,7 +1,14 @@
-"""Read a trade-flow table from CSV or Parquet, then validate it; the bundled table by default."""
+"""Read a trade-flow table from CSV or Parquet, then validate it; the bundled table by default.
+
+Tables come from spreadsheets as often as from scripts, so the reader detects what it safely can
+(a byte-order mark, Windows-1252 text, `;` or tab separators) and names the fix for what it cannot
+(an Excel workbook, a file that is not a table).
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -10,20 +17,82 @@ from simulator.bundled import TRADE_TABLE
 from simulator.data.validate import validate_flows
 from simulator.errors import FlowsError, Problem
 
+SNIFF_BYTES = 64 * 1024
+DELIMITERS = ",;\t|"
+
 
 def load_flows(path: str | Path | None = None) -> pd.DataFrame:
     """Load and validate a trade-flow table (CSV, or Parquet with pyarrow); default the bundled one."""
     path = Path(path) if path is not None else TRADE_TABLE
-    if not path.exists():
-        raise FlowsError([Problem(str(path), "no such trade-flow table; check the path")])
-    if path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):  # a directory is a partitioned Parquet dataset
-        raw = _read_parquet(path)
-    else:
-        try:
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], skipinitialspace=True)
-        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-            raise FlowsError([Problem(str(path), f"cannot read as CSV: {str(exc).splitlines()[0][:200]}")]) from None
+    check_readable(path, "trade-flow table")
+    parquet = path.is_dir() or path.suffix.lower() in (".parquet", ".pq")  # a directory is a Parquet dataset
+    raw = _read_parquet(path) if parquet else _read_csv(path)
     return validate_flows(raw, str(path))
+
+
+def check_readable(path: Path, what: str) -> None:
+    """A file or directory that exists; never a FIFO or device, which would block or never end."""
+    if not path.exists():
+        raise FlowsError([Problem(str(path), f"no such {what}; check the path")])
+    if not (path.is_file() or path.is_dir()):
+        raise FlowsError(
+            [Problem(str(path), f"is not a regular file (a pipe, device or socket?); save the {what} to a file first")]
+        )
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    with open(path, "rb") as f:
+        head = f.read(SNIFF_BYTES)
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise FlowsError(
+            [
+                Problem(
+                    str(path),
+                    "is an Excel workbook, not a CSV file; in Excel use File > Save As > 'CSV UTF-8 (comma delimited)'",
+                )
+            ]
+        )
+    if b"\x00" in head:
+        raise FlowsError([Problem(str(path), "holds binary data or UTF-16 text; save it as CSV in UTF-8")])
+    encoding = "utf-8-sig"  # a byte-order mark, as Excel writes, is dropped
+    try:
+        head.decode(encoding)
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not merely a character cut at the sniffing boundary
+            encoding = "cp1252"  # what Excel on Windows writes when asked for plain "CSV"
+    sample = head.decode(encoding, errors="ignore")
+    first = sample.splitlines()[0] if sample.strip() else ""
+    delimiter = _delimiter(first)
+    try:
+        frame = pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[],
+            skipinitialspace=True,
+            sep=delimiter,
+            encoding=encoding,
+        )
+        if delimiter == ";":  # European spreadsheets: ';' between fields, ',' before decimals
+            for name in ("value_usd", "base_rate", "elasticity"):
+                if name in frame.columns:
+                    frame[name] = frame[name].str.replace(r"^(-?\d+),(\d+)(%?)$", r"\1.\2\3", regex=True)
+        return frame
+    except UnicodeDecodeError:
+        raise FlowsError(
+            [Problem(str(path), "is not UTF-8 text past its first lines; save it as CSV in UTF-8")]
+        ) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+        reason = str(exc).splitlines()[0][:200] if str(exc) else "empty file"
+        raise FlowsError([Problem(str(path), f"cannot read as CSV: {reason}")]) from None
+
+
+def _delimiter(header: str) -> str:
+    """The separator of the header line: the one of , ; tab | that splits it into the most columns."""
+    if not header:
+        return ","
+    reader = {d: next(csv.reader(io.StringIO(header), delimiter=d)) for d in DELIMITERS}
+    return max(DELIMITERS, key=lambda d: (len(reader[d]), d == ","))
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:

@@ -31,13 +31,15 @@ class _Draft:
     response: Response | None = None
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | Path, *, trade: str | Path | None = None) -> Scenario:
     """Read, merge (`extends`) and validate a scenario file; raise ScenarioError with every problem.
 
     `path` is a file, or the name of a bundled scenario (`exempt_chips`, `paths/us_on_china_escalation`).
+    `trade` replaces the scenario's `trade:` table, which then need not exist.
     """
-    draft = _load(find_scenario(path), ())
-    return _finish(draft)
+    draft = _load(find_scenario(path), (), check_trade=trade is None)
+    scenario = _finish(draft)
+    return replace(scenario, trade=Path(trade)) if trade is not None else scenario
 
 
 def find_scenario(ref: str | Path) -> Path:
@@ -59,7 +61,7 @@ def bundled_scenarios() -> list[tuple[str, Path]]:
     return [(p.relative_to(SCENARIOS).with_suffix("").as_posix(), p) for p in files]
 
 
-def _load(path: Path, stack: tuple[Path, ...]) -> _Draft:
+def _load(path: Path, stack: tuple[Path, ...], *, check_trade: bool = True) -> _Draft:
     resolved = path.resolve()
     if resolved in stack:
         chain = " -> ".join(p.name for p in (*stack, resolved))
@@ -94,7 +96,7 @@ def _load(path: Path, stack: tuple[Path, ...]) -> _Draft:
                 reader.fail(top["extends"], "extends", f"no such file {short(target)} (looked in {path.parent}/)")
             else:
                 try:
-                    parent = _load(parent_path, (*stack, resolved))
+                    parent = _load(parent_path, (*stack, resolved), check_trade=check_trade)
                 except ScenarioError as exc:
                     reader.problems.extend(exc.problems)
 
@@ -109,7 +111,7 @@ def _load(path: Path, stack: tuple[Path, ...]) -> _Draft:
         target = reader.text(top["trade"], "trade")
         if target is not None:
             trade = path.parent / target
-            if not trade.exists():  # a file, or a directory holding a Parquet dataset
+            if check_trade and not trade.exists():  # a file, or a directory holding a Parquet dataset
                 reader.fail(
                     top["trade"],
                     "trade",

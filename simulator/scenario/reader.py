@@ -14,13 +14,22 @@ from typing import Any
 import yaml
 
 from simulator.errors import Problem, did_you_mean, short
-from simulator.scenario.fields import EXEMPTION_KEYS, LAYER_KEYS, MAX_RATE, RESERVED_LAYER_NAMES, RESPONSE_KEYS
+from simulator.scenario.fields import (
+    EXEMPTION_KEYS,
+    LAYER_KEYS,
+    MAX_RATE,
+    RESERVED_LAYER_NAMES,
+    RESPONSE_KEYS,
+    SELECTOR_KEYS,
+)
 from simulator.scenario.model import Exemption, Layer, Response, Schedule, Selector
 from simulator.scenario.safe_yaml import Mapping, Scalar, Sequence, line_of
 
 COUNTRY = re.compile(r"^[A-Z]{3}$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 HS = re.compile(r"^\d{2}(\d{2}){0,4}$")
+
+PLURAL = {"probability": "probabilities"}
 
 
 class Reader:
@@ -68,23 +77,30 @@ class Reader:
             self.fail(node, path, f"expected a percentage like 25%, got {kind_of(node)}")
             return None
         text = str(node).strip()
+        example = "125% or 7.5%" if what == "rate" else "50% or 100%"
         if not text.endswith("%"):
             hint = ""
             try:
                 number = float(text)
-                hint = f"; write {_fmt(number)}%" + (
-                    f" (or {_fmt(number * 100)}% if {text} is a fraction)" if 0 < number <= 1 else ""
+                as_fraction = f"{_fmt(number * 100)}% if {text} is a fraction" if 0 < number * 100 <= high * 100 else ""
+                as_percent = f"{_fmt(number)}% if you mean {_fmt(number)} percent" if number <= high * 100 else ""
+                hint = (
+                    "; write " + " or ".join(x for x in (as_fraction, as_percent) if x)
+                    if (as_fraction or as_percent)
+                    else ""
                 )
             except ValueError:
                 pass
             self.fail(
-                node, path, f"{short(text)} has no percent sign; {what}s are written with one, like 125% or 7.5%{hint}"
+                node,
+                path,
+                f"{short(text)} has no percent sign; {PLURAL.get(what, what + 's')} are written with one, like {example}{hint}",
             )
             return None
         try:
             value = float(text[:-1]) / 100
         except ValueError:
-            self.fail(node, path, f"{short(text)} is not a percentage; write e.g. 125% or 7.5%")
+            self.fail(node, path, f"{short(text)} is not a percentage; write e.g. {example}")
             return None
         if not 0 <= value <= high:
             self.fail(node, path, f"{what} {text} is outside 0%–{_fmt(high * 100)}%")
@@ -167,13 +183,26 @@ class Reader:
         def get(key: str) -> Any:
             return node.get(key)
 
-        return Selector(
+        selector = Selector(
             categories=self.strings(get("categories"), f"{path}.categories", "category name"),
             hs=self.hs_codes(get("hs"), f"{path}.hs"),
             except_categories=self.strings(get("except_categories"), f"{path}.except_categories", "category name"),
             except_hs=self.hs_codes(get("except_hs"), f"{path}.except_hs"),
             where=self.where(node, path),
         )
+        # An empty list must never widen a rule: with nothing listed, a selector covers every line.
+        what = "exemption" if path.startswith("exemptions") else "layer"
+        for key in SELECTOR_KEYS:
+            raw = node.get(key)
+            if key in node and (raw is None or (isinstance(raw, Sequence) and not raw)):
+                fix = (
+                    "remove the key or list what to leave out"
+                    if key.startswith("except")
+                    else f"an empty {key} would make this {what} cover every line: list at least one, "
+                    + ("or remove the exemption" if what == "exemption" else "or remove the key to cover everything")
+                )
+                self.fail(raw if raw is not None else node, f"{path}.{key}", f"is empty; {fix}")
+        return selector
 
     def layer(self, node: Any, path: str) -> Layer | None:
         mapping = self.mapping(node, path, LAYER_KEYS, "name, rate and an optional selector")
@@ -206,7 +235,7 @@ class Reader:
         layers: tuple[str, ...] | None = None
         if "layers" in mapping:
             layers = self.strings(mapping["layers"], f"{path}.layers", "layer name")
-            if not layers:
+            if not layers and (mapping["layers"] is None or isinstance(mapping["layers"], Sequence)):
                 self.fail(
                     mapping, f"{path}.layers", "is empty; list the layers waived, or leave the key out to waive all"
                 )

@@ -43,6 +43,13 @@ class Sequence(list[Any]):
 
 STANDARD_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
 NULLS = {"", "~", "null", "Null", "NULL"}
+# A scenario holds at most a few thousand values. Anchors and aliases can make a short file expand
+# exponentially (a "billion laughs"); past this many values the file is refused before it grows.
+MAX_VALUES = 100_000
+
+
+class _TooBig(Exception):
+    pass
 
 
 def line_of(value: object, default: int = 0) -> int:
@@ -62,15 +69,31 @@ def parse_yaml(text: str, source: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark is not None else source
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        if "\\t" in problem or "\t" in problem or "tab" in problem:
+            problem += "; indent with spaces, not tabs"
         raise ScenarioError([Problem(where, f"YAML syntax error: {problem}")]) from None
     problems: list[Problem] = []
-    value = _build(node, source, problems, set()) if node is not None else None
+    try:
+        value = _build(node, source, problems, set(), [0]) if node is not None else None
+    except _TooBig:
+        raise ScenarioError(
+            [
+                Problem(
+                    source,
+                    f"the file expands to more than {MAX_VALUES:,} values (YAML anchors and aliases repeat "
+                    "content); a scenario needs far fewer: write the lists out",
+                )
+            ]
+        ) from None
     if problems:
         raise ScenarioError(problems)
     return value
 
 
-def _build(node: yaml.Node, source: str, problems: list[Problem], active: set[int]) -> Any:
+def _build(node: yaml.Node, source: str, problems: list[Problem], active: set[int], count: list[int]) -> Any:
+    count[0] += 1
+    if count[0] > MAX_VALUES:
+        raise _TooBig
     line = node.start_mark.line + 1
     if node.tag not in STANDARD_TAGS:
         problems.append(
@@ -91,7 +114,7 @@ def _build(node: yaml.Node, source: str, problems: list[Problem], active: set[in
     active.add(id(node))
     try:
         if isinstance(node, yaml.SequenceNode):
-            seq = Sequence(_build(item, source, problems, active) for item in node.value)
+            seq = Sequence(_build(item, source, problems, active, count) for item in node.value)
             seq.line = line
             return seq
         assert isinstance(node, yaml.MappingNode)
@@ -113,7 +136,7 @@ def _build(node: yaml.Node, source: str, problems: list[Problem], active: set[in
                 )
                 continue
             mapping.key_lines[key] = key_line
-            mapping[key] = _build(value_node, source, problems, active)
+            mapping[key] = _build(value_node, source, problems, active, count)
         return mapping
     finally:
         active.discard(id(node))
