@@ -29,6 +29,7 @@ from simulator.output.result import render
 from simulator.scenario.load import load_scenario
 from simulator.scenario.model import Scenario
 
+SCHEDULER_TIMEOUT_S = 5
 MAX_DRAWS = 1_000_000  # each draw holds a row of totals; a million is about 100 MB
 
 
@@ -47,6 +48,7 @@ MAX_DRAWS = 1_000_000  # each draw holds a row of totals; a million is about 100
     show_default=True,
     help="dask: run partition by partition over a Parquet dataset (needs tariffsim[dask]).",
 )
+@click.option("--year", type=int, help="With --engine dask: the year to use when the dataset holds several.")
 @click.option("--scheduler", help="With --engine dask: address of a dask distributed scheduler (default: local).")
 @click.option(
     "--draws",
@@ -71,6 +73,7 @@ def run(
     trade: Path | None,
     engine: str,
     scheduler: str | None,
+    year: int | None,
     draws: int | None,
     seed: int,
 ) -> None:
@@ -85,7 +88,7 @@ def run(
     if engine == "dask":
         if draws is not None:
             raise click.UsageError("--draws runs on the pandas engine; drop --engine dask")
-        result = run_dask(loaded, when, scheduler)
+        result = run_dask(loaded, when, scheduler, year)
     else:
         result = simulate(loaded, date=when)
     text = render(result, fmt)
@@ -107,17 +110,24 @@ def run(
             click.echo(f"wrote {path}", err=True)
 
 
-def run_dask(scenario: Scenario, when: date | None, scheduler: str | None) -> Result:
+def run_dask(scenario: Scenario, when: date | None, scheduler: str | None, year: int | None) -> Result:
     from simulator.engine.dask_runner import simulate_dask
 
     if scenario.trade is None:
         raise click.UsageError("--engine dask needs a Parquet dataset: pass --trade PATH or set trade: in the scenario")
     if scheduler is None:
-        return simulate_dask(scenario, scenario.trade, date=when)
+        return simulate_dask(scenario, scenario.trade, date=when, year=year)
     from distributed import Client
 
-    with Client(scheduler) as client:
-        return simulate_dask(scenario, scenario.trade, date=when, client=client)
+    try:
+        client = Client(scheduler, timeout=SCHEDULER_TIMEOUT_S)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise click.ClickException(
+            f"cannot reach the dask scheduler at {scheduler} within {SCHEDULER_TIMEOUT_S} s "
+            f"({exc.__class__.__name__}); check the address (tcp://HOST:8786) or leave out --scheduler to run locally"
+        ) from None
+    with client:
+        return simulate_dask(scenario, scenario.trade, date=when, client=client, year=year)
 
 
 def with_draws(text: str, fmt: str, sampled: Any) -> str:

@@ -17,12 +17,36 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulator.data.columns import COLUMNS
 from simulator.data.validate import validate_flows
 from simulator.engine.evaluate import Result, evaluate
 from simulator.engine.evaluate import default_date as _default_date
 from simulator.engine.prepare import prepare
 from simulator.errors import FlowsError, Problem
 from simulator.scenario.model import Scenario
+
+
+def _year_filter(dd: Any, path: Path, year: int | None) -> list[tuple[str, str, object]]:
+    """A dataset of several years must not be summed across them: pick one, or be told which there are."""
+    years = sorted(int(y) for y in dd.read_parquet(str(path), columns=["year"])["year"].unique().compute())
+    if year is not None:
+        if year not in years:
+            raise FlowsError([Problem(str(path), f"no rows for year {year}; the dataset has {_listing(years)}")])
+        return [("year", "==", year)]
+    if len(years) > 1:
+        raise FlowsError(
+            [
+                Problem(
+                    str(path), f"holds several years ({_listing(years)}); pick one with --year, e.g. --year {years[-1]}"
+                )
+            ]
+        )
+    return []
+
+
+def _listing(years: list[int]) -> str:
+    return ", ".join(map(str, years[:10])) + (f" and {len(years) - 10} more" if len(years) > 10 else "")
+
 
 REDUCED = {
     "hs": "object",
@@ -61,18 +85,51 @@ def reduce_partition(
     )
 
 
-def simulate_dask(scenario: Scenario, dataset: str | Path, *, date: date | None = None, client: Any = None) -> Result:
-    """Like `simulate`, over a Parquet file or directory of Parquet files, partition by partition."""
+def simulate_dask(
+    scenario: Scenario,
+    dataset: str | Path,
+    *,
+    date: date | None = None,
+    client: Any = None,
+    year: int | None = None,
+) -> Result:
+    """Like `simulate`, over a Parquet file or directory of Parquet files, partition by partition.
+
+    Only the columns the engine needs are read, and only the scenario's direction (and `year`, when
+    the dataset has a year column) is read from disk where Parquet statistics allow.
+    """
     try:
         import dask
         import dask.dataframe as dd
+        import pyarrow.dataset as ds
     except ImportError:
         raise FlowsError([Problem(str(dataset), "the dask engine needs dask: pip install 'tariffsim[dask]'")]) from None
     path = Path(dataset)
     if not path.exists():
         raise FlowsError([Problem(str(path), "no such Parquet file or dataset directory")])
+    if path.is_file() and path.suffix.lower() not in (".parquet", ".pq"):
+        raise FlowsError(
+            [
+                Problem(
+                    str(path),
+                    "the dask engine reads Parquet; run this table with the pandas engine (drop --engine dask), or "
+                    "convert it: tariffsim data import ... --out table.parquet",
+                )
+            ]
+        )
     try:
-        frame = dd.read_parquet(str(path))
+        names = set(ds.dataset(str(path), format="parquet", partitioning="hive").schema.names)
+        filters: list[tuple[str, str, object]] = [("importer", "==", scenario.importer)]
+        if scenario.exporter is not None:
+            filters.append(("exporter", "==", scenario.exporter))
+        if "year" in names:
+            filters += _year_filter(dd, path, year)
+        elif year is not None:
+            raise FlowsError([Problem(str(path), f"--year {year} given, but the dataset has no year column")])
+        wanted = [c.name for c in COLUMNS if c.name in names and c.name not in ("description", "source")]
+        frame = dd.read_parquet(str(path), columns=wanted, filters=filters)
+    except FlowsError:
+        raise
     except Exception as exc:  # dask and pyarrow raise many kinds; all mean "not a readable dataset"
         raise FlowsError([Problem(str(path), f"cannot read as a Parquet dataset: {str(exc)[:200]}")]) from None
     responds = scenario.response is not None

@@ -16,6 +16,7 @@ flat in the number of selectors.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -25,6 +26,7 @@ import pandas as pd
 
 from simulator.engine.prepare import Prepared, prepare
 from simulator.engine.response import responded_value
+from simulator.errors import FlowsError, Problem
 from simulator.scenario.model import Scenario
 
 TOTAL_KEYS = (
@@ -210,6 +212,8 @@ def evaluate(prepared: Prepared, when: date | None) -> Result:
     by_category = pd.DataFrame({"category": list(prepared.categories), **_reduce(prepared, a, by_cat)})
     by_category = by_category.sort_values(["import_value_usd", "category"], ascending=[False, True], ignore_index=True)
     totals = {k: float(v) for k, v in _reduce(prepared, a, lambda x: np.asarray(x.sum())).items()}
+    if not all(math.isfinite(v) for v in totals.values()):  # the table checks make this unreachable; never print inf
+        raise FlowsError([Problem(prepared.source, "the totals overflow; check the table's units (USD)")])
 
     layer_names = [x.name for x in scenario.layers]
     by_layer = pd.DataFrame(

@@ -16,6 +16,8 @@ from simulator.scenario.model import Exemption, Layer, Response, Scenario, Sched
 from simulator.scenario.reader import Reader, kind_of
 from simulator.scenario.safe_yaml import Mapping, Sequence, parse_yaml
 
+MAX_SCENARIO_BYTES = 1_000_000
+
 
 @dataclass
 class _Draft:
@@ -66,12 +68,25 @@ def _load(path: Path, stack: tuple[Path, ...], *, check_trade: bool = True) -> _
     if resolved in stack:
         chain = " -> ".join(p.name for p in (*stack, resolved))
         raise ScenarioError([Problem(str(path), f"extends makes a cycle ({chain}); remove one of the extends")])
+    if path.exists() and not path.is_file():
+        kind = "a directory" if path.is_dir() else "not a regular file (a pipe or device?)"
+        raise ScenarioError([Problem(str(path), f"is {kind}; give a scenario .yaml file")])
     if not path.is_file():
         raise ScenarioError(
             [
                 Problem(
                     str(path),
                     "no such scenario file or bundled scenario name; check the path (tariffsim list shows the bundled names)",
+                )
+            ]
+        )
+    if path.stat().st_size > MAX_SCENARIO_BYTES:
+        raise ScenarioError(
+            [
+                Problem(
+                    str(path),
+                    f"is {path.stat().st_size / 1e6:.1f} MB; scenario files are a few kB (at most "
+                    f"{MAX_SCENARIO_BYTES // 1_000_000} MB): is this the trade table? Pass tables with trade: or --trade",
                 )
             ]
         )
