@@ -33,7 +33,8 @@ def load_flows(path: str | Path | None = None) -> pd.DataFrame:
 def check_readable(path: Path, what: str) -> None:
     """A file or directory that exists; never a FIFO or device, which would block or never end."""
     if not path.exists():
-        raise FlowsError([Problem(str(path), f"no such {what}; check the path")])
+        broken = " (a symbolic link to nowhere, or one that loops)" if path.is_symlink() else ""
+        raise FlowsError([Problem(str(path), f"no such {what}{broken}; check the path")])
     if not (path.is_file() or path.is_dir()):
         raise FlowsError(
             [Problem(str(path), f"is not a regular file (a pipe, device or socket?); save the {what} to a file first")]
@@ -63,6 +64,10 @@ def _read_csv(path: Path) -> pd.DataFrame:
     sample = head.decode(encoding, errors="ignore")
     first = sample.splitlines()[0] if sample.strip() else ""
     delimiter = _delimiter(first)
+    names = [n.strip() for n in next(csv.reader(io.StringIO(first), delimiter=delimiter))] if first else []
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:  # pandas would rename the second one silently ("value_usd.1")
+        raise FlowsError([Problem(str(path), f"column(s) {', '.join(twice)} appear twice in the header; keep one")])
     try:
         frame = pd.read_csv(
             path,

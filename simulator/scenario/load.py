@@ -17,6 +17,7 @@ from simulator.scenario.reader import Reader, kind_of
 from simulator.scenario.safe_yaml import Mapping, Sequence, parse_yaml
 
 MAX_SCENARIO_BYTES = 1_000_000
+MAX_EXTENDS_DEPTH = 32  # real scenarios extend two or three files; far deeper is a mistake
 
 
 @dataclass
@@ -64,7 +65,14 @@ def bundled_scenarios() -> list[tuple[str, Path]]:
 
 
 def _load(path: Path, stack: tuple[Path, ...], *, check_trade: bool = True) -> _Draft:
-    resolved = path.resolve()
+    try:
+        resolved = path.resolve()
+    except (RuntimeError, OSError):  # a symbolic link that points back to itself
+        raise ScenarioError([Problem(str(path), "is a symbolic link that loops; point it at a real file")]) from None
+    if len(stack) >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError(
+            [Problem(str(path), f"extends goes more than {MAX_EXTENDS_DEPTH} files deep; merge some of the files")]
+        )
     if resolved in stack:
         chain = " -> ".join(p.name for p in (*stack, resolved))
         raise ScenarioError([Problem(str(path), f"extends makes a cycle ({chain}); remove one of the extends")])

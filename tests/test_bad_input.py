@@ -1,0 +1,509 @@
+"""Bad input, tried the way users and attackers try it: every case names the fix and exits 1 (2 for usage).
+
+Each case writes its files into a fresh directory, runs the command in-process and checks the exit
+code, that no traceback escaped, and that the message carries the fragment a user needs.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from simulator import FlowsError, ScenarioError, load_flows, load_scenario, simulate
+from simulator.bundled import TRADE_TABLE
+from simulator.cli import cli
+
+HEADER = "exporter,importer,hs,category,value_usd,base_rate\n"
+OK_TABLE = HEADER + "USA,CHN,1201,Soybeans,100,0.03\nUSA,CHN,8542,Chips,50,0\n"
+OK_SCENARIO = "name: s\nimporter: CHN\ntrade: t.csv\nlayers: [{name: r, rate: 125%}]\n"
+
+
+def scenario(extra: str = "", trade: str = "t.csv") -> str:
+    return f"name: s\nimporter: CHN\ntrade: {trade}\nlayers: [{{name: r, rate: 125%}}]\n{extra}"
+
+
+def table(rows: str, header: str = HEADER) -> str:
+    return header + rows
+
+
+# (id, files {name: text or bytes}, command args, exit code, fragments of the message)
+CASES: list[tuple[str, dict[str, str | bytes], list[str], int, list[str]]] = [
+    # --- scenarios: silently wrong numbers first
+    (
+        "empty hs list",
+        {"s.yaml": scenario("exemptions: [{name: e, hs: []}]\n"), "t.csv": OK_TABLE},
+        ["run", "s.yaml"],
+        1,
+        ["exemptions[0].hs: is empty", "cover every line"],
+    ),
+    (
+        "empty categories",
+        {"s.yaml": scenario("exemptions: [{name: e, categories: []}]\n"), "t.csv": OK_TABLE},
+        ["run", "s.yaml"],
+        1,
+        ["exemptions[0].categories: is empty"],
+    ),
+    (
+        "selector key without value",
+        {"s.yaml": scenario("exemptions:\n  - name: e\n    hs:\n"), "t.csv": OK_TABLE},
+        ["validate", "s.yaml"],
+        1,
+        ["exemptions[0].hs: is empty"],
+    ),
+    (
+        "empty layer hs",
+        {"s.yaml": "name: s\nimporter: CHN\ntrade: t.csv\nlayers: [{name: r, rate: 10%, hs: []}]\n", "t.csv": OK_TABLE},
+        ["run", "s.yaml"],
+        1,
+        ["layers[0].hs: is empty", "remove the key to cover everything"],
+    ),
+    (
+        "empty except_hs",
+        {"s.yaml": scenario('exemptions: [{name: e, hs: ["12"], except_hs: []}]\n'), "t.csv": OK_TABLE},
+        ["run", "s.yaml"],
+        1,
+        ["except_hs: is empty", "remove the key"],
+    ),
+    (
+        "bare rate above 1",
+        {"s.yaml": "name: s\nimporter: CHN\nlayers: [{name: r, rate: 1.25}]\n"},
+        ["validate", "s.yaml"],
+        1,
+        ["write 125% if 1.25 is a fraction or 1.25% if you mean 1.25 percent"],
+    ),
+    (
+        "bare share",
+        {"s.yaml": scenario('exemptions: [{name: e, hs: ["12"], share: 0.5}]\n'), "t.csv": OK_TABLE},
+        ["validate", "s.yaml"],
+        1,
+        ["like 50% or 100%", "write 50% if 0.5 is a fraction"],
+    ),
+    (
+        "bare probability",
+        {"s.yaml": scenario('exemptions: [{name: e, hs: ["12"], probability: 0.5}]\n'), "t.csv": OK_TABLE},
+        ["validate", "s.yaml"],
+        1,
+        ["probabilities are written with one"],
+    ),
+    (
+        "tab indent",
+        {"s.yaml": "name: s\nimporter: CHN\nlayers:\n\t- name: r\n"},
+        ["validate", "s.yaml"],
+        1,
+        ["indent with spaces, not tabs"],
+    ),
+    (
+        "layers not a list, one error",
+        {"s.yaml": scenario('exemptions: [{name: e, hs: ["12"], layers: r}]\n'), "t.csv": OK_TABLE},
+        ["validate", "s.yaml"],
+        1,
+        ["expected a list, got the text 'r'"],
+    ),
+    (
+        "alias bomb",
+        {
+            "s.yaml": "a0: &a0 [x, x, x, x, x, x, x, x, x]\n"
+            + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 10))
+            + "name: s\nimporter: CHN\n"
+        },
+        ["validate", "s.yaml"],
+        1,
+        ["expands to more than 100,000 values"],
+    ),
+    (
+        "huge scenario file",
+        {"s.yaml": "name: s\nimporter: CHN\n# " + "x" * 1_200_000 + "\n"},
+        ["validate", "s.yaml"],
+        1,
+        ["scenario files are a few kB"],
+    ),
+    ("empty file", {"s.yaml": ""}, ["validate", "s.yaml"], 1, ["the file is empty"]),
+    (
+        "not UTF-8 scenario",
+        {"s.yaml": b"name: caf\xe9\nimporter: CHN\n"},
+        ["validate", "s.yaml"],
+        1,
+        ["cannot read the file"],
+    ),
+    (
+        "python tag",
+        {"s.yaml": "name: !!python/object:os.system x\nimporter: CHN\n"},
+        ["validate", "s.yaml"],
+        1,
+        ["is not allowed"],
+    ),
+    (
+        "duplicate key",
+        {"s.yaml": "name: a\nname: b\nimporter: CHN\n"},
+        ["validate", "s.yaml"],
+        1,
+        ["duplicate key 'name'"],
+    ),
+    (
+        "extends cycle",
+        {"a.yaml": "name: a\nimporter: CHN\nextends: b.yaml\n", "b.yaml": "name: b\nimporter: CHN\nextends: a.yaml\n"},
+        ["validate", "a.yaml"],
+        1,
+        ["extends makes a cycle"],
+    ),
+    ("missing scenario", {}, ["run", "nope.yaml"], 1, ["no such scenario file or bundled scenario name"]),
+    ("unknown bundled name", {}, ["run", "exempt_chip"], 1, ["tariffsim list shows the bundled names"]),
+    # --- trade tables
+    (
+        "missing category column",
+        {"s.yaml": OK_SCENARIO, "t.csv": "exporter,importer,hs,value_usd\nUSA,CHN,1201,1\n"},
+        ["run", "s.yaml"],
+        1,
+        ["missing column(s) category"],
+    ),
+    (
+        "blank category",
+        {"s.yaml": OK_SCENARIO, "t.csv": table("USA,CHN,1201,,100,0\n")},
+        ["run", "s.yaml"],
+        1,
+        ["row 2: category '' is empty"],
+    ),
+    (
+        "duplicate header",
+        {"s.yaml": OK_SCENARIO, "t.csv": "exporter,importer,hs,category,value_usd,value_usd\nUSA,CHN,1201,S,1,2\n"},
+        ["run", "s.yaml"],
+        1,
+        ["appear twice in the header"],
+    ),
+    (
+        "base rate as percent numbers",
+        {"s.yaml": OK_SCENARIO, "t.csv": table("USA,CHN,1201,S,100,3\nUSA,CHN,1202,S,100,0\nUSA,CHN,1203,S,100,4\n")},
+        ["run", "s.yaml"],
+        1,
+        ["looks like a percent", "0.03 for 3%"],
+    ),
+    (
+        "NaN value",
+        {"s.yaml": OK_SCENARIO, "t.csv": table("USA,CHN,1201,S,nan,0\n")},
+        ["run", "s.yaml"],
+        1,
+        ["value_usd 'nan' is not a number"],
+    ),
+    (
+        "inf value",
+        {"s.yaml": OK_SCENARIO, "t.csv": table("USA,CHN,1201,S,inf,0\n")},
+        ["run", "s.yaml"],
+        1,
+        ["is not finite"],
+    ),
+    (
+        "sum overflows",
+        {"s.yaml": OK_SCENARIO, "t.csv": table("USA,CHN,1201,S,1e308,0\nUSA,CHN,1202,S,1e308,0\n")},
+        ["run", "s.yaml"],
+        1,
+        ["total past", "check the units"],
+    ),
+    (
+        "thousands separators",
+        {"s.yaml": OK_SCENARIO, "t.csv": table('USA,CHN,1201,S,"1,234,567",0\n')},
+        ["run", "s.yaml"],
+        1,
+        ["has thousands separators"],
+    ),
+    (
+        "odd hs",
+        {"s.yaml": OK_SCENARIO, "t.csv": table("USA,CHN,201,S,1,0\n")},
+        ["run", "s.yaml"],
+        1,
+        ["odd number of digits", "leading zero"],
+    ),
+    (
+        "excel workbook",
+        {"s.yaml": scenario(trade="t.xlsx"), "t.xlsx": b"PK\x03\x04\x14\x00binary"},
+        ["run", "s.yaml"],
+        1,
+        ["is an Excel workbook", "CSV UTF-8"],
+    ),
+    ("utf-16", {"s.yaml": OK_SCENARIO, "t.csv": OK_TABLE.encode("utf-16")}, ["run", "s.yaml"], 1, ["UTF-16"]),
+    ("empty table file", {"s.yaml": OK_SCENARIO, "t.csv": ""}, ["run", "s.yaml"], 1, ["cannot read as CSV"]),
+    (
+        "header only",
+        {"s.yaml": OK_SCENARIO, "t.csv": HEADER},
+        ["run", "s.yaml"],
+        1,
+        ["no line of t.csv has importer CHN"],
+    ),
+    (
+        "bad parquet",
+        {"s.yaml": scenario(trade="t.parquet"), "t.parquet": b"not parquet"},
+        ["run", "s.yaml"],
+        1,
+        ["cannot read as Parquet"],
+    ),
+    (
+        "trade path missing",
+        {"s.yaml": scenario(trade="gone.csv")},
+        ["run", "s.yaml"],
+        1,
+        ["no such trade-flow table 'gone.csv'"],
+    ),
+    (
+        "--trade missing",
+        {"s.yaml": OK_SCENARIO, "t.csv": OK_TABLE},
+        ["run", "s.yaml", "--trade", "nope.csv"],
+        1,
+        ["nope.csv: no such trade-flow table"],
+    ),
+    # --- command-line values
+    (
+        "draws too many",
+        {"s.yaml": OK_SCENARIO, "t.csv": OK_TABLE},
+        ["run", "s.yaml", "--draws", "100000000"],
+        2,
+        ["1<=x<=1000000"],
+    ),
+    (
+        "negative seed",
+        {"s.yaml": OK_SCENARIO, "t.csv": OK_TABLE},
+        ["run", "s.yaml", "--draws", "5", "--seed", "-1"],
+        2,
+        ["x>=0"],
+    ),
+    (
+        "steps too many",
+        {"s.yaml": OK_SCENARIO, "t.csv": OK_TABLE},
+        ["sweep", "s.yaml", "--layer", "r", "--steps", "10000000"],
+        2,
+        ["2<=x<=100001"],
+    ),
+    (
+        "sweep rate without %",
+        {"s.yaml": OK_SCENARIO, "t.csv": OK_TABLE},
+        ["sweep", "s.yaml", "--layer", "r", "--to", "2"],
+        2,
+        ["is not a percentage"],
+    ),
+    (
+        "bad date",
+        {"s.yaml": OK_SCENARIO, "t.csv": OK_TABLE},
+        ["run", "s.yaml", "--date", "2025-13-01"],
+        2,
+        ["is not a date"],
+    ),
+    (
+        "unknown format",
+        {"s.yaml": OK_SCENARIO, "t.csv": OK_TABLE},
+        ["run", "s.yaml", "--format", "xml"],
+        2,
+        ["'xml' is not one of"],
+    ),
+    (
+        "dask on csv",
+        {"s.yaml": OK_SCENARIO, "t.csv": OK_TABLE},
+        ["run", "s.yaml", "--engine", "dask"],
+        1,
+        ["the dask engine reads Parquet"],
+    ),
+    # --- data imports
+    (
+        "import missing columns",
+        {"c.csv": "a,b\n1,2\n"},
+        ["data", "import", "--from", "comtrade", "c.csv", "--out", "o.csv"],
+        1,
+        ["c.csv"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("files", "args", "code", "fragments"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_input_gets_a_clear_message(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    files: dict[str, str | bytes],
+    args: list[str],
+    code: int,
+    fragments: list[str],
+) -> None:
+    for name, content in files.items():
+        path = tmp_path / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, args)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code == code, result.output
+    for fragment in fragments:
+        assert fragment in result.output, result.output
+
+
+def test_case_count() -> None:
+    """The corpus counted in the closing note: CLI cases here plus the API and process cases below."""
+    assert len(CASES) >= 40
+
+
+def test_fifo_as_table_and_scenario_does_not_block(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    os.mkfifo(tmp_path / "t.csv")
+    os.mkfifo(tmp_path / "f.yaml")
+    (tmp_path / "s.yaml").write_text(OK_SCENARIO)
+    monkeypatch.chdir(tmp_path)
+    for args, fragment in (
+        (["run", "s.yaml"], "is not a regular file"),
+        (["flows", "t.csv"], "is not a regular file"),
+        (["run", "exempt_chips", "--trade", "t.csv"], "is not a regular file"),
+        (["validate", "f.yaml"], "is not a regular file"),
+    ):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 1 and fragment in result.output, result.output
+
+
+def test_symlink_loop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "a.yaml").symlink_to(tmp_path / "b.yaml")
+    (tmp_path / "b.yaml").symlink_to(tmp_path / "a.yaml")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["run", "a.yaml"])
+    assert result.exit_code == 1 and "loops" in result.output
+
+
+def test_long_extends_chain_is_refused_not_recursed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for i in range(500):
+        (tmp_path / f"c{i}.yaml").write_text(
+            f"name: c{i}\nimporter: CHN\n" + (f"extends: c{i + 1}.yaml\n" if i < 499 else "")
+        )
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["validate", "c0.yaml"])
+    assert result.exit_code == 1 and "files deep" in result.output
+
+
+@pytest.mark.parametrize(
+    ("sep", "encoding", "value"),
+    [(";", "utf-8", "1234,5"), ("\t", "utf-8", "1234.5"), (",", "cp1252", "1234.5"), (",", "utf-8-sig", "1234.5")],
+    ids=["semicolon and decimal comma", "tab", "windows-1252", "byte-order mark"],
+)
+def test_spreadsheet_exports_are_read(tmp_path: Path, sep: str, encoding: str, value: str) -> None:
+    text = sep.join(["exporter", "importer", "hs", "category", "value_usd"]) + "\r\n"
+    text += sep.join(["USA", "CHN", "0201", "Bœuf", value]) + "\r\n"
+    path = tmp_path / "t.csv"
+    path.write_bytes(text.encode(encoding))
+    flows = load_flows(path)
+    assert flows.loc[0, "value_usd"] == 1234.5 and flows.loc[0, "hs"] == "0201" and flows.loc[0, "category"] == "Bœuf"
+
+
+# --- the Python API gives the guarantees the CLI gives
+def good_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "exporter": ["USA", "USA"],
+            "importer": ["CHN", "CHN"],
+            "hs": ["1201", "8542"],
+            "category": ["Soybeans", "Chips"],
+            "value_usd": [100.0, 50.0],
+            "base_rate": [0.03, 0.0],
+        }
+    )
+
+
+BAD_FRAMES: list[tuple[str, Callable[[pd.DataFrame], None], str]] = [
+    ("NaN value", lambda f: f.__setitem__("value_usd", [np.nan, 1.0]), "is empty"),
+    ("inf value", lambda f: f.__setitem__("value_usd", [np.inf, 1.0]), "is not finite"),
+    ("negative value", lambda f: f.__setitem__("value_usd", [-1.0, 1.0]), "is negative"),
+    ("rate out of range", lambda f: f.__setitem__("base_rate", [11.0, 0.0]), "outside 0-10"),
+    ("percent rates", lambda f: f.__setitem__("base_rate", [3.0, 4.0]), "looks like a percent"),
+    ("bad hs", lambda f: f.__setitem__("hs", ["12a1", "8542"]), "is not 2-10 digits"),
+    ("missing category", lambda f: f.__setitem__("category", [None, "Chips"]), "is empty"),
+    (
+        "missing category in a categorical",
+        lambda f: f.__setitem__("category", pd.Categorical([None, "Chips"])),
+        "is empty",
+    ),
+    ("numeric hs", lambda f: f.__setitem__("hs", [1201, 8542]), "holds numbers"),
+    ("bad country", lambda f: f.__setitem__("exporter", ["US", "USA"]), "ISO alpha-3"),
+    ("overflowing sum", lambda f: f.__setitem__("value_usd", [1e308, 1e308]), "check the units"),
+    ("boolean values", lambda f: f.__setitem__("value_usd", [True, False]), "true/false"),
+]
+
+
+@pytest.mark.parametrize(("mutate", "fragment"), [c[1:] for c in BAD_FRAMES], ids=[c[0] for c in BAD_FRAMES])
+def test_api_validates_dataframes(mutate: Callable[[pd.DataFrame], None], fragment: str) -> None:
+    frame = good_frame()
+    mutate(frame)
+    scenario = load_scenario(TRADE_TABLE.parent / "scenarios" / "china_125.yaml")
+    with pytest.raises(FlowsError, match=fragment):
+        simulate(scenario, flows=frame)
+
+
+def test_api_blank_base_rate_is_zero_like_a_blank_csv_cell() -> None:
+    frame = good_frame()
+    frame["base_rate"] = [np.nan, 0.0]
+    scenario = load_scenario(TRADE_TABLE.parent / "scenarios" / "china_125.yaml")
+    totals = simulate(scenario, flows=frame).totals
+    assert totals["duty_usd"] == pytest.approx(1.25 * 150) and np.isfinite(list(totals.values())).all()
+
+
+def test_api_empty_selector_refused(tmp_path: Path) -> None:
+    (tmp_path / "s.yaml").write_text(
+        "name: s\nimporter: CHN\nlayers: [{name: r, rate: 1%}]\nexemptions: [{name: e, hs: []}]\n"
+    )
+    with pytest.raises(ScenarioError, match="is empty"):
+        load_scenario(tmp_path / "s.yaml")
+
+
+# --- whole processes: pipes, stdout, warnings, atomic writes
+def run_process(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "simulator", *args], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
+
+
+def test_closed_pipe_is_not_an_error() -> None:
+    shell = f"{sys.executable} -m simulator list | head -1"
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "Error" not in done.stderr and done.stdout.count("\n") == 1
+
+
+def test_dash_output_is_stdout(tmp_path: Path) -> None:
+    done = run_process("run", "exempt_chips", "-o", "-", cwd=tmp_path)
+    assert done.returncode == 0 and "Effective rate" in done.stdout and not (tmp_path / "-").exists()
+
+
+def test_csv_output_surfaces_warnings(tmp_path: Path) -> None:
+    (tmp_path / "w.yaml").write_text(
+        'name: w\nimporter: CHN\nlayers: [{name: r, rate: 10%}]\nexemptions: [{name: e, hs: ["0101999999"]}]\n'
+    )
+    done = run_process("run", "w.yaml", "--format", "csv", cwd=tmp_path)
+    assert done.returncode == 0 and "warning: e: HS prefix '0101999999' matches no line" in done.stderr
+
+
+def test_interrupted_write_leaves_no_partial_file(tmp_path: Path) -> None:
+    """Kill the process while it writes a large CSV: the target is either absent or complete."""
+    target = tmp_path / "out.csv"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "simulator",
+            "sweep",
+            "exempt_chips",
+            "--layer",
+            "retaliation",
+            "--steps",
+            "100001",
+            "--format",
+            "csv",
+            "-o",
+            str(target),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        proc.wait(timeout=1.5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    if target.exists():
+        assert target.read_text().count("\n") == 100002  # header + every step: complete, never partial
