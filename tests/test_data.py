@@ -180,3 +180,22 @@ def test_cli_engine_dask(dataset: Path) -> None:
     a, b = json.loads(plain.stdout)["totals"], json.loads(dask_run.stdout)["totals"]
     assert b == pytest.approx(a, rel=1e-9)
     assert runner.invoke(cli, ["run", path, "--engine", "dask"]).exit_code == 2
+
+
+def test_dask_engine_never_sums_across_years(tmp_path: Path) -> None:
+    pytest.importorskip("dask")
+    from simulator.engine.dask_runner import simulate_dask
+
+    table = load_flows()
+    for year, scale in ((2023, 2.0), (2024, 1.0)):
+        part = table.assign(year=year, value_usd=table["value_usd"] * scale)
+        for name in ("exporter", "importer", "hs", "category"):
+            part[name] = part[name].astype(str)
+        part.to_parquet(tmp_path / f"y{year}.parquet")
+    scenario = load_scenario(SCENARIOS / "exempt_chips.yaml")
+    with pytest.raises(FlowsError, match=r"holds several years \(2023, 2024\); pick one with --year"):
+        simulate_dask(scenario, tmp_path)
+    one_year = simulate_dask(scenario, tmp_path, year=2024).totals
+    assert one_year == pytest.approx(simulate(scenario).totals, rel=1e-9)
+    with pytest.raises(FlowsError, match="no rows for year 2020"):
+        simulate_dask(scenario, tmp_path, year=2020)
