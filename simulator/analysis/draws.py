@@ -59,7 +59,7 @@ def draw(
     patterns, which = np.unique(granted, axis=0, return_inverse=True)
     shares = np.tile(shares_at(scenario, when), (len(patterns), 1))
     shares[:, uncertain] *= patterns
-    totals = batch_totals(prepared, rates_at(scenario, when), shares, progress=progress)
+    totals = batch_totals(prepared, rates_at(scenario, when), shares, when=when, progress=progress)
     columns = {k: v[which.ravel()] for k, v in totals.items()}
     columns.update({f"granted:{scenario.exemptions[e].name}": granted[:, j] for j, e in enumerate(uncertain)})
     samples = pd.DataFrame(columns)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 
-from simulator.engine.evaluate import default_date
+from simulator.engine.evaluate import default_date, rates_at
 from simulator.engine.prepare import Prepared, prepare
+from simulator.engine.rates import table_factors
 from simulator.errors import SimulatorError
 from simulator.scenario.load import load_scenario
 from simulator.scenario.model import Exemption, Layer, Scenario, Schedule, Selector
@@ -51,8 +53,11 @@ def describe_selector(sel: Selector) -> str:
         bits = []
         if sel.categories:
             bits.append(_named("category", "categories", sel.categories, quote=True))
-        if sel.hs:
-            bits.append("HS " + ", ".join(sel.hs))
+        own = sel.hs[: len(sel.hs) - sel.listed] if sel.hs_lists else sel.hs
+        if own:
+            bits.append("HS " + ", ".join(own))
+        if sel.hs_lists:
+            bits.append(f"the {sel.listed} HS code{'s' if sel.listed != 1 else ''} of {', '.join(sel.hs_lists)}")
         what = " or ".join(bits)
     excepts = []
     if sel.except_categories:
@@ -80,12 +85,24 @@ def explain(scenario: Scenario, when: date | None = None) -> str:
     out += ["", "Layers (added to each line's base rate, which is never waived)"]
     if not scenario.layers:
         out.append("  none: only the base rates apply")
+    rates_now = prepared.rates(rates_at(scenario, when), when)
     for i, layer in enumerate(scenario.layers):
         rows = prepared.cover[:, i]
-        out.append(
-            f"  {layer.name}: {describe_schedule(layer.rate)}{_on(layer.rate, when)} on {describe_selector(layer.selector)}"
-        )
-        out.append(f"    matches {_matched(prepared, rows, total_value)}")
+        if layer.table is not None:
+            out.append(
+                f"  {layer.name}: rates by HS code from {Path(layer.table.source).name} ({len(layer.table.rows)} rows, "
+                f"longest prefix wins) on {describe_selector(layer.selector)}"
+            )
+            rows = rows & (table_factors(prepared.cover, {i: prepared.tables[i]}, when)[:, i] > 0)
+            on = f" on {when.isoformat()}" if when else ""
+            out.append(
+                f"    in force{on} on {_matched(prepared, rows, total_value)}, {_weighted(prepared, rates_now[:, i], rows)}"
+            )
+        else:
+            out.append(
+                f"  {layer.name}: {describe_schedule(layer.rate)}{_on(layer.rate, when)} on {describe_selector(layer.selector)}"
+            )
+            out.append(f"    matches {_matched(prepared, rows, total_value)}")
         if layer.description:
             out.append(f"    note: {' '.join(layer.description.split())}")
 
@@ -106,6 +123,21 @@ def explain(scenario: Scenario, when: date | None = None) -> str:
         if ex.description:
             out.append(f"    note: {' '.join(ex.description.split())}")
 
+    if scenario.stacking:
+        on = f" on {when.isoformat()}" if when else ""
+        out += ["", f"Stacking (how layers combine where they meet){on}"]
+        before = table_factors(prepared.cover, prepared.tables, when) * rates_at(scenario, when)
+        index = {x.name: j for j, x in enumerate(scenario.layers)}
+        for rule in scenario.stacking:
+            cols = [index[o] for o in rule.others]
+            if rule.kind == "yields_to":
+                bites = (before[:, index[rule.layer]] > 0) & (before[:, cols] > 0).any(axis=1)
+            else:
+                bites = (before[:, cols] > 0).sum(axis=1) >= 2
+            out.append(f"  {rule.sentence()}")
+            out.append(f"    applies to {_matched(prepared, bites, total_value)}")
+            if rule.description:
+                out.append(f"    note: {' '.join(rule.description.split())}")
     if scenario.response is not None:
         r = scenario.response
         out += ["", "Trade response (imports fall as the tariff rises; see simulator/response.py)"]
@@ -122,6 +154,14 @@ def explain(scenario: Scenario, when: date | None = None) -> str:
     if prepared.warnings:
         out += ["", "Warnings", *[f"  ! {w}" for w in prepared.warnings]]
     return "\n".join(out) + "\n"
+
+
+def _weighted(prepared: Prepared, rate: np.ndarray, keys: np.ndarray) -> str:
+    """The trade-weighted rate over the keys where a table layer is in force (after stacking)."""
+    value = prepared.value[keys]
+    if not value.sum():
+        return "no trade"
+    return f"trade-weighted rate {pct(float((rate[keys] * value).sum() / value.sum()))} after stacking"
 
 
 def _matched(prepared: Prepared, keys: np.ndarray, total: float) -> str:

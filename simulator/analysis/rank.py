@@ -59,7 +59,7 @@ def rank(scenario: Scenario, *, when: date | None = None, flows: pd.DataFrame | 
     for c in range(n_cat):
         variants[2 + 2 * e + c, :e] = shares
         variants[2 + 2 * e + c, e + c] = 1.0
-    duty = batch_totals(wide, rates, variants)["duty_usd"]
+    duty = batch_totals(wide, rates, variants, when=when)["duty_usd"]
     none, everything = duty[0], duty[1]
     matched = [float(prepared.value[prepared.match[:, i]].sum()) for i in range(e)]
     total_relief = float(none - everything)

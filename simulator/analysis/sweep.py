@@ -41,7 +41,7 @@ def sweep(
     grid = np.linspace(low, high, steps)
     rates = np.tile(rates_at(scenario, when), (steps, 1))
     rates[:, names.index(layer)] = grid
-    totals = batch_totals(prepared, rates, shares_at(scenario, when), progress=progress)
+    totals = batch_totals(prepared, rates, shares_at(scenario, when), when=when, progress=progress)
     return pd.DataFrame({"rate": grid, **totals})
 
 

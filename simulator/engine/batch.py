@@ -8,6 +8,7 @@ The totals match `engine.totals_at` for the same rates and shares (tests check i
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 import numpy as np
 
@@ -20,7 +21,12 @@ Progress = Callable[[int, int], None]  # (steps just done, steps in all)
 
 
 def batch_totals(
-    prepared: Prepared, rates: np.ndarray, shares: np.ndarray, *, progress: Progress | None = None
+    prepared: Prepared,
+    rates: np.ndarray,
+    shares: np.ndarray,
+    *,
+    when: date | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, np.ndarray]:
     """Totals for B variants: `rates` (B, L) or (L,), `shares` (B, E) or (E,); each result is (B,)."""
     n_keys, n_layers = prepared.cover.shape
@@ -32,19 +38,18 @@ def batch_totals(
     parts = []
     for start in range(0, b, step):
         stop = min(b, start + step)
-        parts.append(_chunk(prepared, rates[start:stop], shares[start:stop]))
+        parts.append(_chunk(prepared, rates[start:stop], shares[start:stop], when))
         if progress is not None:
             progress(stop - start, b)
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
-def _chunk(prepared: Prepared, rates: np.ndarray, shares: np.ndarray) -> dict[str, np.ndarray]:
-    cover = prepared.cover[None]  # (1, K, L)
+def _chunk(prepared: Prepared, rates: np.ndarray, shares: np.ndarray, when: date | None) -> dict[str, np.ndarray]:
     s = waived_share(prepared, shares)  # (B, K, L)
-    rate_cover = cover * rates[:, None, :]
+    rate_cover = prepared.rates(rates, when)  # (B, K, L), stacking applied
     additional = (rate_cover * (1 - s)).sum(axis=2)  # (B, K)
     gross_rate = rate_cover.sum(axis=2)
-    exempt_share = (cover * s * (rates > 0)[:, None, :]).max(axis=2, initial=0.0)
+    exempt_share = (s * (rate_cover > 0)).max(axis=2, initial=0.0)
     if not prepared.responds:
         value, base = prepared.value, prepared.base_duty
         b = len(rates)

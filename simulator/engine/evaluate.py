@@ -109,30 +109,32 @@ def waived_share(prepared: Prepared, shares: np.ndarray) -> np.ndarray:
     return out
 
 
-def key_arrays(prepared: Prepared, rates: np.ndarray, shares: np.ndarray) -> dict[str, np.ndarray]:
-    """Per-key and per-layer amounts at given rates (L,) and shares (E,).
+def key_arrays(
+    prepared: Prepared, rates: np.ndarray, shares: np.ndarray, when: date | None = None
+) -> dict[str, np.ndarray]:
+    """Per-key and per-layer amounts at given rates (L,) and shares (E,), with rate tables at `when`.
 
     With a trade response, values (and so everything levied on them) are the responded V1; the
     counterfactual without exemptions ("gross") responds to its own, higher, rates.
     """
     s = waived_share(prepared, shares)
+    r = prepared.rates(rates, when)  # (K, L): each key's rate on each layer, stacking applied
     value, base_duty = prepared.value, prepared.base_duty
     gross_value, gross_base = value, base_duty
     if prepared.elasticity is not None:
-        rate_cover = prepared.cover * rates  # (K, L)
-        value, base_duty = _responded(prepared, (rate_cover * (1 - s)).sum(axis=1))
-        gross_value, gross_base = _responded(prepared, rate_cover.sum(axis=1))
-    in_force = rates > 0
-    layer_duty = prepared.cover * value[:, None] * rates * (1 - s)
-    gross = prepared.cover * gross_value[:, None] * rates
-    net_gross = prepared.cover * value[:, None] * rates  # at the responded value, for per-layer relief
+        value, base_duty = _responded(prepared, (r * (1 - s)).sum(axis=1))
+        gross_value, gross_base = _responded(prepared, r.sum(axis=1))
+    in_force = r > 0
+    layer_duty = value[:, None] * r * (1 - s)
+    gross = gross_value[:, None] * r
+    net_gross = value[:, None] * r  # at the responded value, for per-layer relief
     return {
         "value": value,
         "base_duty": base_duty,
         "layer_duty": layer_duty,
         "layer_relief": net_gross - layer_duty,
-        "layer_exempted": prepared.cover * value[:, None] * s * in_force,
-        "exempted": value * (prepared.cover * s * in_force).max(axis=1, initial=0.0),
+        "layer_exempted": value[:, None] * s * in_force,
+        "exempted": value * (s * in_force).max(axis=1, initial=0.0),
         "duty": base_duty + layer_duty.sum(axis=1),
         "gross": gross_base + gross.sum(axis=1),
     }
@@ -196,14 +198,14 @@ def _reduce(
 
 
 def totals_at(prepared: Prepared, when: date | None) -> dict[str, float]:
-    a = key_arrays(prepared, rates_at(prepared.scenario, when), shares_at(prepared.scenario, when))
+    a = key_arrays(prepared, rates_at(prepared.scenario, when), shares_at(prepared.scenario, when), when)
     return {k: float(v) for k, v in _reduce(prepared, a, lambda x: np.asarray(x.sum())).items()}
 
 
 def evaluate(prepared: Prepared, when: date | None) -> Result:
     """The full report at one date, plus the timeline of totals at every change date."""
     scenario = prepared.scenario
-    a = key_arrays(prepared, rates_at(scenario, when), shares_at(scenario, when))
+    a = key_arrays(prepared, rates_at(scenario, when), shares_at(scenario, when), when)
     n_cat = len(prepared.categories)
 
     def by_cat(x: np.ndarray) -> np.ndarray:

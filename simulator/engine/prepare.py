@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from simulator.bundled import TRADE_TABLE as TRADE_TABLE
 from simulator.data.load import load_flows
 from simulator.data.validate import validate_flows
 from simulator.engine.keys import KeyIndex, Matcher, codes_of
+from simulator.engine.rates import Rules, TableIndex, stack, table_factors
 from simulator.engine.response import line_elasticities
 from simulator.errors import Problem, ScenarioError, did_you_mean, short
 from simulator.scenario.model import Exemption, Layer, Scenario
@@ -38,6 +40,17 @@ class Prepared:
     source: str
     warnings: tuple[str, ...] = ()
     elasticity: np.ndarray | None = None  # (N,) per row, when the scenario has a `response:` block
+    tables: dict[int, TableIndex] = field(default_factory=dict)  # layer index -> its rate table, resolved
+    rules: Rules = field(default_factory=Rules)
+
+    def rates(self, rates: np.ndarray, when: date | None) -> np.ndarray:
+        """R[..., k, l]: the rate of layer l on key k for layer rates (L,) or (B, L) at `when`.
+
+        Flat layers give their rate where they cover a key; table layers the table's rate there
+        (scaled by the layer's rate, 100% unless a sweep sets it); then the stacking rules.
+        """
+        factors = table_factors(self.cover, self.tables, when) if self.tables else self.cover
+        return stack(factors * rates[..., None, :], self.rules)
 
     @property
     def responds(self) -> bool:
@@ -83,7 +96,13 @@ def prepare(scenario: Scenario, flows: pd.DataFrame | None = None) -> Prepared:
                         f"unknown category {short(cat)} for {scenario.label} in {Path(source).name}{did_you_mean(cat, known)}",
                     )
                 )
-        for prefix in (*sel.hs, *sel.except_hs):
+        written = sel.hs[: len(sel.hs) - sel.listed]
+        listed = sel.hs[len(sel.hs) - sel.listed :] if sel.listed else ()
+        if listed and not any(matcher.prefix_matches_any(p) for p in listed):
+            warnings.append(
+                f"{rule.name}: no code of {', '.join(sel.hs_lists)} matches a line of {scenario.label} in {Path(source).name}"
+            )
+        for prefix in (*written, *sel.except_hs):
             if not matcher.prefix_matches_any(prefix):
                 warnings.append(
                     f"{rule.name}: HS prefix '{prefix}' matches no line of {scenario.label} in {Path(source).name}"
@@ -119,7 +138,12 @@ def prepare(scenario: Scenario, flows: pd.DataFrame | None = None) -> Prepared:
     if scenario.response is not None:
         row_categories = categories[key_category[keys.row_key]]
         elasticity = line_elasticities(scenario.response, rows, row_categories, known)
+    tables = {
+        j: TableIndex.build(layer.table, key_hs) for j, layer in enumerate(scenario.layers) if layer.table is not None
+    }
     return Prepared(
+        tables=tables,
+        rules=Rules.of(scenario),
         elasticity=elasticity,
         scenario=scenario,
         flows=rows,

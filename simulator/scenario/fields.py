@@ -14,9 +14,11 @@ TOP_KEYS = (
     "exemptions",
     "remove",
     "response",
+    "stacking",
 )
-SELECTOR_KEYS = ("categories", "hs", "except_categories", "except_hs")
-LAYER_KEYS = ("name", "description", "rate", *SELECTOR_KEYS)
+SELECTOR_KEYS = ("categories", "hs", "hs_list", "except_categories", "except_hs")
+LAYER_KEYS = ("name", "description", "rate", "rates", *SELECTOR_KEYS)
 EXEMPTION_KEYS = ("name", "description", "layers", "share", "probability", *SELECTOR_KEYS)
 RESPONSE_KEYS = ("elasticity", "categories")
+STACKING_KEYS = ("layer", "yields_to", "higher_of", "description")
 RESERVED_LAYER_NAMES = ("base_rate",)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from simulator.scenario.fields import EXEMPTION_KEYS, LAYER_KEYS, RESPONSE_KEYS, TOP_KEYS
+from simulator.scenario.fields import EXEMPTION_KEYS, LAYER_KEYS, RESPONSE_KEYS, STACKING_KEYS, TOP_KEYS
 
 SCHEMA_ID = "https://tariffsim.invalid/scenario.schema.json"  # an identifier, never fetched
 PERCENT = r"^\s*-?[0-9]+(\.[0-9]+)?\s*%\s*$"
@@ -45,6 +45,10 @@ def scenario_schema() -> dict[str, Any]:
             "description": "Category names from the trade table; a line matches if its category is listed.",
         },
         "hs": {**hs_list, "description": "HS code prefixes, quoted; a line matches if its code starts with one."},
+        "hs_list": {
+            "type": "string",
+            "description": "A CSV file of HS prefixes (column hs), relative to this file: for lists of hundreds of codes.",
+        },
         "except_categories": {**names, "description": "Categories excluded even if matched above."},
         "except_hs": {**hs_list, "description": "HS prefixes excluded even if matched above."},
     }
@@ -52,12 +56,18 @@ def scenario_schema() -> dict[str, Any]:
     layer = {
         "type": "object",
         "description": "An additional ad valorem duty, stacked on the table's base rate.",
-        "required": ["name", "rate"],
+        "required": ["name"],
+        "oneOf": [{"required": ["rate"]}, {"required": ["rates"]}],
         "additionalProperties": False,
         "properties": {
             "name": {"type": "string", "minLength": 1, "not": {"const": "base_rate"}},
             "description": text,
             "rate": _dated("rate (0%-1000%)", "125%"),
+            "rates": {
+                "type": "string",
+                "description": "A rate table instead of one rate: CSV with columns hs, rate and optionally from "
+                "(YYYY-MM-DD) and note, relative to this file; the longest HS prefix in force wins.",
+            },
             **selector,
         },
     }
@@ -65,7 +75,7 @@ def scenario_schema() -> dict[str, Any]:
         "type": "object",
         "description": "Waives some layers for the matched lines; needs a selector (categories or hs).",
         "required": ["name"],
-        "anyOf": [{"required": ["categories"]}, {"required": ["hs"]}],
+        "anyOf": [{"required": ["categories"]}, {"required": ["hs"]}, {"required": ["hs_list"]}],
         "additionalProperties": False,
         "properties": {
             "name": {"type": "string", "minLength": 1},
@@ -112,6 +122,29 @@ def scenario_schema() -> dict[str, Any]:
             "layers": {"type": "array", "items": layer},
             "exemptions": {"type": "array", "items": exemption},
             "remove": {**names, "description": "Inherited layers or exemptions to drop (with extends)."},
+            "stacking": {
+                "type": "array",
+                "description": "How layers combine where they meet, as the law writes it.",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "layer": {"type": "string", "description": "The layer that yields."},
+                        "yields_to": {
+                            **names,
+                            "minItems": 1,
+                            "description": "The layer is not levied on lines where any of these is in force.",
+                        },
+                        "higher_of": {
+                            **names,
+                            "minItems": 2,
+                            "description": "Where these layers meet, only the highest rate applies, not the sum.",
+                        },
+                        "description": text,
+                    },
+                    "oneOf": [{"required": ["layer", "yields_to"]}, {"required": ["higher_of"]}],
+                },
+            },
             "response": {
                 "type": "object",
                 "additionalProperties": False,
@@ -137,6 +170,7 @@ def _check_keys(schema: dict[str, Any], layer: dict[str, Any], exemption: dict[s
         (layer, LAYER_KEYS),
         (exemption, EXEMPTION_KEYS),
         (schema["properties"]["response"], RESPONSE_KEYS),
+        (schema["properties"]["stacking"]["items"], STACKING_KEYS),
     )
     for part, keys in pairs:
         if set(part["properties"]) != set(keys):

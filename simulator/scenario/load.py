@@ -12,7 +12,7 @@ from typing import Any
 from simulator.bundled import SCENARIOS
 from simulator.errors import Problem, ScenarioError, did_you_mean, short
 from simulator.scenario.fields import TOP_KEYS
-from simulator.scenario.model import Exemption, Layer, Response, Scenario, Schedule
+from simulator.scenario.model import Exemption, Layer, Response, Scenario, Schedule, Stacking
 from simulator.scenario.reader import Reader, kind_of
 from simulator.scenario.safe_yaml import Mapping, Sequence, parse_yaml
 
@@ -32,6 +32,7 @@ class _Draft:
     extends: tuple[Path, ...] = ()
     removed: tuple[str, ...] = ()
     response: Response | None = None
+    stacking: list[Stacking] = field(default_factory=list)
 
 
 def load_scenario(path: str | Path, *, trade: str | Path | None = None) -> Scenario:
@@ -145,6 +146,7 @@ def _load(path: Path, stack: tuple[Path, ...], *, check_trade: bool = True) -> _
     draft.exemptions = _items(reader, top, "exemptions", reader.exemption)
     if "response" in top:
         draft.response = reader.response(top["response"])
+    draft.stacking = _items(reader, top, "stacking", reader.stacking)
     if "remove" in top:
         names = reader.strings(top["remove"], "remove", "layer or exemption name")
         draft.remove = [(n, reader.where(top["remove"], "remove")) for n in names]
@@ -211,6 +213,7 @@ def _merge(parent: _Draft, child: _Draft) -> _Draft:
         extends=(parent.source, *parent.extends),
         removed=(*parent.removed, *sorted(dropped)),
         response=child.response or parent.response,
+        stacking=[*parent.stacking, *child.stacking],
     )
     layer_names = {x.name for x in merged.layers}
     for item in merged.exemptions:
@@ -242,6 +245,7 @@ def _finish(draft: _Draft) -> Scenario:
                         ex.where + ".layers", f"unknown layer {short(waived)}{gone}{did_you_mean(waived, layer_names)}"
                     )
                 )
+    stacking = _stacking_in_force(draft, problems)
     if problems:
         raise ScenarioError(problems)
     assert importer is not None
@@ -257,7 +261,25 @@ def _finish(draft: _Draft) -> Scenario:
         extends=draft.extends,
         removed=draft.removed,
         response=draft.response,
+        stacking=stacking,
     )
+
+
+def _stacking_in_force(draft: _Draft, problems: list[Problem]) -> tuple[Stacking, ...]:
+    """Rules naming layers that do not exist are errors; names of layers removed by `remove:` drop out of
+    the rules, and a rule left with nothing to stack is dropped (explain shows the rules in force)."""
+    names = [x.name for x in draft.layers]
+    kept: list[Stacking] = []
+    for rule in draft.stacking:
+        for name in (rule.layer, *rule.others) if rule.layer else rule.others:
+            if name not in names and name not in draft.removed:
+                problems.append(Problem(rule.where, f"unknown layer {short(name)}{did_you_mean(name, names)}"))
+        others = tuple(o for o in rule.others if o in names)
+        if (rule.kind == "yields_to" and rule.layer in names and others) or (
+            rule.kind == "higher_of" and len(others) >= 2
+        ):
+            kept.append(replace(rule, others=others))
+    return tuple(kept)
 
 
 def with_rates(scenario: Scenario, rates: dict[str, float]) -> Scenario:

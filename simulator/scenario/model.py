@@ -68,6 +68,8 @@ class Selector:
     except_categories: tuple[str, ...] = ()
     except_hs: tuple[str, ...] = ()
     where: str = ""
+    hs_lists: tuple[str, ...] = ()  # files whose codes are in `hs`, named for explanations
+    listed: int = 0  # how many codes at the end of `hs` came from those files
 
     @property
     def covers_all(self) -> bool:
@@ -75,14 +77,78 @@ class Selector:
 
 
 @dataclass(frozen=True)
+class RateTable:
+    """Line-specific rates: HS prefix -> rate, the longest prefix in force wins; rows may be dated.
+
+    A row holds from its date (or always, undated) until the next row of the same prefix. Before a
+    prefix's first date it does not exist, so a shorter prefix (or nothing) applies. Lines that no
+    prefix matches are not covered by the layer.
+
+    >>> t = RateTable("t.csv", (("84", None, 0.25), ("8471", None, 0.0), ("85", date(2025, 1, 1), 0.5)))
+    >>> t.rate_of("847130", None), t.rate_of("848620", None), t.rate_of("8542", date(2024, 6, 1))
+    (0.0, 0.25, None)
+    """
+
+    source: str
+    rows: tuple[tuple[str, date | None, float], ...]  # (hs prefix, from, rate), as read
+
+    @property
+    def dates(self) -> tuple[date, ...]:
+        return tuple(sorted({d for _, d, _ in self.rows if d is not None}))
+
+    def prefixes_at(self, when: date | None) -> dict[str, float]:
+        """Each prefix's rate in force on `when` (None: the latest rows)."""
+        found: dict[str, tuple[date, float]] = {}
+        for hs, start, rate in self.rows:
+            key = start or date.min
+            if (when is None or key <= when) and (hs not in found or found[hs][0] <= key):
+                found[hs] = (key, rate)
+        return {hs: rate for hs, (_, rate) in found.items()}
+
+    def rate_of(self, code: str, when: date | None) -> float | None:
+        """The rate of one HS code, for explanations and tests; the engine resolves all keys at once."""
+        table = self.prefixes_at(when)
+        for length in range(len(code), 1, -1):
+            if code[:length] in table:
+                return table[code[:length]]
+        return None
+
+
+@dataclass(frozen=True)
 class Layer:
-    """An ad valorem duty stacked on the base rate."""
+    """An ad valorem duty stacked on the base rate: one rate for every covered line, or a rate table."""
 
     name: str
     rate: Schedule
     selector: Selector = field(default_factory=Selector)
     description: str = ""
     where: str = ""
+    table: RateTable | None = None  # with a table, `rate` is 100% and each line's rate comes from the table
+
+
+@dataclass(frozen=True)
+class Stacking:
+    """How two or more layers combine where they meet, as the law writes it.
+
+    `yields_to`: `layer` is not levied on lines where any of `others` is in force ("goods subject
+    to Section 232 are not subject to the reciprocal duty"). `higher_of`: on lines where several of
+    `others` are in force, only the highest applies, not their sum (`layer` is empty).
+    """
+
+    kind: str  # "yields_to" or "higher_of"
+    layer: str
+    others: tuple[str, ...]
+    description: str = ""
+    where: str = ""
+
+    def sentence(self) -> str:
+        if self.kind == "yields_to":
+            return f"{self.layer} is not levied where {_either(self.others)} is in force"
+        return f"where {_either(self.others)} meet, only the highest applies"
+
+
+def _either(names: tuple[str, ...]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 @dataclass(frozen=True)
@@ -126,6 +192,7 @@ class Scenario:
     extends: tuple[Path, ...] = ()
     removed: tuple[str, ...] = ()
     response: Response | None = None
+    stacking: tuple[Stacking, ...] = ()
 
     @property
     def change_dates(self) -> tuple[date, ...]:
@@ -133,6 +200,8 @@ class Scenario:
         found: set[date] = set()
         for layer in self.layers:
             found.update(layer.rate.dates)
+            if layer.table is not None:
+                found.update(layer.table.dates)
         for ex in self.exemptions:
             found.update(ex.share.dates)
         return tuple(sorted(found))

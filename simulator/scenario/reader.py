@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from simulator.errors import Problem, did_you_mean, short
+from simulator.errors import Problem, ScenarioError, did_you_mean, short
 from simulator.scenario.fields import (
     EXEMPTION_KEYS,
     LAYER_KEYS,
@@ -21,9 +21,11 @@ from simulator.scenario.fields import (
     RESERVED_LAYER_NAMES,
     RESPONSE_KEYS,
     SELECTOR_KEYS,
+    STACKING_KEYS,
 )
-from simulator.scenario.model import Exemption, Layer, Response, Schedule, Selector
+from simulator.scenario.model import Exemption, Layer, Response, Schedule, Selector, Stacking
 from simulator.scenario.safe_yaml import Mapping, Scalar, Sequence, line_of
+from simulator.scenario.tables import read_hs_list, read_rate_table
 
 COUNTRY = re.compile(r"^[A-Z]{3}$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -183,9 +185,21 @@ class Reader:
         def get(key: str) -> Any:
             return node.get(key)
 
+        listed: tuple[str, ...] = ()
+        lists: tuple[str, ...] = ()
+        if "hs_list" in node and node["hs_list"] is not None:
+            target = self.text(node["hs_list"], f"{path}.hs_list")
+            if target is not None:
+                lists = (target,)
+                try:
+                    listed = read_hs_list(self.source.parent / target, self.where(node["hs_list"], f"{path}.hs_list"))
+                except ScenarioError as exc:
+                    self.problems.extend(exc.problems)
         selector = Selector(
             categories=self.strings(get("categories"), f"{path}.categories", "category name"),
-            hs=self.hs_codes(get("hs"), f"{path}.hs"),
+            hs=self.hs_codes(get("hs"), f"{path}.hs") + listed,
+            hs_lists=lists,
+            listed=len(listed),
             except_categories=self.strings(get("except_categories"), f"{path}.except_categories", "category name"),
             except_hs=self.hs_codes(get("except_hs"), f"{path}.except_hs"),
             where=self.where(node, path),
@@ -213,8 +227,21 @@ class Reader:
             self.fail(
                 mapping, f"{path}.name", f"{short(name)} is reserved for the table's base rate; choose another name"
             )
-        if "rate" not in mapping:
-            self.fail(mapping, f"{path}.rate", "is required; write e.g. rate: 125%")
+        table = None
+        if "rate" in mapping and "rates" in mapping:
+            self.fail(mapping, f"{path}.rates", "give rate (one for every line) or rates (a table), not both")
+            rate = None
+        elif "rates" in mapping:
+            rate = Schedule.constant(1.0)  # the table's rates, as they are
+            target = self.text(mapping["rates"], f"{path}.rates")
+            if target is not None:
+                try:
+                    table = read_rate_table(self.source.parent / target, self.where(mapping["rates"], f"{path}.rates"))
+                except ScenarioError as exc:
+                    self.problems.extend(exc.problems)
+                    rate = None
+        elif "rate" not in mapping:
+            self.fail(mapping, f"{path}.rate", "is required; write e.g. rate: 125%, or rates: a_table.csv")
             rate = None
         else:
             rate = self.schedule(mapping["rate"], f"{path}.rate", high=MAX_RATE, what="rate")
@@ -222,7 +249,14 @@ class Reader:
         description = self.text(mapping.get("description"), f"{path}.description") or ""
         if name is None or rate is None:
             return None
-        return Layer(name=name, rate=rate, selector=selector, description=description, where=self.where(mapping, path))
+        return Layer(
+            name=name,
+            rate=rate,
+            selector=selector,
+            description=description,
+            where=self.where(mapping, path),
+            table=table,
+        )
 
     def exemption(self, node: Any, path: str) -> Exemption | None:
         mapping = self.mapping(node, path, EXEMPTION_KEYS, "name, a selector, layers and share")
@@ -230,8 +264,10 @@ class Reader:
             return None
         name = self.text(mapping.get("name"), f"{path}.name", required=True, parent=mapping)
         selector = self.selector(mapping, path)
-        if not any(key in mapping for key in ("categories", "hs")):
-            self.fail(mapping, path, 'an exemption needs a selector: add categories: [...] or hs: ["..."]')
+        if not any(key in mapping for key in ("categories", "hs", "hs_list")):
+            self.fail(
+                mapping, path, 'an exemption needs a selector: add categories: [...], hs: ["..."] or hs_list: FILE'
+            )
         layers: tuple[str, ...] | None = None
         if "layers" in mapping:
             layers = self.strings(mapping["layers"], f"{path}.layers", "layer name")
@@ -259,6 +295,36 @@ class Reader:
             description=description,
             where=self.where(mapping, path),
         )
+
+    def stacking(self, node: Any, path: str) -> Stacking | None:
+        mapping = self.mapping(node, path, STACKING_KEYS, "layer and yields_to, or higher_of")
+        if mapping is None:
+            return None
+        description = self.text(mapping.get("description"), f"{path}.description") or ""
+        where = self.where(mapping, path)
+        if "yields_to" in mapping and "higher_of" not in mapping:
+            layer = self.text(mapping.get("layer"), f"{path}.layer", required=True, parent=mapping)
+            others = self.strings(mapping["yields_to"], f"{path}.yields_to", "layer name")
+            if not others:
+                self.fail(mapping, f"{path}.yields_to", "is empty; list the layers that take precedence")
+            if layer is None or not others:
+                return None
+            if layer in others:
+                self.fail(mapping, f"{path}.yields_to", f"{short(layer)} cannot yield to itself")
+                return None
+            return Stacking("yields_to", layer, others, description, where)
+        if "higher_of" in mapping and "yields_to" not in mapping and "layer" not in mapping:
+            others = self.strings(mapping["higher_of"], f"{path}.higher_of", "layer name")
+            if len(set(others)) < 2:
+                self.fail(mapping, f"{path}.higher_of", "needs two or more different layers")
+                return None
+            return Stacking("higher_of", "", others, description, where)
+        self.fail(
+            mapping,
+            path,
+            "write either {layer: A, yields_to: [B, C]} (A is not levied where B or C is) or {higher_of: [A, B]} (only the highest applies)",
+        )
+        return None
 
     def response(self, node: Any) -> Response | None:
         mapping = self.mapping(node, "response", RESPONSE_KEYS, "elasticity and per-category overrides")

@@ -1,0 +1,168 @@
+"""Files a scenario refers to besides the trade table: rate tables and HS code lists.
+
+Real measures are lists of hundreds of codes (Annex II, Section 232, China's tiers); they live in
+CSV files beside the scenario, checked with the same care as the trade table: every bad row listed
+with its line number, codes kept as text, percent signs read as percent.
+
+A rate table has columns `hs`, `rate` and optionally `from` (YYYY-MM-DD) and `note`; an HS list has
+a column `hs` and optionally `note`.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from datetime import date
+from pathlib import Path
+
+from simulator.errors import Problem, ScenarioError, short
+from simulator.scenario.model import RateTable
+
+HS = re.compile(r"\d{2}(\d{2}){0,4}")
+ODD_HS = re.compile(r"\d{3}|\d{5}|\d{7}|\d{9}")
+MAX_LISTED = 10
+MAX_RATE = 10.0
+MAX_ROWS = 200_000  # Section 301 lists about 12,000 codes; far more is not a list of measures
+
+
+def read_rate_table(path: Path, where: str) -> RateTable:
+    """Read and check a rate table; raise ScenarioError listing the first bad rows."""
+    rows, bad = _rows(path, where, ("hs", "rate"), ("hs", "rate", "from", "note"))
+    out: list[tuple[str, date | None, float]] = []
+    seen: dict[tuple[str, date | None], int] = {}
+    for line, row in rows:
+        code = _code(row.get("hs", ""), line, bad)
+        rate = _rate(row.get("rate", ""), line, bad)
+        start = _date(row.get("from", ""), line, bad)
+        if code is None or rate is None or start is False:
+            continue
+        assert start is not True
+        if (code, start) in seen:
+            bad.append(
+                (
+                    line,
+                    f"hs {code} appears twice{' from ' + str(start) if start else ''} (first on row {seen[(code, start)]}); keep one",
+                )
+            )
+            continue
+        seen[(code, start)] = line
+        out.append((code, start, rate))
+    _percent_looking(path, rows, out, bad)
+    _raise(path, where, bad)
+    return RateTable(source=str(path), rows=tuple(out))
+
+
+def read_hs_list(path: Path, where: str) -> tuple[str, ...]:
+    """Read and check a list of HS codes (prefixes); raise ScenarioError listing the first bad rows."""
+    rows, bad = _rows(path, where, ("hs",), ("hs", "note"))
+    codes = [c for line, row in rows if (c := _code(row.get("hs", ""), line, bad)) is not None]
+    if not codes and not bad:
+        bad.append((1, "lists no code; an empty list would match nothing"))
+    _raise(path, where, bad)
+    return tuple(dict.fromkeys(codes))
+
+
+def _rows(
+    path: Path, where: str, required: tuple[str, ...], allowed: tuple[str, ...]
+) -> tuple[list[tuple[int, dict[str, str]]], list[tuple[int, str]]]:
+    if not path.is_file():
+        raise ScenarioError([Problem(where, f"no such file {path} (paths are relative to the scenario file)")])
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(
+            [Problem(str(path), f"cannot read as UTF-8 text ({exc.__class__.__name__}); save it as CSV UTF-8")]
+        ) from None
+    reader = csv.DictReader(text.splitlines())
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in required if c not in header]
+    unknown = [h for h in header if h not in allowed]
+    if missing or unknown:
+        what = (f"missing column(s) {', '.join(missing)}" if missing else "") + (
+            ("; " if missing else "") + f"unknown column(s) {', '.join(map(short, unknown))}" if unknown else ""
+        )
+        raise ScenarioError(
+            [Problem(str(path), f"{what}; the columns are {', '.join(allowed)} ({', '.join(required)} required)")]
+        )
+    rows: list[tuple[int, dict[str, str]]] = []
+    for i, raw in enumerate(reader):
+        if i >= MAX_ROWS:
+            raise ScenarioError([Problem(str(path), f"has more than {MAX_ROWS:,} rows; is this a trade table?")])
+        rows.append((i + 2, {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k is not None}))
+    return rows, []
+
+
+def _code(text: str, line: int, bad: list[tuple[int, str]]) -> str | None:
+    if HS.fullmatch(text):
+        return text
+    if ODD_HS.fullmatch(text):
+        bad.append(
+            (line, f"hs {short(text)} has an odd number of digits; a leading zero was probably lost (write '0' + code)")
+        )
+    else:
+        bad.append((line, f"hs {short(text)} is not an HS code of 2, 4, 6, 8 or 10 digits"))
+    return None
+
+
+def _rate(text: str, line: int, bad: list[tuple[int, str]]) -> float | None:
+    try:
+        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        bad.append((line, f"rate {short(text)} is not a number; write 25% or 0.25"))
+        return None
+    if not 0 <= value <= MAX_RATE:
+        bad.append((line, f"rate {short(text)} is outside 0%-1000%"))
+        return None
+    return value
+
+
+def _date(text: str, line: int, bad: list[tuple[int, str]]) -> date | bool | None:
+    """The row's start date, None when undated, False when unreadable (and listed)."""
+    if not text:
+        return None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    bad.append((line, f"from {short(text)} is not a date; write YYYY-MM-DD, e.g. 2025-04-10"))
+    return False
+
+
+def _percent_looking(
+    path: Path,
+    rows: list[tuple[int, dict[str, str]]],
+    out: list[tuple[str, date | None, float]],
+    bad: list[tuple[int, str]],
+) -> None:
+    """Rates typed as 25 for 25% read as 2500% and are refused above; 3 for 3% would pass as 300%."""
+    plain = [(line, row["rate"]) for line, row in rows if not row.get("rate", "").endswith("%")]
+    values = [float(r) for _, r in plain if _is_number(r) and float(r) > 0]
+    if values and sum(v >= 1 for v in values) > len(values) / 2:
+        for line, text in plain[:MAX_LISTED]:
+            if _is_number(text) and float(text) >= 1:
+                bad.append(
+                    (
+                        line,
+                        f"rate {short(text)} looks like a percent (most rates are 1 or more); write {text}% or a fraction",
+                    )
+                )
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _raise(path: Path, where: str, bad: list[tuple[int, str]]) -> None:
+    if not bad:
+        return
+    bad.sort()
+    listed = "\n".join(f"  row {line}: {why}" for line, why in bad[:MAX_LISTED])
+    more = f"\n  ... and {len(bad) - MAX_LISTED} more" if len(bad) > MAX_LISTED else ""
+    raise ScenarioError(
+        [Problem(f"{path} (from {where})", f"{len(bad)} bad row{'s' if len(bad) != 1 else ''}:\n{listed}{more}")]
+    )
