@@ -73,6 +73,18 @@ def test_table_dates_are_change_dates_and_explain_states_the_rules(demo: Path) -
     assert "the 1 HS code of beef.csv" in text
 
 
+def test_a_zero_row_makes_a_line_subject_to_the_measure(write: Callable[..., Path]) -> None:
+    """Steel already paying Section 232 in the base: listed at 0%, it still does not pay the reciprocal duty."""
+    write("s232.csv", "hs,rate\n8542,0%\n")
+    path = write(
+        "s.yaml",
+        "name: s\nimporter: CHN\ntrade: tiny.csv\nlayers: [{name: s232, rates: s232.csv}, {name: recip, rate: 10%}]\n"
+        "stacking: [{layer: recip, yields_to: [s232]}]\n",
+    )
+    t = simulate(load_scenario(path)).totals
+    assert t["duty_usd"] == pytest.approx(0.1 * (200 + 10) + 0.03 * 200 + 0.2 * 10)  # chips pay neither
+
+
 def test_a_dated_prefix_does_not_exist_before_its_date() -> None:
     table = RateTable("t", (("84", None, 0.25), ("8471", date(2025, 4, 11), 0.0)))
     assert table.rate_of("847130", date(2025, 4, 10)) == 0.25  # the shorter prefix until then
@@ -186,15 +198,18 @@ def brute_force(scenario: Scenario, flows: pd.DataFrame, when: date) -> float:
             hit = sel.covers_all or category in sel.categories or any(hs.startswith(p) for p in sel.hs)
             return hit and not (category in sel.except_categories or any(hs.startswith(p) for p in sel.except_hs))
 
-        raw = {}
+        raw, subject = {}, {}
         for layer in scenario.layers:
-            rate = 0.0
+            rate, listed = 0.0, False
             if matches(layer.selector):
-                rate = (layer.table.rate_of(hs, when) or 0.0) if layer.table else layer.rate.at(when)
+                found = layer.table.rate_of(hs, when) if layer.table else None
+                listed = found is not None  # a table row at 0% still makes the line subject to the measure
+                rate = (found or 0.0) if layer.table else layer.rate.at(when)
             raw[layer.name] = rate
+            subject[layer.name] = rate > 0 or listed
         final = dict(raw)
         for rule in scenario.stacking:
-            if rule.kind == "yields_to" and any(raw[o] > 0 for o in rule.others):
+            if rule.kind == "yields_to" and any(subject[o] for o in rule.others):
                 final[rule.layer] = 0.0
         for rule in scenario.stacking:
             if rule.kind == "higher_of":

@@ -14,7 +14,7 @@ import numpy as np
 
 from simulator.engine.evaluate import default_date, rates_at
 from simulator.engine.prepare import Prepared, prepare
-from simulator.engine.rates import table_factors
+from simulator.engine.rates import subject, table_factors
 from simulator.errors import SimulatorError
 from simulator.scenario.load import load_scenario
 from simulator.scenario.model import Exemption, Layer, Scenario, Schedule, Selector
@@ -126,12 +126,14 @@ def explain(scenario: Scenario, when: date | None = None) -> str:
     if scenario.stacking:
         on = f" on {when.isoformat()}" if when else ""
         out += ["", f"Stacking (how layers combine where they meet){on}"]
-        before = table_factors(prepared.cover, prepared.tables, when) * rates_at(scenario, when)
+        layer_rates = rates_at(scenario, when)
+        factors = table_factors(prepared.cover, prepared.tables, when)
+        before, subject_to = np.abs(factors * layer_rates), subject(factors, layer_rates)
         index = {x.name: j for j, x in enumerate(scenario.layers)}
         for rule in scenario.stacking:
             cols = [index[o] for o in rule.others]
             if rule.kind == "yields_to":
-                bites = (before[:, index[rule.layer]] > 0) & (before[:, cols] > 0).any(axis=1)
+                bites = (before[:, index[rule.layer]] > 0) & subject_to[:, cols].any(axis=1)
             else:
                 bites = (before[:, cols] > 0).sum(axis=1) >= 2
             out.append(f"  {rule.sentence()}")

@@ -13,7 +13,7 @@ from simulator.bundled import TRADE_TABLE as TRADE_TABLE
 from simulator.data.load import load_flows
 from simulator.data.validate import validate_flows
 from simulator.engine.keys import KeyIndex, Matcher, codes_of
-from simulator.engine.rates import Rules, TableIndex, stack, table_factors
+from simulator.engine.rates import Rules, TableIndex, stack, subject, table_factors
 from simulator.engine.response import line_elasticities
 from simulator.errors import Problem, ScenarioError, did_you_mean, short
 from simulator.scenario.model import Exemption, Layer, Scenario
@@ -49,8 +49,11 @@ class Prepared:
         Flat layers give their rate where they cover a key; table layers the table's rate there
         (scaled by the layer's rate, 100% unless a sweep sets it); then the stacking rules.
         """
-        factors = table_factors(self.cover, self.tables, when) if self.tables else self.cover
-        return stack(factors * rates[..., None, :], self.rules)
+        if not self.tables:
+            return stack(self.cover * rates[..., None, :], self.rules)
+        factors = table_factors(self.cover, self.tables, when)
+        raw = np.abs(factors * rates[..., None, :])  # -0.0 marks "subject at 0%"; rates are never negative
+        return stack(raw, self.rules, subject(factors, rates))
 
     @property
     def responds(self) -> bool:

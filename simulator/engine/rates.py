@@ -6,7 +6,9 @@ of every key; at a date only the groups' rates are looked up, then gathered. Sta
 applied to R as the law writes them, each against the rates before any rule, so their order in the
 file does not matter:
 
-- `yields_to`: layer a is 0 on keys where any of its `others` has a rate above 0;
+- `yields_to`: layer a is 0 on keys where any of its `others` is in force: a rate above 0, or a row of
+  its rate table at any rate (0% marks a line as subject to a measure that adds nothing over the base,
+  such as steel already paying its 2018 Section 232 duty in the 2024 base rate);
 - `higher_of`: on each key only the highest of the group's rates is kept (the first listed on ties).
 """
 
@@ -68,21 +70,32 @@ class Rules:
 
 
 def table_factors(cover: np.ndarray, tables: dict[int, TableIndex], when: date | None) -> np.ndarray:
-    """(K, L): 1 where a flat layer covers a key, the table's rate where a table layer does, else 0."""
+    """(K, L): 1 where a flat layer covers a key, the table's rate where a table layer does, else 0.
+
+    Where a table covers a key at 0% the factor is -0.0, so `subject()` can tell it from "not covered".
+    """
     factors = cover.astype(float)
     for j, index in tables.items():
         rate = index.rates_at(when)
-        factors[:, j] = np.where(cover[:, j] & ~np.isnan(rate), np.nan_to_num(rate), 0.0)
+        covered = cover[:, j] & ~np.isnan(rate)
+        factors[:, j] = np.where(covered, np.where(rate == 0, -0.0, np.nan_to_num(rate)), 0.0)
     return factors
 
 
-def stack(raw: np.ndarray, rules: Rules) -> np.ndarray:
+def subject(factors: np.ndarray, rates: np.ndarray) -> np.ndarray:
+    """(..., K, L) bool: the line is subject to the layer (a positive rate, or a table row at 0%)."""
+    r = factors * rates[..., None, :]
+    return (r > 0) | (np.signbit(factors) & (rates[..., None, :] > 0))
+
+
+def stack(raw: np.ndarray, rules: Rules, subject_to: np.ndarray | None = None) -> np.ndarray:
     """Apply the stacking rules to rates R (..., K, L), each against the rates before any rule."""
     if not rules.yields and not rules.highest:
         return raw
+    in_force = raw > 0 if subject_to is None else subject_to
     out = raw.copy()
     for layer, others in rules.yields:
-        out[..., layer] *= ~(raw[..., list(others)] > 0).any(axis=-1)
+        out[..., layer] *= ~in_force[..., list(others)].any(axis=-1)
     for group in rules.highest:
         cols = list(group)
         block = raw[..., cols]
