@@ -112,13 +112,17 @@ def test_batch_matches_single_evaluation_along_a_path() -> None:
         scenario = load_scenario(SCENARIOS / name)
         prepared = prepare(scenario)
         dates = scenario.change_dates or (None,)
-        rates = np.array([rates_at(scenario, d) for d in dates])
-        shares = np.array([shares_at(scenario, d) for d in dates])
-        batch = batch_totals(prepared, rates, shares)
-        for i, d in enumerate(dates):
+        for d in dates:  # rate tables change on dates too, so a batch is at one date
+            rates = np.array([rates_at(scenario, d), rates_at(scenario, d) * 0.5])
+            batch = batch_totals(prepared, rates, shares_at(scenario, d), when=d)
             single = totals_at(prepared, d)
             for key, value in single.items():
-                assert batch[key][i] == pytest.approx(value, rel=1e-12, abs=1e-3), (name, d, key)
+                assert batch[key][0] == pytest.approx(value, rel=1e-12, abs=1e-3), (name, d, key)
+            half = totals_at(
+                replace(prepared, scenario=with_rates(scenario, {x.name: x.rate.at(d) * 0.5 for x in scenario.layers})),
+                d,
+            )
+            assert batch["duty_usd"][1] == pytest.approx(half["duty_usd"], rel=1e-12, abs=1e-3)
 
 
 def test_draws_all_certain_equal_the_plain_run_and_none_equal_no_exemptions() -> None:

@@ -40,23 +40,42 @@ def test_paths_part_where_they_should() -> None:
     assert c.parting == {"china_on_us_deescalation": date(2025, 5, 14), "china_on_us_no_exemptions": date(2025, 4, 25)}
     steps = c.timeline.pivot(index="date", columns="label", values="duty_relief_usd")
     assert steps.loc[date(2025, 4, 12)].max() == 0  # before the exemptions
-    assert steps.loc[date(2025, 4, 25), "china_on_us_escalation"] > 30e9  # what they were worth at 125%
-    assert steps.loc[date(2025, 5, 14), "china_on_us_deescalation"] < 5e9  # and at 10%
+    exempted = c.timeline.pivot(index="date", columns="label", values="exempted_value_usd")
+    # every exemption waives the whole April layer: relief is that layer's rate on the exempted value
+    assert steps.loc[date(2025, 4, 25), "china_on_us_escalation"] == pytest.approx(
+        1.25 * exempted.loc[date(2025, 4, 25), "china_on_us_escalation"]
+    )
+    assert steps.loc[date(2025, 5, 14), "china_on_us_deescalation"] == pytest.approx(
+        0.10 * exempted.loc[date(2025, 5, 14), "china_on_us_deescalation"]
+    )
 
 
 def test_dated_path_at_each_date_equals_the_constant_scenario(write: Callable[..., Path]) -> None:
     """A dated scenario at date D equals the constant-rate scenario with the rates in force at D."""
-    dated = load_scenario(PATHS / "us_on_china_deescalation.yaml")
+    dated = load_scenario(
+        write(
+            "d.yaml",
+            f"""
+            name: d
+            importer: USA
+            exporter: CHN
+            trade: {TRADE_TABLE.as_posix()}
+            layers:
+              - {{name: fentanyl, rate: {{2025-02-04: 10%, 2025-03-04: 20%, 2025-11-10: 10%}}}}
+              - {{name: reciprocal, rate: {{2025-04-05: 10%, 2025-04-09: 84%, 2025-04-10: 125%, 2025-05-14: 10%}}}}
+            exemptions:
+              - {{name: electronics, layers: [reciprocal], hs: ["8471", "851713", "8542"], share: {{2025-04-11: 100%}}}}
+              - {{name: half, hs: ["94"], share: {{2025-03-01: 50%, 2025-06-01: 25%}}}}
+            """,
+        )
+    )
     for when in dated.change_dates:
-        rates = {x.name: x.rate.at(when) for x in dated.layers}
-        shares = {x.name: x.share.at(when) for x in dated.exemptions}
-        layers = "\n".join(f"  - {{name: {n}, rate: {r * 100:.10g}%}}" for n, r in rates.items())
-        hs = ", ".join(f'"{h}"' for h in dated.exemptions[0].selector.hs)
-        except_hs = ", ".join(f'"{h}"' for h in dated.exemptions[0].selector.except_hs)
+        layers = "\n".join(f"  - {{name: {x.name}, rate: {x.rate.at(when) * 100:.10g}%}}" for x in dated.layers)
         text = (
-            f"importer: USA\nexporter: CHN\ntrade: {TRADE_TABLE.as_posix()}\n"
-            f"layers:\n{layers}\nexemptions:\n  - {{name: electronics, layers: [reciprocal], hs: [{hs}], "
-            f"except_hs: [{except_hs}], share: {shares['electronics'] * 100:.10g}%}}\n"
+            f"importer: USA\nexporter: CHN\ntrade: {TRADE_TABLE.as_posix()}\nlayers:\n{layers}\nexemptions:\n"
+            f'  - {{name: electronics, layers: [reciprocal], hs: ["8471", "851713", "8542"], '
+            f"share: {dated.exemptions[0].share.at(when) * 100:.10g}%}}\n"
+            f'  - {{name: half, hs: ["94"], share: {dated.exemptions[1].share.at(when) * 100:.10g}%}}\n'
         )
         constant = simulate(load_scenario(write("c.yaml", text)))
         assert simulate(dated, date=when).totals == pytest.approx(constant.totals, rel=1e-12)
