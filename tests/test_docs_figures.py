@@ -47,3 +47,23 @@ def test_seeds_readme_quotes_the_figures_the_scenarios_give() -> None:
     if os.environ.get("TARIFFSIM_UPDATE_DOCS"):
         README.write_text(fresh, encoding="utf-8")
     assert text == fresh, "run: TARIFFSIM_UPDATE_DOCS=1 pytest tests/test_docs_figures.py, then review the diff"
+
+
+def test_validation_page_is_current() -> None:
+    """docs/validation.md is what `tariffsim published` writes from the bundled figures and scenarios."""
+    from simulator.analysis.published import published_comparisons
+    from simulator.output.published import to_markdown
+
+    page = README.parent.parent / "docs" / "validation.md"
+    fresh = to_markdown(published_comparisons())
+    if os.environ.get("TARIFFSIM_UPDATE_DOCS"):
+        page.write_text(fresh, encoding="utf-8")
+    assert page.read_text(encoding="utf-8") == fresh, "run: tariffsim published -o docs/validation.md"
+
+
+def test_every_published_figure_is_beside_a_figure_of_ours() -> None:
+    from simulator.analysis.published import published_comparisons
+
+    rows = published_comparisons()
+    assert {r.source.split(" (")[0].split(",")[0] for r in rows} >= {"PIIE", "CRS", "RAND", "Bloomberg"}
+    assert all(r.ours == r.ours and r.published > 0 and r.why for r in rows)

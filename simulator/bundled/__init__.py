@@ -15,3 +15,4 @@ TRADE_TABLE = HERE / "trade_flows_2024.csv"
 CATEGORY_MAP = HERE / "hs_categories.csv"
 SCENARIOS = HERE / "scenarios"
 SCHEMA_FILE = SCENARIOS / "scenario.schema.json"  # beside the scenarios: $schema lines resolve through the link too
+PUBLISHED = HERE / "published.csv"  # published figures the validation page sets beside tariffsim's

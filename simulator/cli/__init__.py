@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 
 from simulator import __version__
-from simulator.cli.analyses import rank_command, sweep_command
+from simulator.cli.analyses import published_command, rank_command, sweep_command
 from simulator.cli.authoring import explain_command, list_scenarios, new, schema, validate
 from simulator.cli.common import quiet_exit_on_closed_pipe
 from simulator.cli.data import data, flows
@@ -39,6 +39,7 @@ for command in (
     schema,
     new,
     data,
+    published_command,
 ):
     cli.add_command(command)
 

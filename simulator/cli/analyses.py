@@ -100,3 +100,19 @@ def rank_command(scenario: Path, when: date | None, top: int, fmt: str, output: 
     from simulator.output.analyses import render_ranking
 
     emit(render_ranking(rank(load_scenario(scenario), when=when), fmt, top), output)
+
+
+@click.command(name="published")
+@OUTPUT_OPTION
+@friendly
+def published_command(output: Path | None) -> None:
+    """Set tariffsim's figures beside published ones (PIIE, CRS, RAND, Bloomberg) at the same dates.
+
+    \b
+    Example:
+      tariffsim published -o docs/validation.md
+    """
+    from simulator.analysis.published import published_comparisons
+    from simulator.output.published import to_markdown
+
+    emit(to_markdown(published_comparisons()), output)

@@ -45,3 +45,12 @@ def grid(header: list[str], rows: list[list[str]], *, separator_before_last: boo
     if separator_before_last and body:
         body.insert(len(body) - 1, "  ".join("-" * w for w in widths))
     return out + body
+
+
+def markdown_cell(text: str) -> str:
+    """Text safe inside a Markdown table cell: pipes escaped, line breaks as spaces.
+
+    >>> markdown_cell("Food | drink\\nand more")
+    'Food \\\\| drink and more'
+    """
+    return " ".join(str(text).split()).replace("|", "\\|")

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from simulator.engine.evaluate import Result
-from simulator.output.formats import csv_text, grid, json_safe, records
+from simulator.output.formats import csv_text, grid, json_safe, markdown_cell, records
 from simulator.units import pct, usd
 
 FORMATS = ("table", "json", "csv", "markdown")
@@ -136,7 +136,7 @@ def to_markdown(result: Result) -> str:
     out += [f"- **{k}**: {v}" for k, v in headline(result)]
     header, rows = _cells(result)
     out += ["", "| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
-    out += ["| " + " | ".join(r) + " |" for r in rows]
+    out += ["| " + " | ".join(markdown_cell(c) for c in r) + " |" for r in rows]
     if len(result.timeline):
         out += ["", "| From | Eff. rate | Duty | Exempted | Relief |", "|---|---:|---:|---:|---:|"]
         out += [
