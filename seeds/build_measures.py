@@ -67,7 +67,10 @@ def pct(rate: float) -> str:
 
 
 def hs_list(name: str, note: str) -> str:
-    return write([{"hs": c, "note": note} for c in dict.fromkeys(codes(name))], ("hs", "note"))
+    """A list of codes. Annex II names HTS8 subheadings; the compiled April list pads them to ten digits
+    with "00", which would miss every statistical suffix other than 00, so the padding is removed."""
+    listed = [c[:8] if len(c) == 10 and c.endswith("00") else c for c in codes(name)]
+    return write([{"hs": c, "note": note} for c in dict.fromkeys(listed)], ("hs", "note"))
 
 
 def metals() -> str:
