@@ -15,7 +15,6 @@ from simulator.cli.common import (
     friendly,
     plural,
 )
-from simulator.engine.prepare import prepare
 from simulator.errors import SimulatorError
 from simulator.scenario.load import bundled_scenarios, load_scenario
 
@@ -30,6 +29,8 @@ def validate(scenarios: tuple[Path, ...]) -> None:
     Example:
       tariffsim validate scenarios/*.yaml
     """
+    from simulator.engine.prepare import prepare  # pandas only when a command computes
+
     failed = 0
     for path in scenarios:
         try:

@@ -15,7 +15,7 @@ import click
 
 from simulator.atomic import write_text
 from simulator.errors import SimulatorError
-from simulator.output.result import FORMATS
+from simulator.output import FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from simulator.cli.common import friendly, plural
-from simulator.data.load import load_flows
 from simulator.units import usd
 
 
@@ -21,6 +20,8 @@ def flows(table: Path | None) -> None:
     Example:
       tariffsim flows my_flows.csv
     """
+    from simulator.data.load import load_flows  # pandas only when a command computes
+
     frame = load_flows(table)
     summary = frame.groupby(["importer", "exporter"]).agg(
         lines=("hs", "size"), categories=("category", "nunique"), value_usd=("value_usd", "sum")

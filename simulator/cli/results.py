@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from simulator.analysis.compare import compare
 from simulator.atomic import write_text
 from simulator.cli.common import (
     CHART_FORMAT_OPTION,
@@ -22,12 +21,11 @@ from simulator.cli.common import (
     emit,
     friendly,
 )
-from simulator.engine.evaluate import Result, simulate
-from simulator.output.comparison import COMPARE_RENDERERS
-from simulator.output.formats import csv_text
-from simulator.output.result import render
 from simulator.scenario.load import load_scenario
-from simulator.scenario.model import Scenario
+
+if TYPE_CHECKING:
+    from simulator.engine.evaluate import Result
+    from simulator.scenario.model import Scenario
 
 SCHEDULER_TIMEOUT_S = 5
 MAX_DRAWS = 1_000_000  # each draw holds a row of totals; a million is about 100 MB
@@ -84,6 +82,9 @@ def run(
       tariffsim run scenarios/exempt_chips.yaml
       tariffsim run scenarios/exempt_131.yaml --format json --charts out/
     """
+    from simulator.engine.evaluate import simulate  # pandas only when a command computes
+    from simulator.output.result import render
+
     loaded = load_scenario(scenario, trade=trade)
     if engine == "dask":
         if draws is not None:
@@ -133,6 +134,7 @@ def run_dask(scenario: Scenario, when: date | None, scheduler: str | None, year:
 def with_draws(text: str, fmt: str, sampled: Any) -> str:
     """Add the uncertainty report to a run's output (CSV becomes one row per draw)."""
     from simulator.output.analyses import draws_dict, draws_table
+    from simulator.output.formats import csv_text
 
     if fmt == "json":
         data = json.loads(text)
@@ -168,6 +170,9 @@ def compare_command(
     Example:
       tariffsim compare scenarios/paths/china_on_us_escalation.yaml scenarios/paths/china_on_us_deescalation.yaml
     """
+    from simulator.analysis.compare import compare
+    from simulator.output.comparison import COMPARE_RENDERERS
+
     comparison = compare([load_scenario(path) for path in scenarios], date=when)
     warnings = [f"[{i + 1}] {w}" for i, r in enumerate(comparison.results) for w in r.warnings]
     emit(COMPARE_RENDERERS[fmt](comparison), output, warnings, fmt)
@@ -195,6 +200,7 @@ def report(scenarios: tuple[Path, ...], out: Path, when: date | None, title: str
     Example:
       tariffsim report scenarios/china_125.yaml scenarios/exempt_131.yaml --out report.html
     """
+    from simulator.engine.evaluate import simulate
     from simulator.output.page import to_html  # matplotlib only when drawing
 
     results = [simulate(load_scenario(path), date=when) for path in scenarios]

@@ -15,7 +15,6 @@ from simulator.engine.evaluate import Result
 from simulator.output.formats import csv_text, grid, json_safe, markdown_cell, records
 from simulator.units import pct, usd
 
-FORMATS = ("table", "json", "csv", "markdown")
 CATEGORY_COLUMNS = (
     ("import_value_usd", "Imports", "usd"),
     ("exempted_value_usd", "Exempted", "usd"),
