@@ -41,10 +41,12 @@ notebooks: $(STAMP)  # open the teaching notebooks in JupyterLab (installs the o
 	$(BIN)/pip install --quiet -e '.[dev,parquet,notebooks]'
 	cd notebooks && ../$(BIN)/jupyter lab
 
-bench: $(STAMP)
+bench: $(STAMP)  # engine, analyses, the bundled table, and whole processes against DuckDB and Polars
+	$(BIN)/pip install --quiet -e '.[dev,parquet,bench]'
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/analysis.py
 	$(BIN)/python benchmarks/bundled.py
+	$(BIN)/python benchmarks/end_to_end.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -69,7 +69,7 @@ def describe_selector(sel: Selector) -> str:
 
 def explain(scenario: Scenario, when: date | None = None) -> str:
     """The whole explanation as text."""
-    prepared = prepare(scenario)
+    prepared = prepare(scenario, reduce=False)  # it counts the table's lines
     when = when if when is not None else default_date(scenario)
     flows = prepared.flows
     total_value = float(prepared.value.sum())

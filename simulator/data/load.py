@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from simulator.bundled import TRADE_TABLE
+from simulator.data.columns import CODED
 from simulator.data.validate import validate_flows
 from simulator.errors import FlowsError, Problem
 
@@ -21,12 +22,22 @@ SNIFF_BYTES = 64 * 1024
 DELIMITERS = ",;\t|"
 
 
-def load_flows(path: str | Path | None = None) -> pd.DataFrame:
-    """Load and validate a trade-flow table (CSV, or Parquet with pyarrow); default the bundled one."""
+def load_flows(
+    path: str | Path | None = None,
+    *,
+    columns: tuple[str, ...] | None = None,
+    direction: tuple[str, str | None] | None = None,
+) -> pd.DataFrame:
+    """Load and validate a trade-flow table (CSV, or Parquet with pyarrow); default the bundled one.
+
+    `columns` (the engine's needs) and `direction` (importer, exporter or None) let a Parquet dataset
+    be read in part: only those columns, only those rows, with codes kept as dictionaries from the
+    file to the engine. A CSV is read whole and checked whole.
+    """
     path = Path(path) if path is not None else TRADE_TABLE
     check_readable(path, "trade-flow table")
     parquet = path.is_dir() or path.suffix.lower() in (".parquet", ".pq")  # a directory is a Parquet dataset
-    raw = _read_parquet(path) if parquet else _read_csv(path)
+    raw = _read_parquet(path, columns, direction) if parquet else _read_csv(path)
     return validate_flows(raw, str(path))
 
 
@@ -100,14 +111,32 @@ def _delimiter(header: str) -> str:
     return max(DELIMITERS, key=lambda d: (len(reader[d]), d == ","))
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
+def _read_parquet(
+    path: Path, columns: tuple[str, ...] | None, direction: tuple[str, str | None] | None
+) -> pd.DataFrame:
     try:
-        import pyarrow  # noqa: F401
+        import pyarrow.compute as pc
+        import pyarrow.dataset as ds
     except ImportError:
         raise FlowsError(
             [Problem(str(path), "reading Parquet needs pyarrow: pip install 'tariffsim[parquet]'")]
         ) from None
     try:
-        return pd.read_parquet(path)
+        dataset = ds.dataset(str(path), format="parquet", partitioning="hive")
+        names = dataset.schema.names
+        wanted = [c for c in (columns or names) if c in names]
+        condition = None
+        if direction is not None and {"importer", "exporter"} <= set(names):
+            importer, exporter = direction
+            condition = ds.field("importer") == importer
+            if exporter is not None:
+                condition = condition & (ds.field("exporter") == exporter)
+        table = dataset.to_table(columns=wanted, filter=condition)
+        if condition is not None and table.num_rows == 0:  # say which directions there are
+            table = dataset.to_table(columns=wanted)
+        for i, name in enumerate(table.column_names):
+            if name in CODED and str(table.schema.field(name).type) in ("string", "large_string"):
+                table = table.set_column(i, name, pc.dictionary_encode(table[name]))
+        return table.to_pandas()
     except Exception as exc:  # pyarrow raises many kinds; all mean "not a readable Parquet file"
         raise FlowsError([Problem(str(path), f"cannot read as Parquet: {str(exc)[:200]}")]) from None

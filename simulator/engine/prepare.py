@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.bundled import TRADE_TABLE as TRADE_TABLE
-from simulator.data.load import load_flows
+from simulator.data.load import check_readable, load_flows
 from simulator.data.validate import validate_flows
 from simulator.engine.keys import KeyIndex, Matcher, codes_of
 from simulator.engine.rates import Rules, TableIndex, stack, subject, table_factors
@@ -65,11 +65,20 @@ class Prepared:
         return self.keys.row_key
 
 
-def prepare(scenario: Scenario, flows: pd.DataFrame | None = None) -> Prepared:
-    """Resolve every selector once per distinct (HS code, category) key of the scenario's direction."""
+def prepare(scenario: Scenario, flows: pd.DataFrame | None = None, *, reduce: bool = True) -> Prepared:
+    """Resolve every selector once per distinct (HS code, category) key of the scenario's direction.
+
+    A Parquet dataset is read reduced to one row per line key when `reduce` (the numbers are the same;
+    only a count of the table's lines, as `explain` gives, needs the lines themselves).
+    """
     if flows is None:
         path = scenario.trade or TRADE_TABLE
-        flows, source = load_flows(path), str(path)
+        source = str(path)
+        flows = _reduced(scenario, path) if reduce else None
+        if flows is None:
+            needed: tuple[str, ...] = ("exporter", "importer", "hs", "category", "value_usd", "base_rate")
+            needed += ("elasticity",) if scenario.response is not None else ()
+            flows = load_flows(path, columns=needed, direction=(scenario.importer, scenario.exporter))
     else:
         flows, source = _validated(flows), str(scenario.trade or "<DataFrame>")
     rows = _direction(scenario, flows, source)
@@ -178,6 +187,22 @@ def _direction(scenario: Scenario, flows: pd.DataFrame, source: str) -> pd.DataF
         )
         raise ScenarioError([Problem(str(scenario.source or "<scenario>"), message)])
     return flows.loc[mask].reset_index(drop=True) if not bool(mask.all()) else flows
+
+
+def _reduced(scenario: Scenario, path: Path) -> pd.DataFrame | None:
+    """The Parquet dataset summed per line key (see data.reduce), or None to read it whole."""
+    if not (path.is_dir() or path.suffix.lower() in (".parquet", ".pq")):
+        return None
+    try:
+        from simulator.data.reduce import read_reduced
+    except ImportError:
+        return None
+    check_readable(path, "trade-flow table")
+    try:
+        lines = read_reduced(path, scenario.importer, scenario.exporter, scenario.response is not None)
+    except Exception:  # no pyarrow, or not a readable dataset: load_flows says what is wrong
+        return None
+    return validate_flows(lines, str(path)) if lines is not None else None
 
 
 def _validated(flows: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,148 @@
+"""Time whole processes, as a user waits for them: tariffsim against a DuckDB and a Polars script.
+
+    python benchmarks/end_to_end.py [--rows 1e7] [--repeat 3]
+
+The dataset: a BACI-shaped Parquet dataset (about 5,000 HS6 codes x 200 exporters, 10 files) in
+benchmarks/.data/ (made once, not committed). The job: the duty of a scenario with 3 layers and 131
+exemption selectors on it. The DuckDB and Polars scripts do the least they must: read the rows of the
+importer, sum value and base duty per HS code, then apply the rules per code in Python. Every
+contender prints its total duty; the benchmark checks they agree. Medians of alternating runs, peak
+memory (max RSS) from /usr/bin/time. Needs the optional `bench` extra (duckdb, polars).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from engine import make_scenario, make_table  # noqa: E402
+
+DATA = Path(__file__).resolve().parent / ".data"
+RULES = """
+import json, sys
+rules = json.load(open(sys.argv[2]))
+def duty(per_code):
+    total = 0.0
+    for hs, value, base in per_code:
+        hs = str(hs)
+        rate = 0.0
+        for name, r, prefixes in rules["layers"]:
+            if prefixes and not any(hs.startswith(p) for p in prefixes):
+                continue
+            share = max((s for p, s, layers in rules["exemptions"] if name in layers and hs.startswith(p)), default=0.0)
+            rate += r * (1 - share)
+        total += base + value * rate
+    return total
+"""
+DUCKDB = RULES + """
+import duckdb
+rows = duckdb.sql(
+    f"SELECT hs, SUM(value_usd), SUM(value_usd * base_rate) FROM read_parquet('{sys.argv[1]}/*.parquet') "
+    "WHERE importer = 'USA' GROUP BY hs"
+).fetchall()
+print(json.dumps({"duty_usd": duty(rows)}))
+"""
+POLARS = RULES + """
+import polars as pl
+frame = (
+    pl.scan_parquet(f"{sys.argv[1]}/*.parquet")
+    .filter(pl.col("importer") == "USA")
+    .group_by("hs")
+    .agg(pl.col("value_usd").sum(), (pl.col("value_usd") * pl.col("base_rate")).sum().alias("base"))
+    .collect()
+)
+print(json.dumps({"duty_usd": duty(frame.iter_rows())}))
+"""
+
+
+def dataset(rows: int) -> tuple[Path, Path, Path]:
+    """The Parquet dataset, the scenario YAML and the rules JSON, made once per size."""
+    root = DATA / f"bench_{rows}"
+    files = root / "flows"
+    if not (root / "scenario.yaml").exists():
+        shutil.rmtree(root, ignore_errors=True)
+        files.mkdir(parents=True)
+        table = make_table(rows)
+        for i, part in enumerate(np.array_split(np.arange(rows), 10)):
+            table.iloc[part].to_parquet(files / f"part-{i}.parquet", index=False)
+        scenario = make_scenario(table, 131)
+        lines = ["name: bench", "importer: USA", "trade: flows", "layers:"]
+        for layer in scenario.layers:
+            hs = f", hs: [{', '.join(repr(h) for h in layer.selector.hs)}]" if layer.selector.hs else ""
+            lines.append(f"  - {{name: {layer.name}, rate: {layer.rate.at(None) * 100:g}%{hs}}}")
+        lines.append("exemptions:")
+        for ex in scenario.exemptions:
+            lines.append(
+                f"  - {{name: {ex.name}, layers: [reciprocal], hs: ['{ex.selector.hs[0]}'], share: {ex.share.at(None) * 100:.12g}%}}"
+            )
+        (root / "scenario.yaml").write_text("\n".join(lines) + "\n")
+        rules = {
+            "layers": [[x.name, x.rate.at(None), list(x.selector.hs)] for x in scenario.layers],
+            "exemptions": [[x.selector.hs[0], x.share.at(None), list(x.layers or ())] for x in scenario.exemptions],
+        }
+        (root / "rules.json").write_text(json.dumps(rules))
+    return files, root / "scenario.yaml", root / "rules.json"
+
+
+def timed(command: list[str]) -> tuple[float, float, float]:
+    """(seconds, peak MB, duty) of one process."""
+    start = time.perf_counter()
+    done = subprocess.run(["/usr/bin/time", "-f", "%M", *command], capture_output=True, text=True, check=True)
+    seconds = time.perf_counter() - start
+    peak_mb = int(done.stderr.strip().splitlines()[-1]) / 1024
+    out = json.loads(done.stdout)
+    duty = out["totals"]["duty_usd"] if "totals" in out else out["duty_usd"]
+    return seconds, peak_mb, duty
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=float, default=1e7)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    files, scenario, rules = dataset(int(args.rows))
+    scripts = DATA / "scripts"
+    scripts.mkdir(parents=True, exist_ok=True)
+    (scripts / "duckdb_job.py").write_text(DUCKDB)
+    (scripts / "polars_job.py").write_text(POLARS)
+    py = sys.executable
+    jobs = {
+        "tariffsim run": [py, "-m", "simulator", "run", str(scenario), "--format", "json"],
+        "tariffsim run --engine dask": [py, "-m", "simulator", "run", str(scenario), "--format", "json", "--engine", "dask"],
+        "DuckDB script": [py, str(scripts / "duckdb_job.py"), str(files), str(rules)],
+        "Polars script": [py, str(scripts / "polars_job.py"), str(files), str(rules)],
+    }
+    results: dict[str, list[tuple[float, float, float]]] = {k: [] for k in jobs}
+    for _ in range(args.repeat):  # alternate, so a busy moment hurts every contender alike
+        for name, command in jobs.items():
+            results[name].append(timed(command))
+    print(f"{int(args.rows):,} rows, 131 selectors; medians of {args.repeat} alternating runs")
+    print(f"{'job':32} {'seconds':>8} {'peak MB':>8} {'vs DuckDB':>10}  duty (USD)")
+    duck = statistics.median(r[0] for r in results["DuckDB script"])
+    reference = results["DuckDB script"][0][2]
+    for name, runs in results.items():
+        seconds = statistics.median(r[0] for r in runs)
+        peak = statistics.median(r[1] for r in runs)
+        duty = runs[0][2]
+        agree = "agrees" if abs(duty - reference) <= 1e-9 * abs(reference) else f"DIFFERS from DuckDB's {reference:.6e}"
+        print(f"{name:32} {seconds:8.2f} {peak:8.0f} {seconds / duck:9.2f}x  {duty:.6e} {agree}")
+    for args_, label in ((["--version"], "tariffsim --version"), (["--help"], "tariffsim --help"), (["run", "exempt_chips"], "tariffsim run exempt_chips")):
+        runs = []
+        for _ in range(5):
+            start = time.perf_counter()
+            subprocess.run([py, "-m", "simulator", *args_], capture_output=True, check=True)
+            runs.append(time.perf_counter() - start)
+        print(f"{label:32} {statistics.median(runs) * 1000:8.0f} ms (median of 5)")
+
+
+if __name__ == "__main__":
+    main()
