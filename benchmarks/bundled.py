@@ -35,7 +35,9 @@ def main() -> None:
     print(f"load_flows() on the bundled table:       {median_seconds(load_flows) * 1000:7.0f} ms")
     table = load_flows()
     print(f"  {len(table):,} lines")
-    print(f"simulate(exempt_chips) with a loaded table: {median_seconds(lambda: simulate(chips, table)) * 1000:5.0f} ms")
+    print(
+        f"simulate(exempt_chips) with a loaded table: {median_seconds(lambda: simulate(chips, table)) * 1000:5.0f} ms"
+    )
     print(f"simulate(exempt_chips) loading the table:   {median_seconds(lambda: simulate(chips)) * 1000:5.0f} ms")
     print(f"process: tariffsim run exempt_chips          {process(['run', 'exempt_chips']) * 1000:5.0f} ms")
     print(f"process: tariffsim --version                 {process(['--version']) * 1000:5.0f} ms")

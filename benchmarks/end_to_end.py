@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from engine import make_scenario, make_table  # noqa: E402
+from engine import make_scenario, make_table
 
 DATA = Path(__file__).resolve().parent / ".data"
 RULES = """
@@ -43,7 +43,9 @@ def duty(per_code):
         total += base + value * rate
     return total
 """
-DUCKDB = RULES + """
+DUCKDB = (
+    RULES
+    + """
 import duckdb
 rows = duckdb.sql(
     f"SELECT hs, SUM(value_usd), SUM(value_usd * base_rate) FROM read_parquet('{sys.argv[1]}/*.parquet') "
@@ -51,7 +53,10 @@ rows = duckdb.sql(
 ).fetchall()
 print(json.dumps({"duty_usd": duty(rows)}))
 """
-POLARS = RULES + """
+)
+POLARS = (
+    RULES
+    + """
 import polars as pl
 frame = (
     pl.scan_parquet(f"{sys.argv[1]}/*.parquet")
@@ -62,6 +67,7 @@ frame = (
 )
 print(json.dumps({"duty_usd": duty(frame.iter_rows())}))
 """
+)
 
 
 def dataset(rows: int) -> tuple[Path, Path, Path]:
@@ -117,7 +123,17 @@ def main(argv: list[str] | None = None) -> None:
     py = sys.executable
     jobs = {
         "tariffsim run": [py, "-m", "simulator", "run", str(scenario), "--format", "json"],
-        "tariffsim run --engine dask": [py, "-m", "simulator", "run", str(scenario), "--format", "json", "--engine", "dask"],
+        "tariffsim run --engine dask": [
+            py,
+            "-m",
+            "simulator",
+            "run",
+            str(scenario),
+            "--format",
+            "json",
+            "--engine",
+            "dask",
+        ],
         "DuckDB script": [py, str(scripts / "duckdb_job.py"), str(files), str(rules)],
         "Polars script": [py, str(scripts / "polars_job.py"), str(files), str(rules)],
     }
@@ -135,7 +151,11 @@ def main(argv: list[str] | None = None) -> None:
         duty = runs[0][2]
         agree = "agrees" if abs(duty - reference) <= 1e-9 * abs(reference) else f"DIFFERS from DuckDB's {reference:.6e}"
         print(f"{name:32} {seconds:8.2f} {peak:8.0f} {seconds / duck:9.2f}x  {duty:.6e} {agree}")
-    for args_, label in ((["--version"], "tariffsim --version"), (["--help"], "tariffsim --help"), (["run", "exempt_chips"], "tariffsim run exempt_chips")):
+    for args_, label in (
+        (["--version"], "tariffsim --version"),
+        (["--help"], "tariffsim --help"),
+        (["run", "exempt_chips"], "tariffsim run exempt_chips"),
+    ):
         runs = []
         for _ in range(5):
             start = time.perf_counter()

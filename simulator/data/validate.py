@@ -71,7 +71,7 @@ def validate_flows(raw: pd.DataFrame, source: str = "<table>") -> pd.DataFrame:
         listed = "\n".join(f"  row {line[i]}: {why}" for i, why in bad.rows[:MAX_LISTED])
         more = f"\n  ... and {bad.count - MAX_LISTED} more" if bad.count > MAX_LISTED else ""
         raise FlowsError([Problem(source, f"{bad.count} bad value{'s' if bad.count != 1 else ''}:\n{listed}{more}")])
-    table = pd.DataFrame(out, index=pd.RangeIndex(n))
+    table = pd.DataFrame(out, index=pd.RangeIndex(n), copy=False)
     if "base_rate" not in table:
         table["base_rate"] = 0.0
     if "description" not in table:
@@ -91,12 +91,34 @@ def _text(col: Column, values: pd.Series, bad: _Bad, source: str) -> pd.Series:
                 )
             ]
         )
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)  # missing values (None, NaN) become -1
+    if isinstance(values.dtype, pd.CategoricalDtype):  # codes already: nothing to factorise
+        codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
+    else:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)  # missing values (None, NaN) become -1
     text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).map(lambda v: str(v).strip())
     absent = codes < 0
     if col.required or col.kind == "hs":
         empty_u = (text == "").to_numpy()
-        bad.flag(absent | _gather(empty_u, codes), col.name, _shown(values, absent), "is empty")
+        empty = absent | _gather(empty_u, codes)
+        if empty.any():
+            bad.flag(empty, col.name, _shown(values, absent), "is empty")
+    if col.name in CODED and isinstance(values.dtype, pd.CategoricalDtype) and not absent.any():
+        unchanged = text.to_numpy() == np.asarray(uniques, dtype=object)
+        if unchanged.all():  # already clean categories: check them, keep the column as it is
+            _check_codes(col, text, codes, values, bad)
+            return values.reset_index(drop=True)
+    _check_codes(col, text, codes, values, bad)
+    if col.name in CODED:  # built from the codes, never from per-row strings; missing rows were flagged
+        clean_codes, clean_values = pd.factorize(text)  # " USA" and "USA" are one category
+        row_codes = np.where(absent, -1, clean_codes[np.maximum(codes, 0)] if len(text) else -1)
+        return pd.Series(pd.Categorical.from_codes(row_codes, categories=pd.Index(clean_values, dtype=object)))
+    cleaned = pd.Series(text.to_numpy()[np.maximum(codes, 0)] if len(text) else np.full(len(codes), ""), dtype=object)
+    cleaned[absent] = ""
+    return cleaned
+
+
+def _check_codes(col: Column, text: pd.Series, codes: np.ndarray, values: pd.Series, bad: _Bad) -> None:
+    """Country and HS checks on the distinct values; rows are gathered only when one is bad."""
     if col.kind == "country":
         wrong_u = ~text.str.fullmatch(COUNTRY).to_numpy() & (text != "").to_numpy()
         bad.flag(_gather(wrong_u, codes), col.name, values, "is not an ISO alpha-3 code like USA")
@@ -110,13 +132,6 @@ def _text(col: Column, values: pd.Series, bad: _Bad, source: str) -> pd.Series:
             "has an odd number of digits; a leading zero was probably lost (write '0' + code)",
         )
         bad.flag(_gather(~ok_u & ~odd_u & (text != "").to_numpy(), codes), col.name, values, "is not 2-10 digits")
-    if col.name in CODED:  # built from the codes, never from per-row strings; missing rows were flagged
-        clean_codes, clean_values = pd.factorize(text)  # " USA" and "USA" are one category
-        row_codes = np.where(absent, -1, clean_codes[np.maximum(codes, 0)] if len(text) else -1)
-        return pd.Series(pd.Categorical.from_codes(row_codes, categories=pd.Index(clean_values, dtype=object)))
-    cleaned = pd.Series(text.to_numpy()[np.maximum(codes, 0)] if len(text) else np.full(len(codes), ""), dtype=object)
-    cleaned[absent] = ""
-    return cleaned
 
 
 def _number(col: Column, values: pd.Series, bad: _Bad) -> pd.Series:
@@ -146,9 +161,11 @@ def _number(col: Column, values: pd.Series, bad: _Bad) -> pd.Series:
         bad.flag(unparsed & ~separators, col.name, values, "is not a number")
         number = np.where(unparsed, 0.0, number)
     if col.required:
-        bad.flag(blank | np.isnan(number), col.name, values, "is empty")
-        number = np.where(np.isnan(number), 0.0, number)
-    else:
+        missing = blank | np.isnan(number)
+        if missing.any():
+            bad.flag(missing, col.name, values, "is empty")
+            number = np.where(np.isnan(number), 0.0, number)
+    elif blank.any():
         number = np.where(blank, 0.0 if col.kind == "rate" else np.nan, number)
     with np.errstate(invalid="ignore"):
         if col.kind == "amount":
@@ -166,26 +183,33 @@ def _number(col: Column, values: pd.Series, bad: _Bad) -> pd.Series:
             bad.flag(
                 (number > 0) | np.isinf(number), col.name, values, "is positive; import demand elasticities are <= 0"
             )
+    if isinstance(values.dtype, np.dtype) and values.dtype == np.float64 and np.shares_memory(number, values.to_numpy()):
+        return values.reset_index(drop=True)  # already clean floats: no copy
     return pd.Series(number, dtype=float)
 
 
 def _flag_percent_looking(number: np.ndarray, col: Column, values: pd.Series, bad: _Bad) -> None:
     """Base rates like 3, 0, 4 meaning 3%: refused, since read as fractions they are 300%."""
-    positive = number[(number > 0) & (number <= 10)]
-    if len(positive) and (positive >= 1).mean() > PERCENT_LOOKING_SHARE:
-        bad.flag(
-            (number >= 1) & (number <= 10),
-            col.name,
-            values,
-            f"looks like a percent: most non-zero {col.name} values are 1 or more, which as fractions means 100% "
-            "or more; write fractions (0.03 for 3%) or add a percent sign (3%)",
-        )
+    with np.errstate(invalid="ignore"):
+        in_range = number <= 10
+        positive = np.count_nonzero((number > 0) & in_range)
+        if not positive or np.count_nonzero((number >= 1) & in_range) <= positive * PERCENT_LOOKING_SHARE:
+            return
+    bad.flag(
+        (number >= 1) & (number <= 10),
+        col.name,
+        values,
+        f"looks like a percent: most non-zero {col.name} values are 1 or more, which as fractions means 100% "
+        "or more; write fractions (0.03 for 3%) or add a percent sign (3%)",
+    )
 
 
 def _check_sums(out: dict[str, object], bad: _Bad) -> None:
     """Each row finite is not enough: the totals must be too, with room for layers of up to 1000%."""
     value = np.asarray(out["value_usd"], dtype=float)
     with np.errstate(over="ignore", invalid="ignore"):
+        if value.sum() <= MAX_TOTAL_USD:  # the usual case, in one pass
+            return
         running = np.cumsum(value)
     over = ~(running <= MAX_TOTAL_USD)
     if over.any():
@@ -202,7 +226,7 @@ def _check_sums(out: dict[str, object], bad: _Bad) -> None:
 
 def _gather(verdict: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """Per-distinct verdicts to rows; rows with a missing value (-1) get False."""
-    if not len(verdict):
+    if not len(verdict) or not verdict.any():
         return np.zeros(len(codes), bool)
     return np.where(codes >= 0, verdict[np.maximum(codes, 0)], False)
 
