@@ -110,7 +110,11 @@ def test_cli_writes_png_and_svg(tmp_path: Path, write: Callable[..., Path]) -> N
     result = runner.invoke(cli, ["run", str(path), "--charts", str(tmp_path / "c")])
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (tmp_path / "c").iterdir())
-    assert names == ["d_duty_by_layer.png", "d_effective_rate.png", "d_exempted_value.png", "d_timeline.png"]
+    assert names == [
+        "d_duty_by_layer.png",
+        "d_effective_rate.png",
+        "d_timeline.png",
+    ]  # no exemption: no exempted-value chart
     assert (tmp_path / "c" / "d_timeline.png").read_bytes()[:4] == b"\x89PNG"
     result = runner.invoke(cli, ["run", str(path), "--charts", str(tmp_path / "s"), "--chart-format", "svg"])
     assert result.exit_code == 0
@@ -147,7 +151,8 @@ def test_html_report_self_contained(tmp_path: Path) -> None:
     parser = _Collector()
     parser.feed(html)
     images = [a for t, a in parser.tags if t == "img"]
-    assert len(images) == 6 and all((a["src"] or "").startswith("data:image/png;base64,") for a in images)
+    # china_125 has no exemption, so no exempted-value chart: 2 + 3 images
+    assert len(images) == 5 and all((a["src"] or "").startswith("data:image/png;base64,") for a in images)
     assert sum(1 for t, a in parser.tags if t == "table" and a.get("class") == "categories") == 2
     assert sum(1 for t, _ in parser.tags if t == "section") == 2
     assert not [t for t, _ in parser.tags if t in ("script", "link", "iframe")]
@@ -166,3 +171,9 @@ def test_run_without_charts_does_not_import_matplotlib() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_svg_text_stays_editable_text(chips: Result, tmp_path: Path) -> None:
+    path = charts.save(charts.plot_effective_rates(chips), tmp_path / "rates.svg")
+    svg = path.read_text()
+    assert "<text" in svg and "Effective" in svg  # glyphs as paths would hide the words

@@ -144,3 +144,20 @@ def test_output_not_left_half_written(tmp_path: Path, monkeypatch: pytest.Monkey
     assert code == 1 and "No space left" in err
     assert target.read_text() == "previous"
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+def test_csv_round_trips_to_the_json_numbers() -> None:
+    import csv
+    import io
+
+    _, as_csv, _ = invoke("run", CHIPS, "--format", "csv")
+    _, as_json, _ = invoke("run", CHIPS, "--format", "json")
+    rows = list(csv.DictReader(io.StringIO(as_csv)))
+    data = json.loads(as_json)
+    assert "e+" not in as_csv
+    by_name = {r["category"]: r for r in rows}
+    for expected in data["by_category"]:
+        got = by_name[expected["category"]]
+        for key, value in expected.items():
+            if isinstance(value, float):
+                assert float(got[key]) == value, (expected["category"], key)

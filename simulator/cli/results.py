@@ -93,6 +93,13 @@ def run(
     else:
         result = simulate(loaded, date=when)
     text = render(result, fmt)
+    uncertain = [x.name for x in loaded.exemptions if x.probability < 1]
+    if uncertain and draws is None:
+        click.echo(
+            f"note: {plural(len(uncertain), 'exemption')} uncertain ({', '.join(uncertain[:5])}"
+            f"{', ...' if len(uncertain) > 5 else ''}); this run grants them all. --draws 10000 shows the spread.",
+            err=True,
+        )
     sampled = None
     if draws is not None:
         from simulator.analysis.draws import draw

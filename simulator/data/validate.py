@@ -183,7 +183,11 @@ def _number(col: Column, values: pd.Series, bad: _Bad) -> pd.Series:
             bad.flag(
                 (number > 0) | np.isinf(number), col.name, values, "is positive; import demand elasticities are <= 0"
             )
-    if isinstance(values.dtype, np.dtype) and values.dtype == np.float64 and np.shares_memory(number, values.to_numpy()):
+    if (
+        isinstance(values.dtype, np.dtype)
+        and values.dtype == np.float64
+        and np.shares_memory(number, values.to_numpy())
+    ):
         return values.reset_index(drop=True)  # already clean floats: no copy
     return pd.Series(number, dtype=float)
 

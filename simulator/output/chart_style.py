@@ -36,6 +36,7 @@ STYLE: Any = {
     "legend.frameon": False,
     "figure.dpi": 100,
     "savefig.dpi": 150,
+    "svg.fonttype": "none",  # SVG text stays text, editable in Inkscape or Illustrator
 }
 CHART_FORMATS = ("png", "svg")
 
@@ -103,7 +104,7 @@ def styled(func):  # type: ignore[no-untyped-def]
 def save(fig: Figure, path: str | Path) -> Path:
     """Write a figure atomically; the format follows the suffix (.png or .svg)."""
     path = Path(path)
-    with atomic_path(path) as tmp:
+    with atomic_path(path) as tmp, matplotlib.rc_context(STYLE):
         fig.savefig(
             tmp,
             format=path.suffix.lstrip(".") or "png",

@@ -46,10 +46,13 @@ def plot_effective_rates(result: Result, *, ax: Axes | None = None) -> Figure:
     cats = result.by_category.sort_values(["effective_rate_without_exemptions", "effective_rate"], ascending=True)
     fig, ax = new_axes(ax, len(cats))
     y = np.arange(len(cats))
-    h = 0.4
-    ax.barh(y + h / 2, cats["effective_rate_without_exemptions"], h, color=BEFORE, label="without exemptions")
-    bars = ax.barh(y - h / 2, cats["effective_rate"], h, color=AFTER, label="with exemptions")
+    exempts = bool(result.scenario.exemptions)
+    h = 0.4 if exempts else 0.7
+    if exempts:  # without any exemption the pairs would be identical: one bar a category
+        ax.barh(y + h / 2, cats["effective_rate_without_exemptions"], h, color=BEFORE, label="without exemptions")
+    bars = ax.barh(y - h / 2 if exempts else y, cats["effective_rate"], h, color=AFTER, label="with exemptions")
     changed = cats["effective_rate"].to_numpy() < cats["effective_rate_without_exemptions"].to_numpy() - 1e-9
+    changed = changed if exempts else np.ones(len(cats), bool)  # label every bar when there is one a category
     for bar, rate, moved in zip(bars, cats["effective_rate"], changed, strict=True):
         if moved:
             ax.text(
@@ -64,8 +67,10 @@ def plot_effective_rates(result: Result, *, ax: Axes | None = None) -> Figure:
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel("effective tariff rate (duty ÷ import value, %)")
     ax.grid(axis="y", visible=False)
-    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.06), ncol=2)
-    title_for(ax, "Effective tariff rate by category, with and without the exemptions", result)
+    if exempts:
+        ax.legend(loc="upper left", bbox_to_anchor=(0, -0.06), ncol=2)
+    what = ", with and without the exemptions" if exempts else " (no exemption in this scenario)"
+    title_for(ax, f"Effective tariff rate by category{what}", result)
     return fig
 
 
@@ -411,8 +416,12 @@ CHARTS = {
 
 
 def figures(result: Result) -> dict[str, Figure]:
-    """Every chart that applies to the result (the timeline only for dated scenarios)."""
-    return {name: plot(result) for name, plot in CHARTS.items() if name != "timeline" or not result.timeline.empty}
+    """Every chart that applies to the result: the timeline only for dated scenarios, the exempted value
+    only for scenarios with exemptions."""
+    skip = {"timeline"} if result.timeline.empty else set()
+    if not result.scenario.exemptions:
+        skip.add("exempted_value")  # "$0 exempted" says nothing
+    return {name: plot(result) for name, plot in CHARTS.items() if name not in skip}
 
 
 def write_charts(result: Result, directory: str | Path, fmt: str = "png", prefix: str = "") -> list[Path]:

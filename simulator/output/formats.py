@@ -26,10 +26,25 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def csv_text(frame: pd.DataFrame) -> str:
-    """A frame as CSV text: full precision without float noise, Unix line ends."""
+    """A frame as CSV text for spreadsheets: plain decimals at full precision (the shortest text that reads
+    back as the same float, so a Total row still equals the sum of the rows), Unix line ends."""
     buf = io.StringIO()
-    frame.to_csv(buf, index=False, float_format="%.10g", lineterminator="\n")
+    frame.to_csv(buf, index=False, float_format=_plain, lineterminator="\n")
     return buf.getvalue()
+
+
+def _plain(x: object) -> str:
+    """12761369920.0 rather than 1.276137e+10; exact.
+
+    >>> _plain(1.276136992e10), _plain(0.1 + 0.2), _plain(0.0)
+    ('12761369920', '0.30000000000000004', '0')
+    """
+    value = float(x)  # type: ignore[arg-type]
+    text = repr(value)
+    if "e" in text or "E" in text:
+        text = f"{value:.17f}".rstrip("0") if abs(value) < 1 else f"{value:.0f}"
+        return text.rstrip(".") if "." in text and float(text) == value else repr(value)
+    return text[:-2] if text.endswith(".0") else text
 
 
 def grid(header: list[str], rows: list[list[str]], *, separator_before_last: bool = False) -> list[str]:

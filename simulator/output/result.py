@@ -19,7 +19,7 @@ CATEGORY_COLUMNS = (
     ("import_value_usd", "Imports", "usd"),
     ("exempted_value_usd", "Exempted", "usd"),
     ("exempted_share", "Exempt %", "pct"),
-    ("effective_rate_without_exemptions", "Rate before", "pct"),
+    ("effective_rate_without_exemptions", "No-exemption rate", "pct"),
     ("effective_rate", "Eff. rate", "pct"),
     ("duty_usd", "Duty", "usd"),
     ("duty_relief_usd", "Relief", "usd"),
