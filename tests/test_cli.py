@@ -161,3 +161,10 @@ def test_csv_round_trips_to_the_json_numbers() -> None:
         for key, value in expected.items():
             if isinstance(value, float):
                 assert float(got[key]) == value, (expected["category"], key)
+
+
+def test_a_plain_run_says_it_grants_every_uncertain_exemption() -> None:
+    result = CliRunner().invoke(cli, ["run", "exempt_131_uncertain"])
+    assert result.exit_code == 0 and "this run grants them all. --draws 10000 shows the spread" in result.stderr
+    result = CliRunner().invoke(cli, ["run", "exempt_131_uncertain", "--draws", "50"])
+    assert "grants them all" not in result.stderr

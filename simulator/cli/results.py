@@ -20,6 +20,7 @@ from simulator.cli.common import (
     ProgressBar,
     emit,
     friendly,
+    plural,
 )
 from simulator.scenario.load import load_scenario
 
