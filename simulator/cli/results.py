@@ -97,7 +97,7 @@ def run(
     uncertain = [x.name for x in loaded.exemptions if x.probability < 1]
     if uncertain and draws is None:
         click.echo(
-            f"note: {plural(len(uncertain), 'exemption')} uncertain ({', '.join(uncertain[:5])}"
+            f"note: {plural(len(uncertain), 'uncertain exemption')} ({', '.join(uncertain[:5])}"
             f"{', ...' if len(uncertain) > 5 else ''}); this run grants them all. --draws 10000 shows the spread.",
             err=True,
         )
