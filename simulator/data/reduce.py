@@ -12,16 +12,14 @@ so the guarantees are the same, only the error path is slower.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from simulator.data.columns import HS_PATTERN
-from simulator.data.validate import MAX_TOTAL_USD, PERCENT_LOOKING_SHARE
+from simulator.data.validate import COUNTRY, MAX_TOTAL_USD, PERCENT_LOOKING_SHARE
 
-COUNTRY = re.compile(r"[A-Z]{3}")
 REQUIRED = ("exporter", "importer", "hs", "category", "value_usd")
 
 
@@ -102,10 +100,20 @@ def read_reduced(path: Path, importer: str, exporter: str | None, responds: bool
     if not all(COUNTRY.fullmatch(c) for c in seen["exporter"] | seen["importer"]):
         return None
     merged = pa.concat_tables(sums).group_by(keys).aggregate([("value_usd_sum", "sum"), ("base_duty_usd_sum", "sum")])
-    lines = merged.to_pandas()
-    value = lines["value_usd_sum_sum"].to_numpy(dtype=float)
-    base_duty = lines["base_duty_usd_sum_sum"].to_numpy(dtype=float)
-    safe = np.where(value > 0, value, 1.0)
+    lines = merged.to_pandas().rename(
+        columns={"value_usd_sum_sum": "value_usd", "base_duty_usd_sum_sum": "base_duty_usd"}
+    )
+    return key_table(lines, importer, exporter, responds)
+
+
+def key_table(lines: pd.DataFrame, importer: str, exporter: str | None, responds: bool) -> pd.DataFrame:
+    """A trade-flow table of summed lines: one row per key with its value and its average base rate.
+
+    `lines` has hs, category, value_usd, base_duty_usd, and with a response base_rate and elasticity
+    (which then are part of the key). Shared by the Parquet reducer and the dask engine.
+    """
+    value = lines["value_usd"].to_numpy(dtype=float)
+    base_duty = lines["base_duty_usd"].to_numpy(dtype=float)
     fallback = lines["base_rate"].to_numpy(dtype=float) if responds else np.zeros(len(lines))
     out = pd.DataFrame(
         {
@@ -114,7 +122,7 @@ def read_reduced(path: Path, importer: str, exporter: str | None, responds: bool
             "hs": lines["hs"].to_numpy(dtype=object),
             "category": lines["category"].to_numpy(dtype=object),
             "value_usd": value,
-            "base_rate": np.where(value > 0, base_duty / safe, fallback),
+            "base_rate": np.where(value > 0, base_duty / np.where(value > 0, value, 1.0), fallback),
         }
     )
     if responds and lines["elasticity"].notna().any():

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.data.columns import COLUMNS
+from simulator.data.reduce import key_table
 from simulator.data.validate import validate_flows
 from simulator.engine.evaluate import Result, evaluate
 from simulator.engine.evaluate import default_date as _default_date
@@ -142,22 +143,7 @@ def simulate_dask(
     reduced = pd.concat(list(computed), ignore_index=True)
     keys = ["hs", "category", "base_rate", "elasticity"]
     lines = reduced.groupby(keys, as_index=False, sort=True, dropna=False)[["value_usd", "base_duty_usd"]].sum()
-    value = lines["value_usd"].to_numpy()
-    base = np.where(
-        value > 0, lines["base_duty_usd"].to_numpy() / np.where(value > 0, value, 1.0), lines["base_rate"].to_numpy()
-    )
-    table = pd.DataFrame(
-        {
-            "exporter": scenario.exporter or "ALL",  # every exporter, already summed
-            "importer": scenario.importer,
-            "hs": lines["hs"],
-            "category": lines["category"],
-            "value_usd": value,
-            "base_rate": base,
-        }
-    )
-    if responds and lines["elasticity"].notna().any():
-        table["elasticity"] = lines["elasticity"].to_numpy()
+    table = key_table(lines, scenario.importer, scenario.exporter, responds)
     for name in ("exporter", "importer", "hs", "category"):
         table[name] = table[name].astype("category")
     prepared = prepare(replace(scenario, trade=path), table)
