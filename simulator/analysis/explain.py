@@ -14,7 +14,6 @@ import numpy as np
 
 from simulator.engine.evaluate import default_date, rates_at
 from simulator.engine.prepare import Prepared, prepare
-from simulator.engine.rates import subject, table_factors
 from simulator.errors import SimulatorError
 from simulator.scenario.load import load_scenario
 from simulator.scenario.model import Exemption, Layer, Scenario, Schedule, Selector
@@ -86,6 +85,7 @@ def explain(scenario: Scenario, when: date | None = None) -> str:
     if not scenario.layers:
         out.append("  none: only the base rates apply")
     rates_now = prepared.rates(rates_at(scenario, when), when)
+    before_now, subject_now = prepared.unstacked(rates_at(scenario, when), when)  # before the stacking rules
     for i, layer in enumerate(scenario.layers):
         rows = prepared.cover[:, i]
         if layer.table is not None:
@@ -93,7 +93,7 @@ def explain(scenario: Scenario, when: date | None = None) -> str:
                 f"  {layer.name}: rates by HS code from {Path(layer.table.source).name} ({len(layer.table.rows)} rows, "
                 f"longest prefix wins) on {describe_selector(layer.selector)}"
             )
-            rows = rows & (table_factors(prepared.cover, {i: prepared.tables[i]}, when)[:, i] > 0)
+            rows = rows & (before_now[:, i] > 0)
             on = f" on {when.isoformat()}" if when else ""
             out.append(
                 f"    in force{on} on {_matched(prepared, rows, total_value)}, {_weighted(prepared, rates_now[:, i], rows)}"
@@ -126,9 +126,8 @@ def explain(scenario: Scenario, when: date | None = None) -> str:
     if scenario.stacking:
         on = f" on {when.isoformat()}" if when else ""
         out += ["", f"Stacking (how layers combine where they meet){on}"]
-        layer_rates = rates_at(scenario, when)
-        factors = table_factors(prepared.cover, prepared.tables, when)
-        before, subject_to = np.abs(factors * layer_rates), subject(factors, layer_rates)
+        before = before_now
+        subject_to = before > 0 if subject_now is None else subject_now
         index = {x.name: j for j, x in enumerate(scenario.layers)}
         for rule in scenario.stacking:
             cols = [index[o] for o in rule.others]

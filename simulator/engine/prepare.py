@@ -49,11 +49,16 @@ class Prepared:
         Flat layers give their rate where they cover a key; table layers the table's rate there
         (scaled by the layer's rate, 100% unless a sweep sets it); then the stacking rules.
         """
+        raw, subject_to = self.unstacked(rates, when)
+        return stack(raw, self.rules, subject_to)
+
+    def unstacked(self, rates: np.ndarray, when: date | None) -> tuple[np.ndarray, np.ndarray | None]:
+        """The rates before any stacking rule, and which keys are subject to each layer (None: rate > 0)."""
         if not self.tables:
-            return stack(self.cover * rates[..., None, :], self.rules)
+            return self.cover * rates[..., None, :], None
         factors = table_factors(self.cover, self.tables, when)
         raw = np.abs(factors * rates[..., None, :])  # -0.0 marks "subject at 0%"; rates are never negative
-        return stack(raw, self.rules, subject(factors, rates))
+        return raw, subject(factors, rates)
 
     @property
     def responds(self) -> bool:

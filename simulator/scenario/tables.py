@@ -15,11 +15,11 @@ import re
 from datetime import date
 from pathlib import Path
 
+from simulator.data.columns import HS_PATTERN
+from simulator.data.validate import ODD_HS, PERCENT_LOOKING_SHARE
 from simulator.errors import Problem, ScenarioError, short
 from simulator.scenario.model import RateTable
 
-HS = re.compile(r"\d{2}(\d{2}){0,4}")
-ODD_HS = re.compile(r"\d{3}|\d{5}|\d{7}|\d{9}")
 MAX_LISTED = 10
 MAX_RATE = 10.0
 MAX_ROWS = 200_000  # Section 301 lists about 12,000 codes; far more is not a list of measures
@@ -93,7 +93,7 @@ def _rows(
 
 
 def _code(text: str, line: int, bad: list[tuple[int, str]]) -> str | None:
-    if HS.fullmatch(text):
+    if HS_PATTERN.fullmatch(text):
         return text
     if ODD_HS.fullmatch(text):
         bad.append(
@@ -138,7 +138,7 @@ def _percent_looking(
     """Rates typed as 25 for 25% read as 2500% and are refused above; 3 for 3% would pass as 300%."""
     plain = [(line, row["rate"]) for line, row in rows if not row.get("rate", "").endswith("%")]
     values = [float(r) for _, r in plain if _is_number(r) and float(r) > 0]
-    if values and sum(v >= 1 for v in values) > len(values) / 2:
+    if values and sum(v >= 1 for v in values) > len(values) * PERCENT_LOOKING_SHARE:
         for line, text in plain[:MAX_LISTED]:
             if _is_number(text) and float(text) >= 1:
                 bad.append(
