@@ -62,6 +62,12 @@ def write(rows: list[dict[str, str]], columns: tuple[str, ...]) -> str:
     return buffer.getvalue()
 
 
+def dated(rows: list[dict[str, str]]) -> str:
+    """A dated rate table: one row per code and date (the last given wins), sorted."""
+    unique = {(r["hs"], r["from"]): r for r in rows}
+    return write(sorted(unique.values(), key=lambda r: (r["hs"], r["from"])), ("hs", "rate", "from", "note"))
+
+
 def pct(rate: float) -> str:
     return f"{rate * 100:g}%"
 
@@ -94,8 +100,7 @@ def metals() -> str:
                 {"hs": code, "rate": "25%", "from": STEEL_ALU_25, "note": f"{metal} derivative, on its full value"},
                 {"hs": code, "rate": "50%", "from": STEEL_ALU_50, "note": f"{metal} derivative, on its full value"},
             ]
-    unique = {(r["hs"], r["from"]): r for r in rows}  # a code on both derivative lists: one row per date
-    return write(sorted(unique.values(), key=lambda r: (r["hs"], r["from"])), ("hs", "rate", "from", "note"))
+    return dated(rows)  # a code on both derivative lists: one row per date
 
 
 def flat_table(name: str, rate: str, start: str, note: str, keep: tuple[str, ...] = ()) -> str:
@@ -173,8 +178,7 @@ def china_march_farm(lifted: bool) -> str:
             rows.append({"hs": r["hs6"], "rate": f"{rate:g}%", "from": "2025-03-10", "note": ""})
             if lifted:
                 rows.append({"hs": r["hs6"], "rate": "0%", "from": "2025-11-10", "note": "lifted"})
-    unique = {(r["hs"], r["from"]): r for r in rows}
-    return write(sorted(unique.values(), key=lambda r: (r["hs"], r["from"])), ("hs", "rate", "from", "note"))
+    return dated(rows)
 
 
 def build() -> dict[str, str]:

@@ -18,7 +18,7 @@ from simulator.scenario.load import load_scenario
 
 
 @dataclass(frozen=True)
-class Comparison:
+class PublishedFigure:
     source: str
     direction: str
     measure: str
@@ -30,7 +30,7 @@ class Comparison:
     why: str
 
 
-def published_comparisons() -> list[Comparison]:
+def published_comparisons() -> list[PublishedFigure]:
     """Every published figure with tariffsim's at the same date, on the scenario the row names."""
     with open(PUBLISHED, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
@@ -43,7 +43,7 @@ def published_comparisons() -> list[Comparison]:
         when = date.fromisoformat(row["date"])
         totals = totals_at(prepared[name], when)
         out.append(
-            Comparison(
+            PublishedFigure(
                 source=row["source"],
                 direction=row["direction"],
                 measure=row["measure"],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from simulator.analysis.published import Comparison
+from simulator.analysis.published import PublishedFigure
 from simulator.output.formats import markdown_cell
 from simulator.units import pct, usd
 
@@ -28,11 +28,11 @@ Census imports, are the same as tariffsim's.
 """
 
 
-def _fmt(c: Comparison, value: float) -> str:
+def _fmt(c: PublishedFigure, value: float) -> str:
     return usd(value) if c.measure.endswith("_usd") else pct(value)
 
 
-def to_markdown(rows: list[Comparison]) -> str:
+def to_markdown(rows: list[PublishedFigure]) -> str:
     lines = [
         "| source | direction | measure | date | published | tariffsim | scenario | weighting | why they differ |",
         "|---|---|---|---|---:|---:|---|---|---|",
