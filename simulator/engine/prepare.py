@@ -56,9 +56,9 @@ class Prepared:
         """The rates before any stacking rule, and which keys are subject to each layer (None: rate > 0)."""
         if not self.tables:
             return self.cover * rates[..., None, :], None
-        factors = table_factors(self.cover, self.tables, when)
-        raw = np.abs(factors * rates[..., None, :])  # -0.0 marks "subject at 0%"; rates are never negative
-        return raw, subject(factors, rates)
+        factors, listed = table_factors(self.cover, self.tables, when)
+        raw = factors * rates[..., None, :]
+        return raw, subject(raw, listed, rates)
 
     @property
     def responds(self) -> bool:

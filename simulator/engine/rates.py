@@ -69,23 +69,23 @@ class Rules:
         return Rules(yields, highest)
 
 
-def table_factors(cover: np.ndarray, tables: dict[int, TableIndex], when: date | None) -> np.ndarray:
-    """(K, L): 1 where a flat layer covers a key, the table's rate where a table layer does, else 0.
-
-    Where a table covers a key at 0% the factor is -0.0, so `subject()` can tell it from "not covered".
-    """
+def table_factors(
+    cover: np.ndarray, tables: dict[int, TableIndex], when: date | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(K, L) factors: 1 where a flat layer covers a key, the table's rate where a table layer does,
+    else 0; and (K, L) bool: keys a table lists at all, 0% included (subject to the measure)."""
     factors = cover.astype(float)
+    listed = np.zeros(cover.shape, bool)
     for j, index in tables.items():
         rate = index.rates_at(when)
-        covered = cover[:, j] & ~np.isnan(rate)
-        factors[:, j] = np.where(covered, np.where(rate == 0, -0.0, np.nan_to_num(rate)), 0.0)
-    return factors
+        listed[:, j] = cover[:, j] & ~np.isnan(rate)
+        factors[:, j] = np.where(listed[:, j], np.nan_to_num(rate), 0.0)
+    return factors, listed
 
 
-def subject(factors: np.ndarray, rates: np.ndarray) -> np.ndarray:
+def subject(raw: np.ndarray, listed: np.ndarray, rates: np.ndarray) -> np.ndarray:
     """(..., K, L) bool: the line is subject to the layer (a positive rate, or a table row at 0%)."""
-    r = factors * rates[..., None, :]
-    return (r > 0) | (np.signbit(factors) & (rates[..., None, :] > 0))
+    return (raw > 0) | (listed & (rates[..., None, :] > 0))
 
 
 def stack(raw: np.ndarray, rules: Rules, subject_to: np.ndarray | None = None) -> np.ndarray:
