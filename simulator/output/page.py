@@ -24,7 +24,7 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neu
 h1 { font-size: 28px; margin-bottom: 4px; }
 h2 { font-size: 22px; margin-top: 48px; border-top: 3px solid #0072B2; padding-top: 16px; }
 .context { color: #555; margin-top: 0; }
-.cards { display: grid; grid-template-columns: repeat(4, 1fr); gap: 12px; margin: 20px 0; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 12px; margin: 20px 0; }
 .card { background: #F3F7FA; border-radius: 8px; padding: 12px 14px; }
 .card .label { font-size: 13px; color: #555; text-transform: uppercase; letter-spacing: .04em; }
 .card .value { font-size: 26px; font-weight: 700; color: #0072B2; }
