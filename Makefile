@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit wheel data golden bench notebooks clean
+.PHONY: demo test lint typecheck unit wheel data golden bench notebooks explore clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ wheel: $(STAMP)  # build the wheel, install it in a fresh venv outside the check
 	PYTHON=$(PYTHON) bash .ci/wheel_check.sh
 
 lint: $(STAMP)
-	$(BIN)/ruff check simulator tests benchmarks seeds
+	$(BIN)/ruff check simulator tests benchmarks seeds docs
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -41,12 +41,17 @@ notebooks: $(STAMP)  # open the teaching notebooks in JupyterLab (installs the o
 	$(BIN)/pip install --quiet -e '.[dev,parquet,notebooks]'
 	cd notebooks && ../$(BIN)/jupyter lab
 
+explore: $(STAMP)  # the live teaching page on the bundled scenarios (http://127.0.0.1:8050/)
+	$(BIN)/pip install --quiet -e '.[dev,parquet,explore]'
+	$(BIN)/tariffsim explore
+
 bench: $(STAMP)  # engine, analyses, the bundled table, and whole processes against DuckDB and Polars
 	$(BIN)/pip install --quiet -e '.[dev,parquet,bench]'
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/analysis.py
 	$(BIN)/python benchmarks/bundled.py
 	$(BIN)/python benchmarks/end_to_end.py
+	$(BIN)/python benchmarks/explore_latency.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -9,7 +9,7 @@ import simulator
 
 PACKAGE = Path(simulator.__file__).parent
 # lowest first; modules at the top level (errors, atomic, units, bundled) serve every stage
-STAGES = ("data", "scenario", "engine", "analysis", "output", "cli")
+STAGES = ("data", "scenario", "engine", "analysis", "output", "explore", "cli")
 
 
 def stage_of(module: str) -> int | None:

@@ -12,6 +12,7 @@ from simulator.cli.analyses import published_command, rank_command, sweep_comman
 from simulator.cli.authoring import explain_command, list_scenarios, new, schema, validate
 from simulator.cli.common import quiet_exit_on_closed_pipe
 from simulator.cli.data import data, flows
+from simulator.cli.explore import explore
 from simulator.cli.results import compare_command, report, run
 
 
@@ -40,6 +41,7 @@ for command in (
     new,
     data,
     published_command,
+    explore,
 ):
     cli.add_command(command)
 

@@ -202,8 +202,12 @@ def totals_at(prepared: Prepared, when: date | None) -> dict[str, float]:
     return {k: float(v) for k, v in _reduce(prepared, a, lambda x: np.asarray(x.sum())).items()}
 
 
-def evaluate(prepared: Prepared, when: date | None) -> Result:
-    """The full report at one date, plus the timeline of totals at every change date."""
+def evaluate(prepared: Prepared, when: date | None, *, timeline: bool = True) -> Result:
+    """The full report at one date, plus the timeline of totals at every change date.
+
+    `timeline=False` leaves the timeline empty: the explorer shows one date and recomputes on every
+    slider move, where the other dates would cost most of the time.
+    """
     scenario = prepared.scenario
     a = key_arrays(prepared, rates_at(scenario, when), shares_at(scenario, when), when)
     n_cat = len(prepared.categories)
@@ -234,10 +238,8 @@ def evaluate(prepared: Prepared, when: date | None) -> Result:
     )
     duty_by_category_layer = duty_by_category_layer.loc[by_category["category"]]
 
-    timeline = pd.DataFrame(
-        [{"date": d, **totals_at(prepared, d)} for d in scenario.change_dates], columns=["date", *TOTAL_KEYS]
-    )
-    dates = scenario.change_dates
+    dates = scenario.change_dates if timeline else ()
+    steps = pd.DataFrame([{"date": d, **totals_at(prepared, d)} for d in dates], columns=["date", *TOTAL_KEYS])
     start = totals_at(prepared, dates[0] - timedelta(days=1)) if dates and dates[0] > date.min else {}
     return Result(
         timeline_start=start,
@@ -247,7 +249,7 @@ def evaluate(prepared: Prepared, when: date | None) -> Result:
         by_category=by_category,
         by_layer=by_layer,
         duty_by_category_layer=duty_by_category_layer,
-        timeline=timeline,
+        timeline=steps,
         warnings=prepared.warnings,
         source=prepared.source,
     )

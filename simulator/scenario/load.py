@@ -59,6 +59,20 @@ def find_scenario(ref: str | Path) -> Path:
     return same_stem[0] if len(same_stem) == 1 else path
 
 
+def bundled_named(name: str) -> Path | None:
+    """The bundled scenario called `name` (`exempt_chips`, `paths/us_on_china_escalation`), if any."""
+    file = SCENARIOS / f"{name.removesuffix('.yaml')}.yaml"
+    return file if file.is_file() and SCENARIOS.resolve() in file.resolve().parents else None
+
+
+def bundled_name(path: Path) -> str | None:
+    """The name `extends:` and `tariffsim run` accept for a bundled scenario file; None for other files."""
+    try:
+        return path.resolve().relative_to(SCENARIOS.resolve()).with_suffix("").as_posix()
+    except ValueError:
+        return None
+
+
 def bundled_scenarios() -> list[tuple[str, Path]]:
     """Every bundled scenario as (the name `tariffsim run` accepts, its file)."""
     files = sorted(SCENARIOS.rglob("*.yaml"), key=lambda p: (len(p.relative_to(SCENARIOS).parts), p.as_posix()))
@@ -116,8 +130,14 @@ def _load(path: Path, stack: tuple[Path, ...], *, check_trade: bool = True) -> _
         target = reader.text(top["extends"], "extends")
         if target is not None:
             parent_path = path.parent / target
+            if not parent_path.is_file():  # a bundled scenario's name, so a saved experiment runs anywhere
+                parent_path = bundled_named(target) or parent_path
             if not parent_path.is_file():
-                reader.fail(top["extends"], "extends", f"no such file {short(target)} (looked in {path.parent}/)")
+                reader.fail(
+                    top["extends"],
+                    "extends",
+                    f"no such file {short(target)} (looked in {path.parent}/) and no bundled scenario of that name",
+                )
             else:
                 try:
                     parent = _load(parent_path, (*stack, resolved), check_trade=check_trade)

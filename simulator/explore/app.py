@@ -1,0 +1,372 @@
+"""The explorer page (Shiny for Python): controls on the left, the figures and the chart on the right.
+
+Every change reruns `simulate` on the table loaded once per scenario: the engine is the only
+arithmetic. Controls are rebuilt with fresh input ids when the scenario, the date or a reset changes,
+so a figure is never computed from a slider of the previous scenario.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from shiny import App, Inputs, Outputs, Session, reactive, render, req, ui
+
+from simulator import __version__
+from simulator.atomic import atomic_path
+from simulator.bundled import TRADE_TABLE
+from simulator.data.load import load_flows
+from simulator.engine.evaluate import Result, default_date, evaluate
+from simulator.engine.prepare import Prepared, prepare
+from simulator.errors import SimulatorError
+from simulator.explore.bars import CSS as BARS_CSS
+from simulator.explore.bars import bars
+from simulator.explore.settings import Controls, Settings, apply, controls, fixed, responding
+from simulator.scenario.extension import extension_yaml
+from simulator.scenario.load import load_scenario
+from simulator.scenario.model import Scenario
+from simulator.units import pct, usd
+
+FIGURES = (
+    ("effective_rate", "Effective rate", pct),
+    ("effective_rate_without_exemptions", "Without exemptions", pct),
+    ("duty_usd", "Duty", usd),
+    ("exempted_value_usd", "Exempted value", usd),
+    ("duty_relief_usd", "Duty relief", usd),
+)
+CSS = """
+.figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr)); gap: .75rem; }
+.figure { border: 1px solid #d0d7de; border-radius: .5rem; padding: .6rem .8rem; background: #fff; }
+.figure .label { font-size: .85rem; color: #444; }
+.figure .value { font-size: 1.9rem; font-weight: 700; font-variant-numeric: tabular-nums; }
+.figure .delta { font-size: .85rem; color: #444; }
+.problems { color: #9a1c1c; white-space: pre-wrap; }
+.control-note { font-size: .8rem; color: #555; margin-top: -.6rem; margin-bottom: .6rem; }
+"""
+
+# Shiny waits for a slider to rest 250 ms before sending it; a class watching the projector wants the
+# figures to follow the handle, so sliders send at most every THROTTLE_MS while they move.
+THROTTLE_MS = 60
+MAX_PREPARED = 16  # preparations kept (one per scenario and elasticity tried)
+FAST_SLIDERS = (
+    "(function () { var entry = window.Shiny && Shiny.inputBindings.bindingNames['shiny.sliderInput'];"
+    f" if (entry) entry.binding.getRatePolicy = function () {{ return {{policy: 'throttle', delay: {THROTTLE_MS}}}; }}; }})();"
+)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A scenario ready to explore, or the loader's messages saying why it is not."""
+
+    scenario: Scenario | None
+    flows: pd.DataFrame | None
+    problems: str = ""
+
+
+def load(ref: str, trade: Path | None) -> Loaded:
+    """Load the scenario and its table once; errors become the loader's own text for the page."""
+    try:
+        scenario = load_scenario(ref, trade=trade)
+        flows = load_flows(scenario.trade or TRADE_TABLE)
+    except SimulatorError as exc:
+        return Loaded(None, None, str(exc))
+    return Loaded(scenario, flows)
+
+
+def figure_cards(result: Result, pinned: Result | None) -> ui.Tag:
+    """The headline figures; each carries its exact value in data-value, so a test can check it."""
+    cards = []
+    for key, label, fmt in FIGURES:
+        value = result.totals[key]
+        delta = ""
+        if pinned is not None:
+            diff = value - pinned.totals[key]
+            sign = "+" if diff >= 0 else "−"
+            delta = (
+                f"{sign}{fmt(abs(diff))} vs pinned"
+                if key.endswith("usd")
+                else f"{sign}{abs(diff) * 100:.1f} pts vs pinned"
+            )
+        cards.append(
+            ui.div(
+                ui.div(label, class_="label"),
+                ui.div(fmt(value), class_="value", id=f"fig-{key}", data_value=repr(value)),
+                ui.div(delta, class_="delta"),
+                class_="figure",
+            )
+        )
+    when = f" on {result.date:%d %b %Y}" if result.date else ""
+    return ui.div(
+        ui.p(f"{result.scenario.name} ({result.scenario.label}{when})", class_="scenario-line"),
+        ui.div(*cards, class_="figures"),
+    )
+
+
+def layer_input(prefix: str, i: int, control: Any) -> ui.Tag:
+    if control.table:
+        return ui.input_switch(f"{prefix}layer_{i}", f"{control.name} (rates from its table)", value=True)
+    return ui.input_slider(
+        f"{prefix}layer_{i}",
+        f"{control.name} rate",
+        min=0,
+        max=round(control.high * 100),
+        value=round(control.value * 100, 1),
+        step=0.1,
+        post="%",
+    )
+
+
+def control_panel(prefix: str, found: Controls) -> ui.TagList:
+    """One slider per layer, one switch and share slider per exemption, the elasticity."""
+    parts: list[Any] = [ui.h5("Layers")]
+    for i, layer in enumerate(found.layers):
+        parts.append(layer_input(prefix, i, layer))
+        if layer.description:
+            parts.append(ui.div(layer.description, class_="control-note"))
+    if found.exemptions:
+        parts.append(ui.h5("Exemptions"))
+    for i, ex in enumerate(found.exemptions):
+        note = " (uncertain: shown as granted)" if ex.uncertain else ""
+        parts.append(ui.input_switch(f"{prefix}ex_{i}", f"{ex.name}{note}", value=True))
+        parts.append(
+            ui.input_slider(
+                f"{prefix}share_{i}", f"{ex.name}: share exempted", 0, 100, round(ex.share * 100, 1), step=1, post="%"
+            )
+        )
+        parts.append(ui.div(f"waives {ex.waives}. {ex.description}".strip(), class_="control-note"))
+    parts.append(ui.h5("Trade response"))
+    parts.append(
+        ui.input_slider(
+            f"{prefix}elasticity", "import elasticity (0: trade does not move)", -5, 0, found.elasticity, step=0.1
+        )
+    )
+    return ui.TagList(*parts)
+
+
+def date_slider(input_id: str, dates: tuple[date, ...], start: int) -> ui.Tag:
+    """A slider whose stops are the change dates, labelled as dates (its value is the stop's index)."""
+    slider = ui.input_slider(input_id, "Rates in force on (the path's change dates)", 0, len(dates) - 1, start, step=1)
+    for child in slider.children:
+        if isinstance(child, ui.Tag) and child.name == "input":
+            child.attrs["data-values"] = ",".join(f"{d:%d %b %Y}" for d in dates)
+    return slider
+
+
+def safe_stem(text: str) -> str:
+    """A file name from what the user typed: letters, digits, - and _ only."""
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", text.strip()).strip("_")
+    return stem[:80] or "my_scenario"
+
+
+def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
+    """The app: `choices` maps the label shown to the scenario reference (bundled name or file)."""
+    first = next(iter(choices.values()))
+    app_ui = ui.page_sidebar(
+        ui.sidebar(
+            ui.input_select("scenario", "Scenario", {ref: label for label, ref in choices.items()}, selected=first),
+            ui.output_ui("date_panel"),
+            ui.output_ui("controls"),
+            ui.input_action_button("reset", "Reset to the scenario"),
+            width=360,
+            resizable=False,  # bslib's drag handle lacks the ARIA values axe requires
+        ),
+        ui.tags.style(CSS + BARS_CSS),
+        ui.tags.script(FAST_SLIDERS),
+        ui.tags.main(
+            ui.output_ui("problems"),
+            ui.output_ui("figures"),
+            ui.div(
+                ui.input_action_button("pin", "Pin for comparison"),
+                ui.input_action_button("unpin", "Unpin"),
+                ui.output_text("pinned_label", inline=True),
+            ),
+            ui.output_ui("chart"),
+            ui.download_button("chart_png", "Download the chart (PNG)"),
+            ui.h4("Save as scenario"),
+            ui.input_text("save_name", "File name (saved in " + str(save_dir) + ")", "my_experiment"),
+            ui.input_action_button("save", "Save as scenario"),
+            ui.output_ui("saved"),
+            ui.p(f"tariffsim {__version__}. Sources of the bundled data: docs/sources.md in the project."),
+        ),
+        title="tariffsim explorer",
+        window_title="tariffsim explorer",
+        lang="en",
+    )
+
+    def server(input: Inputs, output: Outputs, session: Session) -> None:
+        cache: dict[str, Loaded] = {}
+        prepared: dict[tuple[str, float], Prepared] = {}
+        dates_gen = reactive.value(0)
+        controls_gen = reactive.value(0)
+        pinned: reactive.Value[tuple[str, Result] | None] = reactive.value(None)
+        saved_text = reactive.value(ui.TagList())
+
+        @reactive.calc
+        def loaded() -> Loaded:
+            ref = input.scenario()
+            if ref not in cache:
+                cache[ref] = load(ref, trade)
+            return cache[ref]
+
+        @reactive.calc
+        def when() -> date | None:
+            found = loaded()
+            if found.scenario is None or not found.scenario.change_dates:
+                return None
+            dates = found.scenario.change_dates
+            index = input[f"d{dates_gen.get()}_when"]()
+            req(isinstance(index, int) and 0 <= index < len(dates))
+            return dates[index]
+
+        @render.ui
+        def date_panel() -> Any:
+            found = loaded()
+            input.reset()
+            with reactive.isolate():
+                dates_gen.set(dates_gen.get() + 1)
+                gen = dates_gen.get()
+            if found.scenario is None or not found.scenario.change_dates:
+                return ui.TagList()
+            dates = found.scenario.change_dates
+            start = dates.index(default_date(found.scenario))
+            return date_slider(f"d{gen}_when", dates, start)
+
+        @render.ui
+        def controls() -> Any:
+            found = loaded()
+            day = when()
+            input.reset()
+            req(found.scenario is not None)
+            assert found.scenario is not None
+            with reactive.isolate():
+                controls_gen.set(controls_gen.get() + 1)
+                gen = controls_gen.get()
+            return control_panel(f"c{gen}_", controls_for(found.scenario, day))
+
+        @reactive.calc
+        def settings() -> Settings:
+            found = loaded()
+            req(found.scenario is not None)
+            assert found.scenario is not None
+            day = when()
+            start = controls_for(found.scenario, day)
+            prefix = f"c{controls_gen.get()}_"
+            rates = {}
+            for i, layer in enumerate(start.layers):
+                value = input[f"{prefix}layer_{i}"]()
+                req(value is not None)
+                rates[layer.name] = (1.0 if value else 0.0) if layer.table else float(value) / 100
+            shares: dict[str, float | None] = {}
+            for i, ex in enumerate(start.exemptions):
+                on, share = input[f"{prefix}ex_{i}"](), input[f"{prefix}share_{i}"]()
+                req(on is not None and share is not None)
+                shares[ex.name] = float(share) / 100 if on else None
+            elasticity = input[f"{prefix}elasticity"]()
+            req(elasticity is not None)
+            return Settings(when=day, rates=rates, shares=shares, elasticity=float(elasticity))
+
+        @reactive.calc
+        def current() -> tuple[Scenario, Result]:
+            """The settings' scenario, and its figures from a preparation made once per elasticity."""
+            found = loaded()
+            assert found.scenario is not None and found.flows is not None
+            chosen = settings()
+            key = (input.scenario(), round(chosen.elasticity, 6))
+            if key not in prepared:
+                if len(prepared) >= MAX_PREPARED:
+                    prepared.pop(next(iter(prepared)))
+                prepared[key] = prepare(responding(found.scenario, chosen.elasticity), found.flows)
+            ready = prepared[key]
+            result = evaluate(replace(ready, scenario=fixed(ready.scenario, chosen)), chosen.when, timeline=False)
+            return apply(found.scenario, chosen), result
+
+        @render.ui
+        def problems() -> Any:
+            found = loaded()
+            if not found.problems:
+                return ui.TagList()
+            return ui.div(
+                ui.h4("This scenario cannot be explored"), ui.pre(found.problems, class_="problems"), role="alert"
+            )
+
+        @render.ui
+        def figures() -> Any:
+            _, result = current()
+            held = pinned.get()
+            return figure_cards(result, held[1] if held else None)
+
+        @render.ui
+        def chart() -> Any:
+            _, result = current()
+            held = pinned.get()
+            return bars(result, held[1] if held else None)
+
+        @render.download(filename=lambda: f"{safe_stem(input.save_name())}.png", label="Download the chart (PNG)")
+        def chart_png() -> Any:
+            from simulator.explore.chart import plot_categories  # matplotlib only when asked for
+
+            scenario, result = current()
+            held = pinned.get()
+            when_text = f", rates of {result.date:%d %b %Y}" if result.date else ""
+            fig = plot_categories(result, held[1] if held else None, title=f"{scenario.name}{when_text}")
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format="png", dpi=150)
+            yield buffer.getvalue()
+
+        @reactive.effect
+        @reactive.event(input.pin)
+        def _pin() -> None:
+            scenario, result = current()
+            pinned.set((scenario.name + (f" on {result.date:%d %b %Y}" if result.date else ""), result))
+
+        @reactive.effect
+        @reactive.event(input.unpin, input.scenario)
+        def _unpin() -> None:
+            pinned.set(None)
+
+        @render.text
+        def pinned_label() -> str:
+            held = pinned.get()
+            return f"Pinned: {held[0]}" if held else "Nothing pinned"
+
+        @reactive.effect
+        @reactive.event(input.save)
+        def _save() -> None:
+            found = loaded()
+            if found.scenario is None:
+                return
+            scenario, result = current()
+            target = save_dir / f"{safe_stem(input.save_name())}.yaml"
+            saved_text.set(save(found.scenario, scenario, target, result.date))
+
+        @render.ui
+        def saved() -> Any:
+            return saved_text.get()
+
+    return App(app_ui, server)
+
+
+def controls_for(scenario: Scenario, day: date | None) -> Controls:
+    return controls(scenario, day)
+
+
+def save(base: Scenario, changed: Scenario, target: Path, day: date | None) -> ui.TagList:
+    """Write the extension file, load it back with the loader, and say how to rerun it."""
+    name = f"{base.name}, explored" if changed != base else base.name
+    text = extension_yaml(base, changed, target, name=name, note="Settings saved from tariffsim explore.")
+    try:
+        with atomic_path(target) as tmp:  # checked by the loader before it takes the file's name
+            tmp.write_text(text, encoding="utf-8")
+            load_scenario(tmp)
+    except (OSError, SimulatorError) as exc:
+        return ui.TagList(ui.div(f"Could not save {target}: {exc}", class_="problems", role="alert"))
+    command = f"tariffsim run {target}" + (f" --date {day.isoformat()}" if day else "")
+    return ui.TagList(
+        ui.p("Saved ", ui.code(str(target)), ". Rerun it with ", ui.code(command, id="rerun-command")),
+        ui.pre(text),
+    )

@@ -1,0 +1,166 @@
+"""What the explorer's controls hold, and the scenario they make: pure, so tests check it without a browser.
+
+A control starts at the scenario's value on the chosen date; only a value the user moved changes the
+scenario, so an untouched dated layer keeps its schedule and `extends` writes nothing for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from simulator.scenario.model import Response, Scenario, Schedule
+
+SAME = 1e-12  # two fractions this close are the same setting (slider steps are 0.1 points)
+DEFAULT_MAX_RATE = 2.0  # sliders reach 200% unless a rate in the scenario is higher
+
+
+@dataclass(frozen=True)
+class LayerControl:
+    """One layer's control: a rate slider, or a switch for a layer whose rates come from a table."""
+
+    name: str
+    description: str
+    value: float  # the rate on the date (1.0 = "in force" for a table layer)
+    table: bool
+    high: float
+
+
+@dataclass(frozen=True)
+class ExemptionControl:
+    """One exemption's switch and share slider."""
+
+    name: str
+    description: str
+    share: float  # on the date
+    waives: str  # which layers, in words
+    uncertain: bool
+
+
+@dataclass(frozen=True)
+class Controls:
+    """Every control for a scenario on a date, at the scenario's own values."""
+
+    layers: tuple[LayerControl, ...]
+    exemptions: tuple[ExemptionControl, ...]
+    elasticity: float  # 0 with no trade response
+    dates: tuple[date, ...]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the user set: rates and shares as fractions, None for an exemption switched off."""
+
+    when: date | None
+    rates: dict[str, float] = field(default_factory=dict)
+    shares: dict[str, float | None] = field(default_factory=dict)
+    elasticity: float = 0.0
+
+
+def controls(scenario: Scenario, when: date | None) -> Controls:
+    """The controls for `scenario` on `when`, each at the scenario's value then."""
+    high = max([DEFAULT_MAX_RATE, *(x.rate.max() for x in scenario.layers if x.table is None)])
+    layers = tuple(
+        LayerControl(
+            name=x.name,
+            description=x.description,
+            value=1.0 if x.table is not None else x.rate.at(when),
+            table=x.table is not None,
+            high=high,
+        )
+        for x in scenario.layers
+    )
+    exemptions = tuple(
+        ExemptionControl(
+            name=x.name,
+            description=x.description,
+            share=x.share.at(when),
+            waives=", ".join(x.layers) if x.layers is not None else "every layer",
+            uncertain=x.probability < 1.0,
+        )
+        for x in scenario.exemptions
+    )
+    response = scenario.response
+    elasticity = response.elasticity if response is not None and response.elasticity is not None else 0.0
+    return Controls(layers, exemptions, elasticity, scenario.change_dates)
+
+
+def initial(scenario: Scenario, when: date | None) -> Settings:
+    """The settings that leave the scenario as it is."""
+    found = controls(scenario, when)
+    return Settings(
+        when=when,
+        rates={x.name: x.value for x in found.layers},
+        shares={x.name: x.share for x in found.exemptions},
+        elasticity=found.elasticity,
+    )
+
+
+def apply(scenario: Scenario, settings: Settings) -> Scenario:
+    """The scenario with the settings in it.
+
+    A moved rate becomes a constant (it holds on the chosen date, which is what the page shows); a table
+    layer switched off becomes a 0% layer over the same lines; a switched-off exemption is removed.
+    """
+    start = controls(scenario, settings.when)
+    layers = []
+    for layer, control in zip(scenario.layers, start.layers, strict=True):
+        value = settings.rates.get(layer.name, control.value)
+        if abs(value - control.value) <= SAME:
+            layers.append(layer)
+        elif layer.table is not None:
+            layers.append(replace(layer, rate=Schedule.constant(0.0), table=None))
+        else:
+            layers.append(replace(layer, rate=Schedule.constant(value)))
+    exemptions = []
+    for exemption, ex_control in zip(scenario.exemptions, start.exemptions, strict=True):
+        share = settings.shares.get(exemption.name, ex_control.share)
+        if share is None:
+            continue
+        if abs(share - ex_control.share) <= SAME:
+            exemptions.append(exemption)
+        else:
+            exemptions.append(replace(exemption, share=Schedule.constant(share)))
+    response = scenario.response
+    if abs(settings.elasticity - start.elasticity) > SAME:
+        if response is None:
+            response = Response(elasticity=settings.elasticity)
+        else:
+            response = replace(response, elasticity=settings.elasticity)
+    return replace(scenario, layers=tuple(layers), exemptions=tuple(exemptions), response=response)
+
+
+def changed(scenario: Scenario, settings: Settings) -> bool:
+    """Whether the settings differ from the scenario on their date."""
+    return apply(scenario, settings) != scenario
+
+
+def responding(scenario: Scenario, elasticity: float) -> Scenario:
+    """The scenario with the settings' elasticity: what the engine prepares (once per elasticity)."""
+    start = controls(scenario, None).elasticity
+    if abs(elasticity - start) <= SAME:
+        return scenario
+    response = scenario.response
+    return replace(
+        scenario,
+        response=Response(elasticity=elasticity) if response is None else replace(response, elasticity=elasticity),
+    )
+
+
+def fixed(scenario: Scenario, settings: Settings) -> Scenario:
+    """The settings with the scenario's shape kept: every rate and share a constant, a switched-off
+    exemption a 0% share, a switched-off table layer scaled by 0.
+
+    The figures equal `apply`'s, and the engine's preparation of `scenario` (selectors, tables) stays
+    valid, so a slider move costs one evaluation, not a new preparation.
+    """
+    start = controls(scenario, settings.when)
+    layers = tuple(
+        replace(layer, rate=Schedule.constant(settings.rates.get(layer.name, control.value)))
+        for layer, control in zip(scenario.layers, start.layers, strict=True)
+    )
+    exemptions = []
+    for exemption, ex_control in zip(scenario.exemptions, start.exemptions, strict=True):
+        share = settings.shares.get(exemption.name, ex_control.share)
+        exemptions.append(replace(exemption, share=Schedule.constant(0.0 if share is None else share)))
+    return replace(scenario, layers=layers, exemptions=tuple(exemptions))

@@ -1,0 +1,104 @@
+"""Debian's chromium driven by Playwright, for tests that look at pages as people do.
+
+Playwright's own browser download cannot run here, so the driver is pointed at /usr/bin/chromium;
+`.ci/run` installs it. Where either is missing the tests skip and say which.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = os.environ.get("TARIFFSIM_CHROMIUM", "/usr/bin/chromium")
+# without the background-networking flags chromium keeps trying to reach Google on this closed network
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def why_no_browser() -> str:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (pip install -e '.[dev]')"
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        return f"no chromium at {CHROMIUM} (apt-get install chromium; .ci/run does)"
+    return ""
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    reason = why_no_browser()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def scroll_overflow(page: Any) -> int:
+    """How many CSS pixels the page is wider than the window (0: no horizontal scroll)."""
+    return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
+
+
+def serious_violations(page: Any) -> list[str]:
+    """axe-core's serious and critical findings on the page, one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    found = []
+    for item in results.response["violations"]:
+        if item["impact"] in ("serious", "critical"):
+            targets = ", ".join(str(n["target"]) for n in item["nodes"][:3])
+            found.append(f"{item['id']} ({item['impact']}): {item['help']} at {targets}")
+    return found
+
+
+@contextmanager
+def explorer(*args: str, cwd: Path) -> Iterator[str]:
+    """Run `tariffsim explore --no-browser --port 0 ARGS` and yield its address once it answers."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "simulator", "explore", "--no-browser", "--port", "0", *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        deadline = time.monotonic() + 60
+        line = ""
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if "http://" in line or not line:
+                break
+        assert "http://" in line, f"the explorer did not start: {line!r}"
+        yield line.split()[3]
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
