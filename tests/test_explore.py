@@ -211,6 +211,16 @@ def test_a_teacher_moves_the_rate_unticks_chips_and_saves_the_experiment(tmp_pat
         same(figures, totals(unticked))
         assert figures["exempted_value_usd"] == 0
 
+        page.get_by_role("button", name="Reset to the scenario").click()
+        same(settle(page, totals(CHIPS)), totals(CHIPS))
+        drag_to(page, slider(page, "retaliation rate"), 0.05)
+        page.wait_for_timeout(300)
+        moved = slider_value(slider(page, "retaliation rate")) / 100
+        page.get_by_text("chips", exact=True).click()
+        unticked = apply(CHIPS, Settings(None, rates={"retaliation": moved}, shares={"chips": None}))
+        figures = settle(page, totals(unticked))
+        same(figures, totals(unticked))
+
         page.fill("#save_name", "class experiment")
         page.get_by_role("button", name="Save as scenario").click()
         page.wait_for_selector("#rerun-command", timeout=10_000)
@@ -263,3 +273,30 @@ def test_the_page_fits_the_screen_and_passes_axe(tmp_path: Path, viewport: dict[
         page.wait_for_selector("#chart-bars", timeout=30_000)
         assert scroll_overflow(page) <= 0
         assert serious_violations(page) == []
+
+
+def test_explore_without_the_extra_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from simulator.cli import cli
+
+    monkeypatch.setitem(sys.modules, "simulator.explore.app", None)  # as if shiny were missing
+    result = CliRunner().invoke(cli, ["explore", "--no-browser"])
+    assert result.exit_code == 1 and "pip install 'tariffsim[explore]'" in result.output
+
+
+def test_explore_refuses_a_busy_port_and_a_missing_table(tmp_path: Path) -> None:
+    import socket
+
+    from click.testing import CliRunner
+
+    from simulator.cli import cli
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(cli, ["explore", "--no-browser", "--port", str(port)])
+    assert result.exit_code == 2 and f"port {port} is in use" in result.output
+    result = CliRunner().invoke(cli, ["explore", "--no-browser", "--trade", str(tmp_path / "nope.csv")])
+    assert result.exit_code == 2 and "no such trade-flow table" in result.output

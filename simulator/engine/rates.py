@@ -69,9 +69,7 @@ class Rules:
         return Rules(yields, highest)
 
 
-def table_factors(
-    cover: np.ndarray, tables: dict[int, TableIndex], when: date | None
-) -> tuple[np.ndarray, np.ndarray]:
+def table_factors(cover: np.ndarray, tables: dict[int, TableIndex], when: date | None) -> tuple[np.ndarray, np.ndarray]:
     """(K, L) factors: 1 where a flat layer covers a key, the table's rate where a table layer does,
     else 0; and (K, L) bool: keys a table lists at all, 0% included (subject to the measure)."""
     factors = cover.astype(float)

@@ -14,7 +14,7 @@ from matplotlib.ticker import PercentFormatter
 from simulator.engine.evaluate import Result
 from simulator.output.chart_style import AFTER, BEFORE, PALETTE, styled, title_text, wrap_label
 
-PINNED = PALETTE[1]
+PINNED = PALETTE[5]  # as on the page's bars
 TOP = 10
 
 
@@ -42,7 +42,7 @@ def plot_categories(result: Result, pinned: Result | None = None, *, title: str 
     y = np.arange(len(cats))
     height = 0.8 / len(series)
     for i, (label, values, colour) in enumerate(series):
-        offset = (i - (len(series) - 1) / 2) * height
+        offset = ((len(series) - 1) / 2 - i) * height  # first series on top, as on the page
         bars = ax.barh(y + offset, values, height, color=colour, label=label)
         if label.startswith("now"):
             for bar, value in zip(bars, values, strict=True):
@@ -52,7 +52,7 @@ def plot_categories(result: Result, pinned: Result | None = None, *, title: str 
     ax.set_xlabel("effective tariff rate (duty ÷ import value)")
     ax.grid(axis="y", visible=False)
     handles, labels = ax.get_legend_handles_labels()
-    ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(0, -0.08), ncol=3)
+    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(0, -0.08), ncol=3)
     hidden = len(result.by_category) - len(cats)
     sub = f"{title}; {hidden} smaller categories not shown" if hidden else title
     title_text(ax, "Effective tariff rate by category", sub)
