@@ -24,6 +24,7 @@ from simulator.engine.batch import batch_totals
 from simulator.engine.evaluate import rates_at, shares_at, totals_at
 from simulator.engine.prepare import prepare
 from simulator.engine.response import DEFAULT_ELASTICITY, responded_value
+from simulator.output.analyses import ranking_table
 from simulator.scenario.load import with_rates
 
 HEAD = "importer: CHN\nexporter: USA\ntrade: tiny.csv\n"
@@ -173,6 +174,8 @@ exemptions:
     assert c.loc["Soybeans", "relief_if_exempted_usd"] == pytest.approx(100)  # the other half
     assert c.loc["Meat", "relief_if_exempted_usd"] == pytest.approx(10)
     assert "Semiconductors" not in c.index  # already fully exempt
+    text = ranking_table(r, 5)  # 150 + 100 + 100 of 250: the shares sum to 140%, and the table says why
+    assert "It sums to 140.0%, not 100%" in text and "exemptions overlap" in text
 
 
 def test_cli_sweep_rank_and_draws(tmp_path: Path) -> None:

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
-import numpy as np
+import matplotlib.dates as mdates
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -18,6 +19,7 @@ from simulator.cli import cli
 from simulator.units import usd
 
 charts = pytest.importorskip("simulator.output.charts")
+from simulator.output.time_axis import label_rows  # noqa: E402  (after the skip: matplotlib)
 
 
 @pytest.fixture(scope="module")
@@ -98,10 +100,25 @@ def test_charts_draw_on_given_axes(chips: Result) -> None:
     assert charts.plot_effective_rates(chips, ax=ax) is fig
 
 
-def test_spread_keeps_order_and_gap() -> None:
-    out = charts.spread([0.1, 0.11, 0.12, 0.9], 0.05)
-    assert out == sorted(out)
-    assert np.all(np.diff(out) >= 0.05 - 1e-9)
+def test_crowded_change_dates_go_up_a_row_instead_of_sliding_away() -> None:
+    rows = label_rows([0.1, 0.11, 0.12, 0.5, 0.9], 0.05)
+    assert rows == [0, 1, 2, 0, 0]
+    assert label_rows([0.1 + 0.001 * i for i in range(6)], 0.05, rows=4)[4:] == [0, 1]  # full: reuse the oldest
+
+
+def test_every_change_date_label_stands_over_its_own_date() -> None:
+    result = simulate(load_scenario("paths/us_on_china_deescalation"))
+    fig = charts.plot_timeline(result)
+    ax = fig.axes[0]
+    start, end = (mdates.num2date(x).replace(tzinfo=None) for x in ax.get_xlim())
+    labels = {a.get_text(): a for a in ax.texts if a.get_text()[:2].isdigit() and len(a.get_text()) == 6}
+    assert len(labels) == len(result.timeline)
+    for day in result.timeline["date"]:
+        label = labels[f"{day:%d %b}"]
+        where = (pd.Timestamp(day) - pd.Timestamp(start)) / (pd.Timestamp(end) - pd.Timestamp(start))
+        assert label.xy[0] == pytest.approx(where, abs=1e-6)  # at its date
+        assert label.xyann[0] == 0  # and raised, never moved sideways
+        assert label.xy[0] < 1  # inside the chart, not at its edge
 
 
 def test_cli_writes_png_and_svg(tmp_path: Path, write: Callable[..., Path]) -> None:
@@ -151,10 +168,15 @@ def test_html_report_self_contained(tmp_path: Path) -> None:
     parser = _Collector()
     parser.feed(html)
     images = [a for t, a in parser.tags if t == "img"]
-    # china_125 has no exemption, so no exempted-value chart: 2 + 3 images
-    assert len(images) == 5 and all((a["src"] or "").startswith("data:image/png;base64,") for a in images)
-    assert sum(1 for t, a in parser.tags if t == "table" and a.get("class") == "categories") == 2
-    assert sum(1 for t, _ in parser.tags if t == "section") == 2
+    phone = [a for t, a in parser.tags if t == "source"]
+    # the comparison: duty and rates (constant: no timeline); china_125 has no exemption, so no relief or
+    # exempted-value chart: 2 + 2 + 4 images, each with its narrow twin for phones
+    assert len(images) == 8 and len(phone) == 8
+    assert all((a["src"] or "").startswith("data:image/png;base64,") for a in images)
+    assert all((a["srcset"] or "").startswith("data:image/png;base64,") for a in phone)
+    assert all(len(a["alt"] or "") > 40 for a in images)  # words for what the chart shows
+    assert sum(1 for t, a in parser.tags if t == "table" and a.get("class") == "data categories") == 2
+    assert sum(1 for t, _ in parser.tags if t == "section") == 3
     assert not [t for t, _ in parser.tags if t in ("script", "link", "iframe")]
     for external in ("http://", "https://", 'src="//', 'href="//', "url(", "@import"):
         assert external not in html

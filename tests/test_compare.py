@@ -90,6 +90,21 @@ def test_different_directions_are_labelled() -> None:
     assert "Smartphones" in c.rates.index and "Soybeans" in c.rates.index
 
 
+def test_constant_scenarios_say_nothing_of_parting_and_directions_say_what_compares() -> None:
+    runner = CliRunner()
+    out = runner.invoke(cli, ["compare", "china_125", "exempt_131"]).stdout
+    assert "parts from" not in out and "never" not in out and "same duty" not in out
+    assert "Note:" not in out
+    assert "-$" in out  # the difference is there, and nothing says there is none
+    out = runner.invoke(cli, ["compare", "china_125", "us_145"]).stdout
+    assert "Note: These scenarios tax different trade (CHN on USA and USA on CHN)" in out
+    assert "not as a change" in out
+    md = runner.invoke(cli, ["compare", "china_125", "us_145", "--format", "markdown"]).stdout
+    assert "> These scenarios tax different trade" in md
+    same = runner.invoke(cli, ["compare", "paths/china_on_us_escalation", "paths/china_on_us_escalation"]).stdout
+    assert "[2] levies the same duty as [1] on every change date" in same
+
+
 def test_compare_cli_formats(tmp_path: Path) -> None:
     args = [str(PATHS / "china_on_us_escalation.yaml"), str(PATHS / "china_on_us_deescalation.yaml")]
     runner = CliRunner()
@@ -100,10 +115,14 @@ def test_compare_cli_formats(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["compare", *args, "--format", "json", "--charts", str(tmp_path)])
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert set(data) == {"date", "scenarios", "by_category", "timeline"}
+    assert set(data) == {"date", "comparability_note", "scenarios", "by_category", "timeline"}
     assert data["date"] == "2025-11-10"
     assert data["scenarios"][1]["parts_from_first_on"] == "2025-05-14"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["compare_rates.png", "compare_timeline.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "compare_duty.png",
+        "compare_rates.png",
+        "compare_timeline.png",
+    ]
     for fmt in ("csv", "markdown"):
         assert runner.invoke(cli, ["compare", *args, "--format", fmt]).exit_code == 0
 
@@ -115,9 +134,14 @@ def test_compare_charts_plot_every_path() -> None:
     )
     fig = charts.plot_compare_timeline(c)
     labels = [line.get_label() for line in fig.axes[0].get_lines() if not str(line.get_label()).startswith("_")]
-    assert labels == ["[1] us_on_china_escalation", "[2] us_on_china_deescalation"]
+    assert labels == [  # the scenarios' own names, not their file names
+        "[1] US on Chinese goods, 2025 escalation (rates stay)",
+        "[2] US on Chinese goods, 2025 de-escalation (Geneva, then…",
+    ]
     fig = charts.plot_compare_rates(c)
-    assert len(fig.axes[0].patches) == 2 * len(c.rates)
+    assert len(fig.axes[0].patches) == 2 * 12  # a slide: the 12 largest categories
+    values = [t.get_text() for t in fig.axes[0].texts]
+    assert len([v for v in values if v.endswith("%")]) == 2 * 12  # every bar says its value, 0% included
 
 
 def _approx(value: Any) -> Any:

@@ -35,6 +35,19 @@ class Comparison:
     def same_direction(self) -> bool:
         return len({(r.scenario.importer, r.scenario.exporter) for r in self.results}) == 1
 
+    @property
+    def comparability(self) -> str:
+        """What the side-by-side numbers mean when the scenarios tax different flows; empty when they do not."""
+        if self.same_direction:
+            return ""
+        directions = " and ".join(sorted({r.scenario.label for r in self.results}))
+        return (
+            f"These scenarios tax different trade ({directions}). Each one's totals are its own side's figures, "
+            "comparable as amounts of money and as rates on different bases. A category row is not a before and "
+            "after: the same name covers different goods and values in each side's table (China's imports from "
+            "the US are not the US's imports from China), so read its rates side by side, not as a change."
+        )
+
 
 def labels_for(scenarios: Sequence[Scenario]) -> tuple[str, ...]:
     """Short unique labels: the file stem, or the name, with the direction when directions differ."""
@@ -98,8 +111,8 @@ def compare(
 
 def _parting(timeline: pd.DataFrame, labels: Sequence[str]) -> dict[str, datetime.date | None]:
     """For each scenario after the first, the first change date on which its duty differs from the first's."""
-    if timeline.empty:
-        return {lab: None for lab in labels[1:]}
+    if timeline.empty:  # constant scenarios have no change dates to part on
+        return {}
     wide = timeline.pivot(index="date", columns="label", values="duty_usd")
     ref = wide[labels[0]].to_numpy()
     out: dict[str, datetime.date | None] = {}

@@ -197,7 +197,10 @@ def compare_command(
     "--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The HTML file to write."
 )
 @click.option(
-    "--date", "when", type=DATE, help="Rates in force on this date (default: each scenario's last change date)."
+    "--date",
+    "when",
+    type=DATE,
+    help="Rates in force on this date (default: the last change date; several scenarios share one date).",
 )
 @click.option("--title", default="", help="Page title (default: the scenario name, or a generic one for several).")
 @friendly
@@ -208,9 +211,14 @@ def report(scenarios: tuple[Path, ...], out: Path, when: date | None, title: str
     Example:
       tariffsim report scenarios/china_125.yaml scenarios/exempt_131.yaml --out report.html
     """
+    from simulator.analysis.compare import compare
     from simulator.engine.evaluate import simulate
     from simulator.output.page import to_html  # matplotlib only when drawing
 
-    results = [simulate(load_scenario(path), date=when) for path in scenarios]
-    write_text(out, to_html(results, title=title))
+    loaded = [load_scenario(path) for path in scenarios]
+    if len(loaded) == 1:
+        write_text(out, to_html([simulate(loaded[0], date=when)], title=title))
+    else:  # one date for all, as `compare` does, so the page compares like with like
+        comparison = compare(loaded, date=when)
+        write_text(out, to_html(comparison.results, title=title, comparison=comparison))
     click.echo(f"wrote {out}", err=True)

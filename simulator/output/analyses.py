@@ -155,7 +155,14 @@ def ranking_table(r: Ranking, top: int) -> str:
             "What each exemption is worth",
             *grid(["Exemption", "Matches", "Alone", "of all relief", "Dropping it costs"], rows),
         ]
-        out += ["  Alone: relief if only it were granted. Dropping it costs: extra duty if only it were withdrawn.", ""]
+        out += ["  Alone: relief if only it were granted. Dropping it costs: extra duty if only it were withdrawn."]
+        summed = float(r.exemptions["share_of_relief"].sum())
+        if summed > 1.005:
+            out += [
+                f"  'of all relief' is Alone ÷ the relief of all exemptions together. It sums to {pct(summed)}, not 100%:",
+                "  exemptions overlap (a line matched by two counts in both Alone figures, but is waived once together).",
+            ]
+        out += [""]
     candidates = [
         [str(x["category"]), usd(x["import_value_usd"]), pct(x["exempted_share"]), usd(x["relief_if_exempted_usd"])]
         for x in records(r.candidates.head(top))

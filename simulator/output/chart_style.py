@@ -66,21 +66,29 @@ def title_for(ax: Axes, what: str, result: Result, *, note: str = "", room: int 
 
 
 def title_text(ax: Axes, what: str, sub: str, *, room: int = 0) -> None:
-    """Bold title and grey subtitle above the axes; `room` extra points below them for labels."""
-    ax.set_title(" ", loc="left", pad=room + 30)  # reserves the space; constrained layout keeps it
-    lines: tuple[tuple[str, int, dict[str, Any]], ...] = (
-        (what, 20, {"fontsize": 15, "fontweight": "bold"}),
-        (sub, 4, {"fontsize": 11, "color": "#555555"}),
+    """Bold title and grey subtitle above the axes; `room` extra points below them for labels.
+
+    Both wrap to the figure's width, so the phone-sized renders of the report keep their titles whole.
+    """
+    inches = float(ax.get_figure(root=True).get_figwidth())  # type: ignore[union-attr]
+    title = textwrap.wrap(what, max(24, int(inches * 7.8))) or [""]
+    subtitle = textwrap.wrap(sub, max(32, int(inches * 11))) or [""]
+    sub_height = 14 * len(subtitle)
+    ax.set_title(" ", loc="left", pad=room + 8 + sub_height + 19 * len(title))  # constrained layout keeps it
+    lines: tuple[tuple[str, float, dict[str, Any]], ...] = (
+        ("\n".join(title), 6 + sub_height, {"fontsize": 15, "fontweight": "bold"}),
+        ("\n".join(subtitle), 4, {"fontsize": 11, "color": "#555555"}),
     )
     for text, rise, style in lines:
-        ax.annotate(
+        ax.annotate(  # from the figure's left edge, so a long title uses the width the labels take below
             text,
-            xy=(0, 1),
-            xycoords="axes fraction",
+            xy=(0.012, 1),
+            xycoords=("figure fraction", "axes fraction"),
             xytext=(0, room + rise),
             textcoords="offset points",
             va="bottom",
             ha="left",
+            linespacing=1.15,
             **style,
         )
 

@@ -7,20 +7,15 @@ Style lives in chart_style; category names sit on the vertical axis so they neve
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
-from matplotlib.transforms import offset_copy
 
-from simulator.analysis.compare import Comparison
 from simulator.analysis.draws import Draws
 from simulator.engine.evaluate import BASE_LAYER, Result
 from simulator.output.chart_style import (
@@ -38,6 +33,31 @@ from simulator.output.chart_style import (
     usd_b,
     wrap_label,
 )
+from simulator.output.comparison_charts import (
+    comparison_figures,
+    plot_compare_duty,
+    plot_compare_rates,
+    plot_compare_timeline,
+    write_comparison_charts,
+)
+from simulator.output.time_axis import ROW_POINTS, time_axis, time_span
+
+__all__ = [  # the comparison charts are part of `simulator.charts` too
+    "comparison_figures",
+    "figures",
+    "plot_compare_duty",
+    "plot_compare_rates",
+    "plot_compare_timeline",
+    "plot_draws",
+    "plot_duty_by_layer",
+    "plot_effective_rates",
+    "plot_exempted_value",
+    "plot_relief",
+    "plot_sweep",
+    "plot_timeline",
+    "write_charts",
+    "write_comparison_charts",
+]
 
 
 @styled
@@ -124,28 +144,40 @@ def plot_duty_by_layer(result: Result, *, ax: Axes | None = None) -> Figure:
     return fig
 
 
-def spread(positions: Sequence[float], gap: float, low: float = 0.0, high: float = 1.0) -> list[float]:
-    """Move sorted label positions apart so neighbours are at least `gap` apart, staying in [low, high].
-
-    >>> [round(x, 2) for x in spread([0.5, 0.5, 0.5], 0.1)]
-    [0.4, 0.5, 0.6]
-    """
-    if not positions:
-        return []
-    out = list(positions)
-    for _ in range(100):
-        moved = False
-        for i in range(1, len(out)):
-            overlap = gap - (out[i] - out[i - 1])
-            if overlap > 1e-12:
-                out[i - 1] -= overlap / 2
-                out[i] += overlap / 2
-                moved = True
-        shift = max(0.0, low - out[0]) - max(0.0, out[-1] - high)
-        out = [x + shift for x in out]
-        if not moved:
-            break
-    return out
+@styled
+def plot_relief(result: Result, *, ax: Axes | None = None) -> Figure:
+    """The number a journalist came for: the duty the exemptions waive, as the gap between two bars."""
+    fig, ax = new_axes(ax)
+    t = result.totals
+    without, now = t["duty_without_exemptions_usd"] / 1e9, t["duty_usd"] / 1e9
+    waived = t["duty_relief_usd"] / 1e9
+    ax.barh(1, without, 0.55, color=BEFORE)
+    ax.barh(0, now, 0.55, color=AFTER)
+    ax.barh(0, waived, 0.55, left=now, facecolor="none", edgecolor=EXEMPT, hatch="//", linewidth=1.5)
+    rate_without, rate = t["effective_rate_without_exemptions"], t["effective_rate"]
+    ax.text(without, 1, f"  {usd_b(without)} · {rate_without:.1%}", va="center", fontsize=14)
+    ax.text(now + waived, 0, f"  {usd_b(now)} · {rate:.1%}", va="center", fontsize=14)
+    if waived > 0:
+        ax.annotate(
+            f"waived: {usd_b(waived)}",
+            xy=(now + waived / 2, -0.3),
+            xytext=(0, -8),
+            textcoords="offset points",
+            ha="center",
+            va="top",
+            fontsize=13,
+            fontweight="bold",
+            color="#1B5E20",
+        )
+    ax.set_yticks([1, 0], ["without the exemptions", "with the exemptions"], fontsize=13)
+    ax.set_ylim(-1, 1.6)
+    ax.set_xlim(0, max(without, 1e-9) * 1.3)
+    ax.xaxis.set_major_formatter(FuncFormatter(usd_b))
+    ax.set_xlabel("annual duty (USD billions) · effective rate")
+    ax.grid(axis="y", visible=False)
+    share = f" ({waived / without:.0%} of it)" if without > 0 else ""
+    title_for(ax, f"The exemptions waive {usd_b(waived)} of duty a year{share}", result)
+    return fig
 
 
 @styled
@@ -156,7 +188,7 @@ def plot_timeline(result: Result, *, ax: Axes | None = None) -> Figure:
         raise ValueError("plot_timeline needs a dated scenario (its timeline is empty)")
     fig, ax = new_axes(ax)
     dates = [pd.Timestamp(d) for d in tl["date"]]
-    start, end, xs = _time_span(dates)
+    start, end, xs = time_span(dates)
     before = result.timeline_start or tl.iloc[0].to_dict()  # no "before" when the first date is date.min
     rate = [float(before["effective_rate"]), *tl["effective_rate"]]
     exempt = [float(before["exempted_value_usd"]) / 1e9, *tl["exempted_value_usd"] / 1e9]
@@ -179,156 +211,17 @@ def plot_timeline(result: Result, *, ax: Axes | None = None) -> Figure:
     right.set_ylim(0, max(max(exempt) * 1.15, 1))
     right.grid(False)
     right.spines["right"].set_visible(True)
-    _time_axis(ax, dates, start, end)
+    raised = time_axis(ax, dates, start, end)
     lines = ax.get_lines()[:1] + right.get_lines()[:1]
     ax.legend(lines, [str(x.get_label()) for x in lines], loc="upper left", bbox_to_anchor=(0, -0.08), ncol=2)
     title_for(
-        ax, "Effective rate and exempted value over time", result, note="; dotted lines mark the change dates", room=34
+        ax,
+        "Effective rate and exempted value over time",
+        result,
+        note="; dotted lines mark the change dates",
+        room=6 + ROW_POINTS * raised,
     )
     return fig
-
-
-def _time_span(dates: list[pd.Timestamp]) -> tuple[pd.Timestamp, pd.Timestamp, np.ndarray]:
-    """Margins before the first and after the last change, and the step x values: start, dates, end."""
-    span = max((dates[-1] - dates[0]).days, 30)
-    start = dates[0] - timedelta(days=max(span // 12, 7))
-    end = dates[-1] + timedelta(days=max(span // 6, 14))
-    return start, end, mdates.date2num([start, *dates, end])
-
-
-def _time_axis(ax: Axes, dates: list[pd.Timestamp], start: pd.Timestamp, end: pd.Timestamp) -> None:
-    """Dotted lines at the change dates, their labels above the plot, and concise date ticks."""
-    ax.grid(axis="x", visible=False)  # the change-date lines are the vertical guides
-    for d in dates:
-        ax.axvline(float(mdates.date2num(d)), color="#BDBDBD", linestyle=":", linewidth=1, zorder=0)
-    _label_dates(ax, dates, start, end)
-    ax.set_xlim(float(mdates.date2num(start)), float(mdates.date2num(end)))
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=12)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-
-
-def _label_dates(ax: Axes, dates: list[pd.Timestamp], start: pd.Timestamp, end: pd.Timestamp) -> None:
-    """Change-date labels in a row above the plot, spread apart, each with a leader to its date."""
-    total = (end - start).total_seconds()
-    where = [(d - start).total_seconds() / total for d in dates]
-    placed = spread(where, gap=0.075, low=0.02, high=0.98)
-    above = offset_copy(ax.transAxes, fig=cast(Figure, ax.figure), y=14, units="points")
-    for d, x0, x1 in zip(dates, where, placed, strict=True):
-        ax.annotate(
-            f"{d:%d %b}",
-            xy=(x0, 1.0),
-            xycoords="axes fraction",
-            xytext=(x1, 1.0),
-            textcoords=above,
-            ha="center",
-            va="bottom",
-            fontsize=10,
-            arrowprops={"arrowstyle": "-", "color": "#9E9E9E", "linewidth": 0.8},
-        )
-
-
-@styled
-def plot_compare_rates(comparison: Comparison, *, ax: Axes | None = None) -> Figure:
-    """Effective rate by category, one bar per scenario, categories of the first scenario on top."""
-    rates = comparison.rates.iloc[::-1]
-    fig, ax = new_axes(ax, len(rates) * max(1, len(comparison.labels)) // 2)
-    n = len(comparison.labels)
-    height = 0.8 / n
-    y = np.arange(len(rates))
-    for i, label in enumerate(comparison.labels):
-        values = rates[label].to_numpy(dtype=float)
-        ax.barh(
-            y + (n - 1 - 2 * i) * height / 2,
-            np.nan_to_num(values),
-            height,
-            color=PALETTE[i % len(PALETTE)],
-            label=f"[{i + 1}] {label}",
-        )
-    ax.set_yticks(y, [wrap_label(str(c)) for c in rates.index])
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.set_xlabel("effective tariff rate (duty ÷ import value, %)")
-    ax.grid(axis="y", visible=False)
-    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.06), ncol=min(n, 3))
-    when = f"rates of {comparison.date:%d %b %Y}" if comparison.date else "constant rates"
-    directions = ", ".join(sorted({r.scenario.label for r in comparison.results}))
-    title_text(ax, "Effective tariff rate by category, scenarios compared", f"{directions}; {when}")
-    return fig
-
-
-@styled
-def plot_compare_timeline(comparison: Comparison, *, ax: Axes | None = None) -> Figure:
-    """Every scenario's effective rate as steps over time on one chart; where paths part is marked."""
-    tl = comparison.timeline
-    if tl.empty:
-        raise ValueError("plot_compare_timeline needs dated scenarios")
-    fig, ax = new_axes(ax)
-    dates = sorted(pd.Timestamp(d) for d in tl["date"].unique())
-    start, end, xs = _time_span(dates)
-    styles = ["-", "--", ":", "-."]
-    top = 0.05
-    for i, (label, result) in enumerate(zip(comparison.labels, comparison.results, strict=True)):
-        rows = tl[tl["label"] == label].sort_values("date")
-        first = totals_before(result, dates[0].date())
-        rate = [first, *rows["effective_rate"]]
-        top = max(top, *rate)
-        ax.step(
-            xs,
-            [*rate, rate[-1]],
-            where="post",
-            color=PALETTE[i % len(PALETTE)],
-            linewidth=2.5,
-            linestyle=styles[i % len(styles)],
-            label=f"[{i + 1}] {label}",
-        )
-    for i, label in enumerate(comparison.labels[1:], start=1):
-        parted = comparison.parting.get(label)
-        if parted is None:
-            continue
-        rows = tl[(tl["label"] == label) & (tl["date"] == parted)]
-        x, yv = float(mdates.date2num(pd.Timestamp(parted))), float(rows["effective_rate"].iloc[0])
-        color = PALETTE[i % len(PALETTE)]
-        ax.plot([x], [yv], marker="o", markersize=8, color=color, zorder=5)
-        ax.annotate(
-            f"[{i + 1}] parts from [1]",
-            xy=(x, yv),
-            xytext=(10, 8),
-            textcoords="offset points",
-            fontsize=10,
-            color=color,
-            fontweight="bold",
-            va="bottom",
-        )
-    _time_axis(ax, dates, start, end)
-    ax.set_ylim(0, top * 1.12)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.set_ylabel("effective tariff rate (%)")
-    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.08), ncol=min(len(comparison.labels), 3))
-    directions = ", ".join(sorted({r.scenario.label for r in comparison.results}))
-    title_text(
-        ax, "Effective tariff rate along each path", f"{directions}; dotted lines mark the change dates", room=34
-    )
-    return fig
-
-
-def totals_before(result: Result, first: date) -> float:
-    """The effective rate before `first`: the timeline's starting state, or the last step before it."""
-    earlier = result.timeline[result.timeline["date"] < first]
-    if len(earlier):
-        return float(earlier["effective_rate"].iloc[-1])
-    return float(result.timeline_start.get("effective_rate", result.totals["effective_rate"]))
-
-
-def comparison_figures(comparison: Comparison) -> dict[str, Figure]:
-    out = {"compare_rates": plot_compare_rates(comparison)}
-    if not comparison.timeline.empty:
-        out["compare_timeline"] = plot_compare_timeline(comparison)
-    return out
-
-
-def write_comparison_charts(comparison: Comparison, directory: str | Path, fmt: str = "png") -> list[Path]:
-    out = Path(directory)
-    return [save(fig, out / f"{name}.{fmt}") for name, fig in comparison_figures(comparison).items()]
 
 
 @styled
@@ -346,13 +239,14 @@ def plot_sweep(table: pd.DataFrame, *, title: str, layer: str, ax: Axes | None =
         linestyle="--",
         label="import value",
     )
-    ax.plot(
+    exempted = np.where(rate > 0, table["exempted_value_usd"].to_numpy() / 1e9, np.nan)
+    ax.plot(  # at 0% nothing is levied, so nothing is exempted from it: the line starts after 0%
         rate,
-        table["exempted_value_usd"].to_numpy() / 1e9,
+        exempted,
         color=PALETTE[2],
         linewidth=2,
         linestyle=":",
-        label="exempted value",
+        label="exempted value (none at 0%: no duty to exempt from)",
     )
     top = int(np.argmax(duty))
     ax.plot([rate[top]], [duty[top]], marker="o", markersize=9, color=PALETTE[0])
@@ -408,6 +302,7 @@ def plot_draws(draws: Draws, *, ax: Axes | None = None) -> Figure:
 
 
 CHARTS = {
+    "relief": plot_relief,
     "effective_rate": plot_effective_rates,
     "exempted_value": plot_exempted_value,
     "duty_by_layer": plot_duty_by_layer,
@@ -420,7 +315,7 @@ def figures(result: Result) -> dict[str, Figure]:
     only for scenarios with exemptions."""
     skip = {"timeline"} if result.timeline.empty else set()
     if not result.scenario.exemptions:
-        skip.add("exempted_value")  # "$0 exempted" says nothing
+        skip |= {"relief", "exempted_value"}  # "$0 exempted" says nothing
     return {name: plot(result) for name, plot in CHARTS.items() if name not in skip}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
@@ -55,13 +56,14 @@ def compare_dict(c: Comparison) -> dict[str, Any]:
                 "exporter": r.scenario.exporter,
                 "totals": {k: json_safe(v) for k, v in r.totals.items()},
                 "difference_from_first": {k: json_safe(float(c.differences.iloc[i][k])) for k in r.totals},
-                "parts_from_first_on": json_safe(c.parting.get(lab)) if i else None,
+                "parts_from_first_on": json_safe(c.parting.get(lab)) if i else None,  # null: never, or no dates
                 "warnings": list(r.warnings),
             }
         )
     rates = c.rates.reset_index()
     return {
         "date": json_safe(c.date),
+        "comparability_note": c.comparability or None,
         "scenarios": scenarios,
         "by_category": [{k: json_safe(v) for k, v in row.items()} for row in rates.to_dict(orient="records")],
         "timeline": records(c.timeline),
@@ -87,8 +89,12 @@ def compare_table(c: Comparison) -> str:
         for n, lab in zip(names[1:], c.labels[1:], strict=True):
             d = c.parting.get(lab)
             out.append(
-                f"  {n} parts from [1] on {d.isoformat()}" if d else f"  {n} never differs from [1] on a change date"
+                f"  {n} parts from [1] on {d.isoformat()}"
+                if d
+                else f"  {n} levies the same duty as [1] on every change date"
             )
+    if c.comparability:
+        out += ["", *textwrap.wrap("Note: " + c.comparability, 100)]
     if not c.timeline.empty:
         rate = c.timeline.pivot(index="date", columns="label", values="effective_rate")
         relief = c.timeline.pivot(index="date", columns="label", values="duty_relief_usd")
@@ -125,6 +131,8 @@ def compare_markdown(c: Comparison) -> str:
         f"{i + 1}. **{lab}**: {r.scenario.name} ({r.scenario.label})"
         for i, (lab, r) in enumerate(zip(c.labels, c.results, strict=True))
     ]
+    if c.comparability:
+        out += ["", f"> {c.comparability}"]
     out += [
         "",
         "| | " + " | ".join(f"[{i + 1}]" for i in range(len(c.labels))) + " |",

@@ -1,24 +1,32 @@
-"""One self-contained HTML page for one or more results: readable offline, no external anything.
+"""One self-contained HTML page for one or more results: readable offline, on a phone, in print.
 
-Charts are inline PNGs (data: URIs); styles are inline; fonts are the reader's system fonts.
+Charts are inline PNGs (data: URIs), each drawn twice: slide-sized for screens and print, and narrow
+for phones, where a slide shrunk to 390 px would leave 4 px text. Styles are inline; fonts are the
+reader's own. Several scenarios get the comparison `tariffsim compare` makes, all at one date.
 """
 
 from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from html import escape
 from pathlib import Path
+from typing import Any
 
 from simulator import __version__
+from simulator.analysis.compare import Comparison
 from simulator.bundled import TRADE_TABLE
 from simulator.engine.evaluate import Result
-from simulator.output.result import CATEGORY_COLUMNS, context_line, headline
+from simulator.output.describe import describe, describe_comparison
+from simulator.output.page_tables import category_table, comparison_table, layer_table, timeline_table
+from simulator.output.result import context_line
 from simulator.units import pct, usd
 
 CSS = """
+*, *::before, *::after { box-sizing: border-box; }
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
        margin: 0 auto; max-width: 1100px; padding: 24px 32px 64px; color: #222; line-height: 1.45; }
 h1 { font-size: 28px; margin-bottom: 4px; }
@@ -29,17 +37,45 @@ h2 { font-size: 22px; margin-top: 48px; border-top: 3px solid #0072B2; padding-t
 .card .label { font-size: 13px; color: #555; text-transform: uppercase; letter-spacing: .04em; }
 .card .value { font-size: 26px; font-weight: 700; color: #0072B2; }
 .card .detail { font-size: 13px; color: #555; }
-table { border-collapse: collapse; width: 100%; font-size: 14px; margin: 12px 0 24px; }
-th, td { padding: 5px 8px; border-bottom: 1px solid #E0E0E0; text-align: right; white-space: nowrap; }
-th:first-child, td:first-child { text-align: left; }
-th { background: #F3F7FA; position: sticky; top: 0; }
-tr.total td { font-weight: 700; border-top: 2px solid #888; }
-td.exempt { color: #009E73; font-weight: 600; }
-figure { margin: 24px 0; }
+table { border-collapse: collapse; width: 100%; font-size: 14px; margin: 12px 0 28px; }
+caption { text-align: left; font-weight: 600; padding: 4px 0 8px; }
+th, td { padding: 5px 8px; border-bottom: 1px solid #E0E0E0; text-align: right; }
+td { white-space: nowrap; }
+th[scope=row] { text-align: left; font-weight: 400; }
+thead th { background: #F3F7FA; vertical-align: bottom; }
+thead th:first-child { text-align: left; }
+tr.total th, tr.total td { font-weight: 700; border-top: 2px solid #888; }
+td.exempt { color: #00704F; font-weight: 600; }
+figure { margin: 24px 0; break-inside: avoid; }
 figure img { width: 100%; height: auto; border: 1px solid #EEE; }
+figcaption { color: #555; font-size: 14px; margin-top: 4px; }
+details { margin: 8px 0 24px; }
+summary { cursor: pointer; color: #0060A0; }
+.note { background: #F3F7FA; padding: 8px 12px; border-left: 4px solid #0072B2; }
 .warnings { color: #8A4B00; background: #FFF4E0; padding: 8px 12px; border-radius: 6px; }
 footer, .source { color: #555; font-size: 14px; }
-@media print { h2 { page-break-before: always; } }
+a { color: #0060A0; }
+@media (max-width: 640px) {
+  body { padding: 16px 14px 48px; }
+  h1 { font-size: 23px; } h2 { font-size: 19px; margin-top: 36px; }
+  .card .value { font-size: 22px; }
+  table.data, table.data tbody, table.data tr, table.data th[scope=row], table.data td { display: block; width: 100%; }
+  table.data caption { display: block; }
+  table.data thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  table.data tr { border: 1px solid #E0E0E0; border-radius: 6px; margin: 0 0 10px; padding: 6px 10px; }
+  table.data th[scope=row] { font-weight: 700; border: 0; padding: 2px 0; }
+  table.data td { display: flex; justify-content: space-between; gap: 12px; border: 0; padding: 1px 0; white-space: normal; }
+  table.data td::before { content: attr(data-label); color: #555; text-align: left; }
+}
+@page { margin: 14mm; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 11pt; }
+  h2 { margin-top: 0; }
+  main > section + section { break-before: page; }
+  tr, .card { break-inside: avoid; }
+  h2, h3, caption { break-after: avoid; }
+  details > summary { display: none; }
+}
 """
 
 SOURCE_NOTE = (
@@ -52,28 +88,58 @@ SOURCE_NOTE = (
     "levels compiled by Bown, Jung and Zhang, PIIE). The project's docs/sources.md lists every publisher."
 )
 OWN_DATA_NOTE = "The trade table is the user's own; its sources are theirs to state."
+PHONE_INCHES = 4.4  # drawn this wide, 9-point chart text stays about 9 px on a 390 px screen
 
 
-def _png(fig: object) -> str:
+def _png(fig: Any) -> str:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)  # type: ignore[attr-defined]
-    return base64.b64encode(buf.getvalue()).decode("ascii")
+    fig.savefig(buf, format="png", dpi=110)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _category_table(result: Result) -> str:
-    head = "".join(f"<th>{escape(label)}</th>" for label in ["Category", *[c[1] for c in CATEGORY_COLUMNS]])
-    fmt = {"usd": usd, "pct": pct}
-    rows = []
-    for _, r in result.by_category.iterrows():
-        cells = [f"<td>{escape(str(r['category']))}</td>"]
-        for col, _, kind in CATEGORY_COLUMNS:
-            css = ' class="exempt"' if col == "exempted_value_usd" and float(r[col]) > 0 else ""
-            cells.append(f"<td{css}>{fmt[kind](float(r[col]))}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    t = result.totals
-    total = "".join(f"<td>{fmt[kind](float(t[col]))}</td>" for col, _, kind in CATEGORY_COLUMNS)
-    rows.append(f'<tr class="total"><td>Total</td>{total}</tr>')
-    return f'<table class="categories"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+def _phone(draw: Callable[..., Any], subject: Any, rows: int) -> Any:
+    """The same chart drawn narrow: one legend column, a smaller axis label."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    from simulator.output.chart_style import STYLE
+
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(PHONE_INCHES, min(max(4.4, 1.8 + 0.27 * rows), 14)), layout="constrained")
+        ax = fig.add_subplot()
+        draw(subject, ax=ax)
+        legend = ax.get_legend()
+        if legend is not None:
+            handles: Any = legend.legend_handles
+            labels = [textwrap.fill(t.get_text(), 44) for t in legend.get_texts()]
+            ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(0, -0.1), ncol=1, fontsize=9)
+        ax.xaxis.label.set_fontsize(9)
+        ticks = ax.get_yticklabels()
+        if ticks and any(t.get_text() for t in ticks):  # category and scenario names: narrower lines
+            names = [textwrap.fill(t.get_text().replace("\n", " "), 18) for t in ticks]
+            ax.set_yticks(ax.get_yticks(), names, fontsize=9)
+        for text in ax.texts:  # value labels at the bar ends
+            text.set_fontsize(min(float(text.get_fontsize()), 9))
+    return fig
+
+
+def _figure(anchor: str, wide: Any, narrow: Any, alt: str, caption: str) -> str:
+    return (
+        f'<figure id="{anchor}"><picture><source media="(max-width: 640px)" srcset="{_png(narrow)}">'
+        f'<img src="{_png(wide)}" alt="{escape(alt)}"></picture><figcaption>{escape(caption)}</figcaption></figure>'
+    )
+
+
+CAPTIONS = {
+    "relief": "Duty without and with the exemptions; the gap is what they waive.",
+    "effective_rate": "Effective rate by category, without and with the exemptions.",
+    "exempted_value": "Import value by category, exempted and still dutiable.",
+    "duty_by_layer": "Duty by category and layer; the same numbers are in the table below.",
+    "timeline": "Effective rate and exempted value from each change date.",
+    "compare_duty": "Annual duty of each scenario, and its difference from [1].",
+    "compare_rates": "Effective rate by category, one bar per scenario.",
+    "compare_timeline": "Each path's effective rate over time; a dot marks where a path parts from [1].",
+}
 
 
 def _cards(result: Result) -> str:
@@ -103,57 +169,87 @@ def _cards(result: Result) -> str:
     )
 
 
-def _timeline_table(result: Result) -> str:
-    if result.timeline.empty:
-        return ""
-    rows = "".join(
-        f"<tr><td>{r['date']:%Y-%m-%d}</td><td>{pct(r['effective_rate'])}</td><td>{usd(r['duty_usd'])}</td>"
-        f"<td>{usd(r['exempted_value_usd'])}</td><td>{usd(r['duty_relief_usd'])}</td></tr>"
-        for _, r in result.timeline.iterrows()
-    )
-    return (
-        '<h3>Timeline</h3><table class="timeline"><thead><tr><th>From</th><th>Effective rate</th><th>Duty</th>'
-        f"<th>Exempted</th><th>Relief</th></tr></thead><tbody>{rows}</tbody></table>"
-    )
-
-
-def section(result: Result, anchor: str) -> str:
-    """One scenario: description, headline figures, charts, category table, warnings."""
-    from simulator.output.charts import figures  # matplotlib only when a page is drawn
+def section(result: Result, anchor: str, number: str = "") -> str:
+    """One scenario: description, headline figures, charts with their words, the tables."""
+    from simulator.output.charts import CHARTS, figures  # matplotlib only when a page is drawn
 
     s = result.scenario
+    rows = {"relief": 6, "timeline": 10}  # the others have a bar per category
     charts = "".join(
-        f'<figure id="{anchor}-{name}"><img alt="{escape(name.replace("_", " "))} chart" '
-        f'src="data:image/png;base64,{_png(fig)}"></figure>'
+        _figure(
+            f"{anchor}-{name}",
+            fig,
+            _phone(CHARTS[name], result, rows.get(name, len(result.by_category))),
+            describe(name, result),
+            CAPTIONS[name],
+        )
         for name, fig in figures(result).items()
     )
     warnings = "".join(f"<li>{escape(w)}</li>" for w in result.warnings)
     return (
-        f'<section id="{anchor}"><h2>{escape(s.name)}</h2>'
+        f'<section id="{anchor}" aria-labelledby="{anchor}-title"><h2 id="{anchor}-title">{escape(number)}{escape(s.name)}</h2>'
         f'<p class="context">{escape(context_line(result))}</p>'
         f"<p>{escape(s.description)}</p>{_cards(result)}"
         + (f'<ul class="warnings">{warnings}</ul>' if warnings else "")
-        + f"{charts}<h3>By category</h3>{_category_table(result)}{_timeline_table(result)}</section>"
+        + f"{charts}{category_table(result)}"
+        + f"<details><summary>Duty by layer, as a table</summary>{layer_table(result)}</details>"
+        + f"{timeline_table(result)}</section>"
     )
 
 
-def to_html(results: Sequence[Result], *, title: str = "") -> str:
-    """A whole page: a section per result, then where the data comes from."""
-    title = title or (results[0].scenario.name if len(results) == 1 else "tariffsim scenarios compared")
+def comparison_section(c: Comparison) -> str:
+    """What `tariffsim compare` says: one date, differences from [1], the charts, where paths part."""
+    from simulator.output.charts import comparison_figures
+    from simulator.output.comparison_charts import plot_compare_duty, plot_compare_rates, plot_compare_timeline
+
+    when = f"Every scenario at the rates in force on {c.date:%d %B %Y}." if c.date else "Constant rates."
+    draws = {
+        "compare_duty": plot_compare_duty,
+        "compare_rates": plot_compare_rates,
+        "compare_timeline": plot_compare_timeline,
+    }
+    rows = {"compare_duty": 2 * len(c.labels), "compare_rates": 6 * len(c.labels), "compare_timeline": 8}
+    charts = "".join(
+        _figure(f"c-{name}", fig, _phone(draws[name], c, rows[name]), describe_comparison(name, c), CAPTIONS[name])
+        for name, fig in comparison_figures(c).items()
+    )
+    parting = [
+        f"<li>[{i + 2}] parts from [1] on {d:%d %B %Y}.</li>"
+        if (d := c.parting.get(lab))
+        else f"<li>[{i + 2}] levies the same duty as [1] on every change date.</li>"
+        for i, lab in enumerate(c.labels[1:])
+        if c.parting
+    ]
+    names = "".join(f"<li>{escape(r.scenario.name)} ({escape(r.scenario.label)})</li>" for r in c.results)
+    note = f'<p class="note">{escape(c.comparability)}</p>' if c.comparability else ""
+    return (
+        '<section id="compared" aria-labelledby="compared-title"><h2 id="compared-title">The scenarios compared</h2>'
+        f'<p class="context">{escape(when)} Differences are from [1].</p><ol>{names}</ol>{note}'
+        f"{comparison_table(c)}" + (f"<ul>{''.join(parting)}</ul>" if parting else "") + f"{charts}</section>"
+    )
+
+
+def to_html(results: Sequence[Result], *, title: str = "", comparison: Comparison | None = None) -> str:
+    """A whole page: the comparison (several scenarios), a section per result, where the data comes from."""
+    title = title or (results[0].scenario.name if len(results) == 1 else "tariffsim: scenarios compared")
+    several = len(results) > 1
     toc = ""
-    if len(results) > 1:
+    if several:
         toc = (
-            "<ol>"
+            '<nav aria-label="Contents"><ol>'
+            + ('<li><a href="#compared">The scenarios compared</a></li>' if comparison is not None else "")
             + "".join(f'<li><a href="#s{i}">{escape(r.scenario.name)}</a></li>' for i, r in enumerate(results))
-            + "</ol>"
+            + "</ol></nav>"
         )
     headline_lines = "".join(
-        f"<li><b>{escape(r.scenario.name)}</b>: "
-        + "; ".join(f"{escape(k.lower())} {escape(v.split('  ')[0])}" for k, v in headline(r)[:3])
-        + "</li>"
-        for r in results
+        f"<li><b>{escape(f'[{i + 1}] ' if several else '')}{escape(r.scenario.name)}</b> ({escape(r.scenario.label)}"
+        + (f", rates of {r.date:%d %b %Y}" if r.date else "")
+        + f"): effective rate {pct(r.totals['effective_rate'])} ({pct(r.totals['effective_rate_without_exemptions'])} "
+        f"without exemptions); duty {usd(r.totals['duty_usd'])}; exempted {usd(r.totals['exempted_value_usd'])}</li>"
+        for i, r in enumerate(results)
     )
-    body = "".join(section(r, f"s{i}") for i, r in enumerate(results))
+    compared = comparison_section(comparison) if comparison is not None else ""
+    body = "".join(section(r, f"s{i}", f"[{i + 1}] " if several else "") for i, r in enumerate(results))
     sources = sorted({r.source.replace("\\", "/").rsplit("/", 1)[-1] for r in results})
     bundled = [Path(r.source).resolve() == TRADE_TABLE.resolve() for r in results]
     notes = ([SOURCE_NOTE] if any(bundled) else []) + ([OWN_DATA_NOTE] if not all(bundled) else [])
@@ -163,7 +259,7 @@ def to_html(results: Sequence[Result], *, title: str = "") -> str:
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
         f'<header><h1>{escape(title)}</h1><p class="context">Made by tariffsim {__version__} on {datetime.now():%Y-%m-%d}. '
         "Rates are trade-weighted: duty divided by import value. Money is annual, in US dollars.</p>"
-        f"<ul>{headline_lines}</ul>{toc}</header>{body}"
+        f"<ul>{headline_lines}</ul>{toc}</header><main>{compared}{body}</main>"
         f'<footer><h2>Where the data comes from</h2><p class="source">Trade table: {escape(", ".join(sources))}. '
         f"{escape(' '.join(notes))}</p></footer></body></html>\n"
     )

@@ -1,0 +1,85 @@
+"""The time axis of step charts: margins around the change dates, dotted lines at them, their labels.
+
+Labels sit exactly over their dates. Where dates crowd (four changes in a week of April 2025), a
+label goes up a row instead of sliding sideways, so no label ever names a date weeks from its line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import cast
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+
+ROW_POINTS = 13  # height of one label row
+MAX_ROWS = 4
+NARROW_INCHES = 7.0  # narrower figures (the report's phone charts) leave the date labels out
+
+
+def time_span(dates: list[pd.Timestamp]) -> tuple[pd.Timestamp, pd.Timestamp, np.ndarray]:
+    """Margins before the first and after the last change, and the step x values: start, dates, end."""
+    span = max((dates[-1] - dates[0]).days, 30)
+    start = dates[0] - timedelta(days=max(span // 12, 7))
+    end = dates[-1] + timedelta(days=max(span // 6, 30))  # room for the last label inside the axes
+    return start, end, mdates.date2num([start, *dates, end])
+
+
+def label_rows(positions: Sequence[float], gap: float, rows: int = MAX_ROWS) -> list[int]:
+    """A row for each sorted label position: the lowest row whose last label is at least `gap` away.
+
+    When every row is taken, the row whose last label is farthest away (overlap is then the lesser harm
+    than a label far from its date).
+
+    >>> label_rows([0.1, 0.12, 0.13, 0.5, 0.51], 0.05)
+    [0, 1, 2, 0, 1]
+    """
+    last: list[float | None] = [None] * rows
+    out = []
+    for x in positions:
+        free = [r for r in range(rows) if last[r] is None or x - cast(float, last[r]) >= gap]
+        row = free[0] if free else max(range(rows), key=lambda r: x - cast(float, last[r]))
+        last[row] = x
+        out.append(row)
+    return out
+
+
+def time_axis(ax: Axes, dates: list[pd.Timestamp], start: pd.Timestamp, end: pd.Timestamp) -> int:
+    """Dotted lines at the change dates, labels over them, concise date ticks; returns the label rows used."""
+    ax.grid(axis="x", visible=False)  # the change-date lines are the vertical guides
+    for d in dates:
+        ax.axvline(float(mdates.date2num(d)), color="#BDBDBD", linestyle=":", linewidth=1, zorder=0)
+    narrow = ax.get_figure(root=True).get_figwidth() < NARROW_INCHES  # type: ignore[union-attr]
+    used = (
+        0 if narrow else _label_dates(ax, dates, start, end)
+    )  # a phone's chart: the ticks and the table say the dates
+    ax.set_xlim(float(mdates.date2num(start)), float(mdates.date2num(end)))
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=12)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    return used
+
+
+def _label_dates(ax: Axes, dates: list[pd.Timestamp], start: pd.Timestamp, end: pd.Timestamp) -> int:
+    total = (end - start).total_seconds()
+    where = [(d - start).total_seconds() / total for d in dates]
+    rows = label_rows(where, gap=0.06)
+    for d, x, row in zip(dates, where, rows, strict=True):
+        ax.annotate(
+            f"{d:%d %b}",
+            xy=(x, 1.0),
+            xycoords="axes fraction",
+            xytext=(0, 3 + ROW_POINTS * row),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=9.5,
+            color="#333333",
+            arrowprops={"arrowstyle": "-", "color": "#BDBDBD", "linewidth": 0.8, "shrinkA": 0, "shrinkB": 0}
+            if row
+            else None,
+        )
+    return max(rows, default=0) + 1
