@@ -24,4 +24,15 @@ schema="$(sed -n 's/^# yaml-language-server: \$schema=//p' mine.yaml)"
 [ -f "$schema" ] || fail "new wrote \$schema=$schema, which does not resolve from $PWD"
 "$T" validate mine.yaml >/dev/null || fail "the starter does not validate"
 "$T" report exempt_chips exempt_131 --out report.html 2>/dev/null && grep -q "US Census Bureau" report.html || fail "report"
+said="$("$T" explore --no-browser 2>&1 || true)"  # exits 1, by design: pipefail would hide the match
+grep -q "pip install 'tariffsim\[explore\]'" <<<"$said" || fail "explore without the extra must say how to get it: $said"
+# with the extra: the page answers from an empty directory, the bundled scenarios come along
+"$WORK/venv/bin/pip" install --quiet "$(ls "$WORK"/dist/tariffsim-*.whl)[explore]"
+"$T" explore exempt_chips --no-browser --port 0 > explore.log 2>&1 &
+EXPLORE=$!
+for _ in $(seq 100); do grep -q "http://" explore.log && break; sleep 0.2; done
+URL="$(grep -o 'http://[^ ]*' explore.log || true)"
+"$WORK/venv/bin/python" -c "import sys, urllib.request; sys.exit(0 if b'tariffsim explorer' in urllib.request.urlopen(sys.argv[1]).read() else 1)" "$URL" \
+    || { kill "$EXPLORE"; cat explore.log >&2; fail "explore does not serve its page"; }
+kill "$EXPLORE"
 echo "wheel check passed: installed from $(ls "$WORK"/dist), used from an empty directory"

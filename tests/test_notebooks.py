@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -33,3 +34,13 @@ def test_notebook_runs_top_to_bottom(path: Path) -> None:
     assert not errors
     images = [o for c in book.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {})]
     assert images, "the notebook draws its charts"
+    shown = [
+        text
+        for c in book.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        for text in [o.get("text", ""), o.get("data", {}).get("text/plain", ""), o.get("data", {}).get("text/html", "")]
+        if isinstance(text, str)
+    ]
+    raw = [m.group(0) for text in shown for m in re.finditer(r"\d\.\d+e[+-]\d+|\b0\.\d{5,}", text)]
+    assert not raw, f"students see raw numbers {raw[:5]}: format them as $B and percents"
