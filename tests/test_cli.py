@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -168,3 +170,17 @@ def test_a_plain_run_says_it_grants_every_uncertain_exemption() -> None:
     assert result.exit_code == 0 and "this run grants them all. --draws 10000 shows the spread" in result.stderr
     result = CliRunner().invoke(cli, ["run", "exempt_131_uncertain", "--draws", "50"])
     assert "grants them all" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["run", "--help"], ["explore", "--help"]])
+def test_version_and_help_import_no_heavy_library(args: list[str]) -> None:
+    """They answer in tens of milliseconds only if pandas, numpy, pyarrow, matplotlib and shiny stay unloaded."""
+    code = (
+        "import sys\nfrom simulator.cli import main\n"
+        f"sys.argv = ['tariffsim', *{args!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('pandas', 'numpy', 'pyarrow', 'matplotlib', 'shiny') if m in sys.modules]\n"
+        "print('HEAVY', heavy, file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in out.stderr

@@ -35,3 +35,10 @@ COLUMN_NAMES = tuple(c.name for c in COLUMNS)
 CODED = ("exporter", "importer", "hs", "category")
 HS_PATTERN = re.compile(r"^\d{2}(\d{2}){0,4}$")
 MAX_LISTED = 10
+
+# Shared with the rate tables' checks, here so that reading a scenario never imports pandas.
+COUNTRY = re.compile(r"[A-Z]{3}")
+ODD_HS = re.compile(r"\d{3}|\d{5}|\d{7}|\d{9}")
+# Real tariff tables have few lines at 100% or more; when most non-zero base rates are >= 1 the
+# column was almost surely written in percent (3 meaning 3%).
+PERCENT_LOOKING_SHARE = 0.5

@@ -13,6 +13,7 @@ so the guarantees are the same, only the error path is slower.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,7 +31,6 @@ class _Unclean(Exception):
 def read_reduced(path: Path, importer: str, exporter: str | None, responds: bool) -> pd.DataFrame | None:
     """The direction's lines of a Parquet dataset summed per key, or None when a check fails."""
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.dataset as ds
 
     dataset = ds.dataset(str(path), format="parquet", partitioning="hive")
@@ -41,69 +41,146 @@ def read_reduced(path: Path, importer: str, exporter: str | None, responds: bool
     condition = ds.field("importer") == importer
     if exporter is not None:
         condition = condition & (ds.field("exporter") == exporter)
-    keys = ["hs", "category", *(["base_rate", "elasticity"] if responds else [])]
-    sums: list[pa.Table] = []
-    total = 0.0
-    positive = at_least_one = 0
-    seen: dict[str, set[str]] = {"hs": set(), "category": set(), "exporter": set(), "importer": set()}
+    sums = _Sums()
     try:
         for batch in dataset.to_batches(columns=[*REQUIRED, *optional], filter=condition, batch_size=1 << 20):
-            if not batch.num_rows:
-                continue
-            table = pa.Table.from_batches([batch])
-            for name in seen:
-                column = table[name]
-                if column.null_count:
-                    raise _Unclean
-                for chunk in column.chunks:  # codes are checked once per distinct value, not per row
-                    values = chunk.dictionary if pa.types.is_dictionary(chunk.type) else pc.unique(chunk)
-                    seen[name] |= {str(v) for v in values.to_pylist()}
-            value = table["value_usd"].cast(pa.float64())
-            if value.null_count or not pc.all(pc.is_finite(value)).as_py() or pc.min(value).as_py() < 0:
-                raise _Unclean
-            if "base_rate" in table.column_names:
-                base = table["base_rate"].cast(pa.float64())
-                if base.null_count or not pc.all(pc.is_finite(base)).as_py():
-                    raise _Unclean
-                low, high = pc.min_max(base).values()
-                if low.as_py() < 0 or high.as_py() > 10:
-                    raise _Unclean
-                positive += pc.sum(pc.greater(base, 0)).as_py() or 0
-                at_least_one += pc.sum(pc.greater_equal(base, 1)).as_py() or 0
-            else:
-                base = pa.array(np.zeros(table.num_rows))
-            total += pc.sum(value).as_py() or 0.0
-            frame = {
-                "hs": table["hs"],
-                "category": table["category"],
-                "value_usd": value,
-                "base_duty_usd": pc.multiply(value, base),
-            }
-            if responds:
-                frame["base_rate"] = base
-                frame["elasticity"] = (
-                    table["elasticity"].cast(pa.float64())
-                    if "elasticity" in table.column_names
-                    else pa.nulls(table.num_rows, pa.float64())
-                )
-            sums.append(pa.table(frame).group_by(keys).aggregate([("value_usd", "sum"), ("base_duty_usd", "sum")]))
+            if batch.num_rows:
+                _add_batch(pa.Table.from_batches([batch]), sums, responds)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
         return None  # a column of the wrong type: the slow path names it
     except _Unclean:
         return None
-    if not sums or total > MAX_TOTAL_USD:
+    if not sums.rows or sums.total > MAX_TOTAL_USD:
         return None
-    if positive and at_least_one / positive > PERCENT_LOOKING_SHARE:
+    if sums.positive and sums.at_least_one / sums.positive > PERCENT_LOOKING_SHARE:
         return None
+    seen = sums.seen
     if not all(HS_PATTERN.match(c) for c in seen["hs"]) or "" in {c.strip() for c in seen["category"]}:
         return None
     if not all(COUNTRY.fullmatch(c) for c in seen["exporter"] | seen["importer"]):
         return None
-    merged = pa.concat_tables(sums).group_by(keys).aggregate([("value_usd_sum", "sum"), ("base_duty_usd_sum", "sum")])
-    lines = merged.to_pandas().rename(
-        columns={"value_usd_sum_sum": "value_usd", "base_duty_usd_sum_sum": "base_duty_usd"}
-    )
-    return key_table(lines, importer, exporter, responds)
+    return key_table(sums.lines(responds), importer, exporter, responds)
+
+
+class _Sums:
+    """Running sums per key. Without a trade response the key is (HS code, category), numbered densely
+    so that a batch adds with two bincounts; with one, base rate and elasticity join the key (Arrow
+    group-by, the rare case)."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, dict[str, int]] = {"hs": {}, "category": {}}
+        self.value = np.zeros((0, 0))
+        self.base_duty = np.zeros((0, 0))
+        self.count = np.zeros((0, 0))
+        self.grouped: list[Any] = []
+        self.seen: dict[str, set[str]] = {"hs": set(), "category": set(), "exporter": set(), "importer": set()}
+        self.total = 0.0
+        self.rows = self.positive = self.at_least_one = 0
+
+    def codes(self, name: str, column: Any) -> np.ndarray:
+        """Each row's dense number for its value of `name`, from the column's dictionary."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        ids = self.ids[name]
+        parts = []
+        for chunk in column.chunks:
+            coded = chunk if pa.types.is_dictionary(chunk.type) else pc.dictionary_encode(chunk)
+            words = [str(v) for v in coded.dictionary.to_pylist()]
+            lookup = np.array([ids.setdefault(w, len(ids)) for w in words], dtype=np.int64)
+            parts.append(lookup[coded.indices.to_numpy(zero_copy_only=False)])
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    def add(self, hs: np.ndarray, category: np.ndarray, value: np.ndarray, base_duty: np.ndarray) -> None:
+        shape = (len(self.ids["hs"]), len(self.ids["category"]))
+        if shape != self.value.shape:  # new codes: grow the grids, keeping what they hold
+            grow = ((0, shape[0] - self.value.shape[0]), (0, shape[1] - self.value.shape[1]))
+            self.value, self.base_duty, self.count = (np.pad(x, grow) for x in (self.value, self.base_duty, self.count))
+        cell = hs * shape[1] + category
+        size = shape[0] * shape[1]
+        self.value += np.bincount(cell, weights=value, minlength=size).reshape(shape)
+        self.base_duty += np.bincount(cell, weights=base_duty, minlength=size).reshape(shape)
+        self.count += np.bincount(cell, minlength=size).reshape(shape)
+
+    def lines(self, responds: bool) -> pd.DataFrame:
+        if responds:
+            import pyarrow as pa
+
+            keys = ["hs", "category", "base_rate", "elasticity"]
+            merged = pa.concat_tables(self.grouped).group_by(keys).aggregate(
+                [("value_usd_sum", "sum"), ("base_duty_usd_sum", "sum")]
+            )
+            return merged.to_pandas().rename(
+                columns={"value_usd_sum_sum": "value_usd", "base_duty_usd_sum_sum": "base_duty_usd"}
+            )
+        hs_of = np.array(list(self.ids["hs"]), dtype=object)
+        category_of = np.array(list(self.ids["category"]), dtype=object)
+        h, c = np.nonzero(self.count)  # every key some row has, zero-valued ones included
+        return pd.DataFrame(
+            {
+                "hs": hs_of[h],
+                "category": category_of[c],
+                "value_usd": self.value[h, c],
+                "base_duty_usd": self.base_duty[h, c],
+            }
+        )
+
+
+def _add_batch(table: Any, sums: _Sums, responds: bool) -> None:
+    """Check one batch (codes once per distinct value, numbers vectorised) and add it to the sums."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for name in sums.seen:
+        column = table[name]
+        if column.null_count:
+            raise _Unclean
+        if name in ("exporter", "importer"):  # the key's codes are seen through their dictionaries below
+            for chunk in column.chunks:
+                values = chunk.dictionary if pa.types.is_dictionary(chunk.type) else pc.unique(chunk)
+                sums.seen[name] |= {str(v) for v in values.to_pylist()}
+    value = _floats(table["value_usd"])
+    if not np.isfinite(value).all() or value.min() < 0:
+        raise _Unclean
+    if "base_rate" in table.column_names:
+        base = _floats(table["base_rate"])
+        if not np.isfinite(base).all() or base.min() < 0 or base.max() > 10:
+            raise _Unclean
+        sums.positive += int(np.count_nonzero(base > 0))
+        sums.at_least_one += int(np.count_nonzero(base >= 1))
+    else:
+        base = np.zeros(len(value))
+    sums.total += float(value.sum())
+    sums.rows += len(value)
+    if responds:
+        frame = {
+            "hs": table["hs"],
+            "category": table["category"],
+            "value_usd": pa.array(value),
+            "base_duty_usd": pa.array(value * base),
+            "base_rate": pa.array(base),
+            "elasticity": table["elasticity"].cast(pa.float64())
+            if "elasticity" in table.column_names
+            else pa.nulls(table.num_rows, pa.float64()),
+        }
+        keys = ["hs", "category", "base_rate", "elasticity"]
+        sums.grouped.append(pa.table(frame).group_by(keys).aggregate([("value_usd", "sum"), ("base_duty_usd", "sum")]))
+        for name in ("hs", "category"):
+            sums.seen[name] |= {str(v) for v in pc.unique(table[name]).to_pylist()}
+        return
+    hs, category = sums.codes("hs", table["hs"]), sums.codes("category", table["category"])
+    sums.seen["hs"] = set(sums.ids["hs"])
+    sums.seen["category"] = set(sums.ids["category"])
+    sums.add(hs, category, value, value * base)
+
+
+def _floats(column: Any) -> np.ndarray:
+    """A numeric column as float64, refusing nulls (a missing value is a bad row, never a zero)."""
+    import pyarrow as pa
+
+    if column.null_count:
+        raise _Unclean
+    return np.asarray(column.cast(pa.float64()).to_numpy(), dtype=float)
 
 
 def key_table(lines: pd.DataFrame, importer: str, exporter: str | None, responds: bool) -> pd.DataFrame:

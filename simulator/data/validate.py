@@ -13,15 +13,20 @@ import re
 import numpy as np
 import pandas as pd
 
-from simulator.data.columns import CODED, COLUMN_NAMES, COLUMNS, HS_PATTERN, MAX_LISTED, Column
+from simulator.data.columns import (
+    CODED,
+    COLUMN_NAMES,
+    COLUMNS,
+    COUNTRY,
+    HS_PATTERN,
+    MAX_LISTED,
+    ODD_HS,
+    PERCENT_LOOKING_SHARE,
+    Column,
+)
 from simulator.errors import FlowsError, Problem, short
 
-COUNTRY = re.compile(r"[A-Z]{3}")
-ODD_HS = re.compile(r"\d{3}|\d{5}|\d{7}|\d{9}")
 THOUSANDS = re.compile(r"-?\d{1,3}([,.' ]\d{3})+([.,]\d+)?")
-# Real tariff tables have few lines at 100% or more; when most non-zero base rates are >= 1 the
-# column was almost surely written in percent (3 meaning 3%).
-PERCENT_LOOKING_SHARE = 0.5
 MAX_TOTAL_USD = 1e15  # world goods trade is about $2.5e13 a year
 
 

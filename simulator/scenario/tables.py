@@ -15,8 +15,7 @@ import re
 from datetime import date
 from pathlib import Path
 
-from simulator.data.columns import HS_PATTERN
-from simulator.data.validate import ODD_HS, PERCENT_LOOKING_SHARE
+from simulator.data.columns import HS_PATTERN, ODD_HS, PERCENT_LOOKING_SHARE
 from simulator.errors import Problem, ScenarioError, short
 from simulator.scenario.model import RateTable
 
