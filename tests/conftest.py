@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -10,6 +11,12 @@ import pandas as pd
 import pytest
 
 from simulator.data.validate import validate_flows
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _own_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests keep their table cache to themselves, never in the user's ~/.cache."""
+    os.environ["TARIFFSIM_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
 
 
 def tiny_flows() -> pd.DataFrame:

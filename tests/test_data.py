@@ -199,3 +199,46 @@ def test_dask_engine_never_sums_across_years(tmp_path: Path) -> None:
     assert one_year == pytest.approx(simulate(scenario).totals, rel=1e-9)
     with pytest.raises(FlowsError, match="no rows for year 2020"):
         simulate_dask(scenario, tmp_path, year=2020)
+
+
+def test_a_validated_table_is_cached_and_an_edit_is_read_afresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import simulator.data.load as load
+
+    monkeypatch.setenv("TARIFFSIM_CACHE_DIR", str(tmp_path / "cache"))
+    table = tmp_path / "t.csv"
+    table.write_text("exporter,importer,hs,category,value_usd\nUSA,CHN,0201,Meat,10\n", encoding="utf-8")
+    first = load.load_flows(table)
+    assert len(list((tmp_path / "cache").iterdir())) == 1
+
+    def no_parsing(*_: object) -> None:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(load, "_read_csv", no_parsing)
+    pd.testing.assert_frame_equal(load.load_flows(table), first)  # from the cache
+    table.write_text("exporter,importer,hs,category,value_usd\nUSA,CHN,0201,Meat,11\n", encoding="utf-8")
+    with pytest.raises(AssertionError, match="parsed again"):  # same size, new content: read afresh
+        load.load_flows(table)
+    monkeypatch.undo()
+    monkeypatch.setenv("TARIFFSIM_CACHE_DIR", str(tmp_path / "cache"))
+    assert load.load_flows(table)["value_usd"].iloc[0] == 11
+    assert load.load_flows(table)["hs"].iloc[0] == "0201"  # leading zero kept through the pickle
+
+
+def test_a_damaged_or_disabled_cache_only_costs_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from simulator.data.load import load_flows
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("TARIFFSIM_CACHE_DIR", str(cache))
+    table = tmp_path / "t.csv"
+    table.write_text("exporter,importer,hs,category,value_usd\nUSA,CHN,0201,Meat,10\n", encoding="utf-8")
+    load_flows(table)
+    for file in cache.iterdir():
+        file.write_bytes(b"not a pickle")
+    assert load_flows(table)["value_usd"].iloc[0] == 10
+    monkeypatch.setenv("TARIFFSIM_CACHE", "off")
+    other = tmp_path / "u.csv"
+    other.write_text("exporter,importer,hs,category,value_usd\nUSA,CHN,0202,Meat,5\n", encoding="utf-8")
+    load_flows(other)
+    assert len(list(cache.iterdir())) == 1  # nothing new written

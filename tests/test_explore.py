@@ -26,6 +26,7 @@ from simulator.explore.bars import bars
 from simulator.explore.chart import shown_categories
 from simulator.explore.settings import Settings, apply, changed, controls, fixed, initial, responding
 from simulator.scenario.extension import extension_yaml
+from simulator.units import usd
 from tests.browser import DESKTOP, PHONE, chromium, explorer, scroll_overflow, serious_violations
 
 pytest.importorskip("shiny", reason="the explore extra is not installed (pip install -e '.[explore]')")
@@ -252,6 +253,17 @@ def test_a_path_date_and_a_pinned_scenario(tmp_path: Path) -> None:
         when.locator("input.js-range-slider").dispatch_event("change")
         same(settle(page, totals(PATH, GENEVA)), totals(PATH, GENEVA))
         assert "vs pinned" in page.inner_text(".figures")
+        # a second scenario against the pinned one: the cards give the difference
+        page.select_option("#scenario", "paths/us_on_china_no_exemptions")
+        other = load_scenario("paths/us_on_china_no_exemptions")
+        now = settle(page, totals(other, other.change_dates[-1]))
+        pinned_duty = totals(PATH, last)["duty_usd"]
+        delta = page.locator("#fig-duty_usd + .delta").inner_text()
+        assert (
+            delta
+            == f"{'+' if now['duty_usd'] >= pinned_duty else '−'}{usd(abs(now['duty_usd'] - pinned_duty))} vs pinned"
+        )
+        assert page.locator("#chart-bars .legend").inner_text().count("pinned") == 1
 
 
 def test_a_scenario_with_errors_shows_the_loaders_messages(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from simulator.bundled import TRADE_TABLE
+from simulator.data.cache import cached
 from simulator.data.columns import CODED
 from simulator.data.validate import validate_flows
 from simulator.errors import FlowsError, Problem
@@ -37,8 +38,9 @@ def load_flows(
     path = Path(path) if path is not None else TRADE_TABLE
     check_readable(path, "trade-flow table")
     parquet = path.is_dir() or path.suffix.lower() in (".parquet", ".pq")  # a directory is a Parquet dataset
-    raw = _read_parquet(path, columns, direction) if parquet else _read_csv(path)
-    return validate_flows(raw, str(path))
+    if parquet:
+        return validate_flows(_read_parquet(path, columns, direction), str(path))
+    return cached(path, lambda: validate_flows(_read_csv(path), str(path)))
 
 
 def check_readable(path: Path, what: str) -> None:

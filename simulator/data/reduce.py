@@ -107,8 +107,10 @@ class _Sums:
             import pyarrow as pa
 
             keys = ["hs", "category", "base_rate", "elasticity"]
-            merged = pa.concat_tables(self.grouped).group_by(keys).aggregate(
-                [("value_usd_sum", "sum"), ("base_duty_usd_sum", "sum")]
+            merged = (
+                pa.concat_tables(self.grouped)
+                .group_by(keys)
+                .aggregate([("value_usd_sum", "sum"), ("base_duty_usd_sum", "sum")])
             )
             return merged.to_pandas().rename(
                 columns={"value_usd_sum_sum": "value_usd", "base_duty_usd_sum_sum": "base_duty_usd"}

@@ -325,8 +325,8 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
             pinned.set((scenario.name + (f" on {result.date:%d %b %Y}" if result.date else ""), result))
 
         @reactive.effect
-        @reactive.event(input.unpin, input.scenario)
-        def _unpin() -> None:
+        @reactive.event(input.unpin)
+        def _unpin() -> None:  # switching scenario keeps the pin: that is how two scenarios are compared
             pinned.set(None)
 
         @render.text
