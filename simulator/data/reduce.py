@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.data.columns import HS_PATTERN
-from simulator.data.validate import COUNTRY, MAX_TOTAL_USD, PERCENT_LOOKING_SHARE
+from simulator.data.validate import COUNTRY, MAX_TOTAL_USD, PERCENT_LOOKING_SHARE, validate_flows
 
 REQUIRED = ("exporter", "importer", "hs", "category", "value_usd")
 
@@ -30,7 +30,6 @@ class _Unclean(Exception):
 
 def read_reduced(path: Path, importer: str, exporter: str | None, responds: bool) -> pd.DataFrame | None:
     """The direction's lines of a Parquet dataset summed per key, or None when a check fails."""
-    import pyarrow as pa
     import pyarrow.dataset as ds
 
     dataset = ds.dataset(str(path), format="parquet", partitioning="hive")
@@ -41,13 +40,65 @@ def read_reduced(path: Path, importer: str, exporter: str | None, responds: bool
     condition = ds.field("importer") == importer
     if exporter is not None:
         condition = condition & (ds.field("exporter") == exporter)
+    batches = dataset.to_batches(columns=[*REQUIRED, *optional], filter=condition, batch_size=1 << 20)
+    sums = _summed(batches, responds)
+    return None if sums is None else key_table(sums.lines(responds), importer, exporter, responds)
+
+
+def reduce_file(
+    root: str, file: str, importer: str, exporter: str | None, responds: bool, year: int | None, source: str
+) -> pd.DataFrame:
+    """One file of the Parquet dataset at `root`: its lines of the direction (and year) summed per key,
+    for the dask engine. Hive partition folders (importer=USA/...) count as columns.
+
+    A file that fails a check is read whole and checked the slow way, so the error names its rows
+    (`source` says which file); a file that passes gives the same sums the pandas engine would.
+    """
+    import pyarrow.dataset as ds
+
+    dataset = ds.dataset(root, format="parquet", partitioning="hive")
+    fragment = next(f for f in dataset.get_fragments() if f.path == file)
+    names = set(dataset.schema.names)
+    optional = [c for c in ("base_rate", "elasticity") if c in names and (c == "base_rate" or responds)]
+    condition = ds.field("importer") == importer
+    if exporter is not None:
+        condition = condition & (ds.field("exporter") == exporter)
+    if year is not None:
+        condition = condition & (ds.field("year") == year)
+    columns = [c for c in (*REQUIRED, *optional) if c in names]
+    batches = fragment.to_batches(schema=dataset.schema, columns=columns, filter=condition, batch_size=1 << 20)
+    sums = _summed(batches, responds) if set(REQUIRED) <= names else None
+    if sums is not None:
+        return sums.lines(responds)
+    rows = fragment.to_table(schema=dataset.schema, columns=columns, filter=condition).to_pandas()
+    clean = validate_flows(rows, source)  # raises, naming the bad rows, unless only a whole-table check failed
+    frame = pd.DataFrame(
+        {
+            "hs": clean["hs"].astype(str).to_numpy(dtype=object),
+            "category": clean["category"].astype(str).to_numpy(dtype=object),
+            "value_usd": clean["value_usd"].to_numpy(dtype=float),
+            "base_duty_usd": (clean["value_usd"] * clean["base_rate"]).to_numpy(dtype=float),
+        }
+    )
+    keys = ["hs", "category"]
+    if responds:
+        frame["base_rate"] = clean["base_rate"].to_numpy(dtype=float)
+        frame["elasticity"] = clean["elasticity"].to_numpy(dtype=float) if "elasticity" in clean else np.nan
+        keys += ["base_rate", "elasticity"]
+    return frame.groupby(keys, as_index=False, sort=False, dropna=False)[["value_usd", "base_duty_usd"]].sum()
+
+
+def _summed(batches: Any, responds: bool) -> _Sums | None:
+    """The batches checked and summed per key, or None when a check fails (the caller names the rows)."""
+    import pyarrow as pa
+
     sums = _Sums()
     try:
-        for batch in dataset.to_batches(columns=[*REQUIRED, *optional], filter=condition, batch_size=1 << 20):
+        for batch in batches:
             if batch.num_rows:
                 _add_batch(pa.Table.from_batches([batch]), sums, responds)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
-        return None  # a column of the wrong type: the slow path names it
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError, KeyError):
+        return None  # a column of the wrong type or missing: the slow path names it
     except _Unclean:
         return None
     if not sums.rows or sums.total > MAX_TOTAL_USD:
@@ -59,7 +110,7 @@ def read_reduced(path: Path, importer: str, exporter: str | None, responds: bool
         return None
     if not all(COUNTRY.fullmatch(c) for c in seen["exporter"] | seen["importer"]):
         return None
-    return key_table(sums.lines(responds), importer, exporter, responds)
+    return sums
 
 
 class _Sums:
