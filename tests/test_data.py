@@ -136,7 +136,7 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("name", ["exempt_131.yaml", "china_125_response.yaml", "paths/us_on_china_deescalation.yaml"])
 def test_dask_engine_matches_pandas_on_a_local_cluster(dataset: Path, name: str) -> None:
-    pytest.importorskip("dask.dataframe")
+    pytest.importorskip("dask")
     distributed = pytest.importorskip("distributed")
     from simulator.engine.dask_runner import simulate_dask
 
@@ -156,7 +156,7 @@ def test_dask_engine_matches_pandas_on_a_local_cluster(dataset: Path, name: str)
 
 
 def test_dask_engine_reports_bad_partitions(tmp_path: Path) -> None:
-    pytest.importorskip("dask.dataframe")
+    pytest.importorskip("dask")
     from simulator.engine.dask_runner import simulate_dask
 
     pd.DataFrame(
@@ -169,7 +169,7 @@ def test_dask_engine_reports_bad_partitions(tmp_path: Path) -> None:
 
 
 def test_cli_engine_dask(dataset: Path) -> None:
-    pytest.importorskip("dask.dataframe")
+    pytest.importorskip("dask")
     runner = CliRunner()
     path = str(SCENARIOS / "exempt_chips.yaml")
     plain = runner.invoke(cli, ["run", path, "--format", "json"])
