@@ -281,10 +281,15 @@ def test_a_scenario_with_errors_shows_the_loaders_messages(tmp_path: Path) -> No
 def test_the_page_fits_the_screen_and_passes_axe(tmp_path: Path, viewport: dict[str, int]) -> None:
     with chromium() as browser, explorer(cwd=tmp_path) as address:
         page = browser.new_page(viewport=viewport)
+        outside: list[str] = []  # offline: every script, style and font comes from the local server
+        page.on(
+            "request", lambda r: outside.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:")) else None
+        )
         page.goto(address)
         page.wait_for_selector("#chart-bars", timeout=30_000)
         assert scroll_overflow(page) <= 0
         assert serious_violations(page) == []
+        assert outside == []
 
 
 def test_explore_without_the_extra_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
