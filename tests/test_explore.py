@@ -317,3 +317,19 @@ def test_explore_refuses_a_busy_port_and_a_missing_table(tmp_path: Path) -> None
     assert result.exit_code == 2 and f"port {port} is in use" in result.output
     result = CliRunner().invoke(cli, ["explore", "--no-browser", "--trade", str(tmp_path / "nope.csv")])
     assert result.exit_code == 2 and "no such trade-flow table" in result.output
+
+
+def test_every_bundled_scenario_opens_with_the_figures_of_simulate(tmp_path: Path) -> None:
+    from simulator.scenario.load import bundled_scenarios
+
+    with chromium() as browser, explorer(cwd=tmp_path) as address:
+        page = browser.new_page(viewport=DESKTOP)
+        page.goto(address)
+        page.wait_for_selector("#fig-effective_rate", timeout=30_000)
+        for name, path in bundled_scenarios():
+            page.select_option("#scenario", name)
+            scenario = load_scenario(path)
+            expected = totals(scenario, scenario.change_dates[-1] if scenario.change_dates else None)
+            figures = settle(page, expected)
+            assert page.locator("[role=alert]").count() == 0, name
+            same(figures, expected)
