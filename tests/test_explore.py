@@ -290,6 +290,7 @@ def test_the_page_fits_the_screen_and_passes_axe(tmp_path: Path, viewport: dict[
         assert scroll_overflow(page) <= 0
         assert serious_violations(page) == []
         assert outside == []
+        assert "US Census Bureau" in (page.locator("details").last.text_content() or "")
 
 
 def test_explore_without_the_extra_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:

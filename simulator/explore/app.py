@@ -27,6 +27,7 @@ from simulator.errors import SimulatorError
 from simulator.explore.bars import CSS as BARS_CSS
 from simulator.explore.bars import bars
 from simulator.explore.settings import Controls, Settings, apply, controls, fixed, responding
+from simulator.output.page import OWN_DATA_NOTE, SOURCE_NOTE
 from simulator.scenario.extension import extension_yaml
 from simulator.scenario.load import load_scenario
 from simulator.scenario.model import Scenario
@@ -191,7 +192,7 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
             ui.input_text("save_name", "File name (saved in " + str(save_dir) + ")", "my_experiment"),
             ui.input_action_button("save", "Save as scenario"),
             ui.output_ui("saved"),
-            ui.p(f"tariffsim {__version__}. Sources of the bundled data: docs/sources.md in the project."),
+            ui.output_ui("data_note"),
         ),
         title="tariffsim explorer",
         window_title="tariffsim explorer",
@@ -343,6 +344,16 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
             scenario, result = current()
             target = save_dir / f"{safe_stem(input.save_name())}.yaml"
             saved_text.set(save(found.scenario, scenario, target, result.date))
+
+        @render.ui
+        def data_note() -> Any:
+            found = loaded()
+            table = (trade or (found.scenario.trade if found.scenario else None)) or TRADE_TABLE
+            bundled = Path(table).resolve() == TRADE_TABLE.resolve()
+            return ui.tags.details(
+                ui.tags.summary(f"Where the data comes from (tariffsim {__version__})"),
+                ui.p(SOURCE_NOTE if bundled else f"Trade table: {table}. {OWN_DATA_NOTE}"),
+            )
 
         @render.ui
         def saved() -> Any:
