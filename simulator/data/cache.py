@@ -22,6 +22,8 @@ from simulator import __version__
 from simulator.atomic import atomic_path
 
 CACHE_MAX_BYTES = 64 * 1024 * 1024
+HERE = Path(__file__).parent
+CHECKS = ("load.py", "validate.py", "columns.py")
 
 
 def folder() -> Path | None:
@@ -47,6 +49,9 @@ def cached(path: Path, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
     except OSError:
         return build()
     digest.update(f"|{__version__}|{pd.__version__}".encode())
+    for module in CHECKS:  # a changed reader or check, even within one version, reads the table afresh
+        with contextlib.suppress(OSError):
+            digest.update((HERE / module).read_bytes())
     file = where / f"flows-{digest.hexdigest()}.pkl"
     with contextlib.suppress(Exception):  # a missing, stale-format or damaged cache: read the table
         with open(file, "rb") as f:
