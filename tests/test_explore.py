@@ -22,8 +22,7 @@ from simulator import load_flows, load_scenario, simulate, with_rates
 from simulator.bundled import TRADE_TABLE
 from simulator.engine.evaluate import evaluate
 from simulator.engine.prepare import prepare
-from simulator.explore.bars import bars
-from simulator.explore.chart import shown_categories
+from simulator.explore.bars import bars, shown_categories
 from simulator.explore.settings import Settings, apply, changed, controls, fixed, initial, responding
 from simulator.scenario.extension import extension_yaml
 from simulator.units import usd
@@ -334,3 +333,9 @@ def test_every_bundled_scenario_opens_with_the_figures_of_simulate(tmp_path: Pat
             figures = settle(page, expected)
             assert page.locator("[role=alert]").count() == 0, name
             same(figures, expected)
+
+
+def test_the_page_imports_matplotlib_only_for_the_png_download() -> None:
+    code = "import sys, simulator.explore.app\nprint('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -33,15 +33,10 @@ def read_reduced(path: Path, importer: str, exporter: str | None, responds: bool
     import pyarrow.dataset as ds
 
     dataset = ds.dataset(str(path), format="parquet", partitioning="hive")
-    names = set(dataset.schema.names)
-    if not set(REQUIRED) <= names:
+    if not set(REQUIRED) <= set(dataset.schema.names):
         return None
-    optional = [c for c in ("base_rate", "elasticity") if c in names and (c == "base_rate" or responds)]
-    condition = ds.field("importer") == importer
-    if exporter is not None:
-        condition = condition & (ds.field("exporter") == exporter)
-    batches = dataset.to_batches(columns=[*REQUIRED, *optional], filter=condition, batch_size=1 << 20)
-    sums = _summed(batches, responds)
+    columns, condition = _scan(dataset, importer, exporter, responds, None)
+    sums = _summed(dataset.to_batches(columns=columns, filter=condition, batch_size=1 << 20), responds)
     return None if sums is None else key_table(sums.lines(responds), importer, exporter, responds)
 
 
@@ -58,16 +53,9 @@ def reduce_file(
 
     dataset = ds.dataset(root, format="parquet", partitioning="hive")
     fragment = next(f for f in dataset.get_fragments() if f.path == file)
-    names = set(dataset.schema.names)
-    optional = [c for c in ("base_rate", "elasticity") if c in names and (c == "base_rate" or responds)]
-    condition = ds.field("importer") == importer
-    if exporter is not None:
-        condition = condition & (ds.field("exporter") == exporter)
-    if year is not None:
-        condition = condition & (ds.field("year") == year)
-    columns = [c for c in (*REQUIRED, *optional) if c in names]
+    columns, condition = _scan(dataset, importer, exporter, responds, year)
     batches = fragment.to_batches(schema=dataset.schema, columns=columns, filter=condition, batch_size=1 << 20)
-    sums = _summed(batches, responds) if set(REQUIRED) <= names else None
+    sums = _summed(batches, responds) if set(REQUIRED) <= set(columns) else None
     if sums is not None:
         return sums.lines(responds)
     rows = fragment.to_table(schema=dataset.schema, columns=columns, filter=condition).to_pandas()
@@ -88,6 +76,20 @@ def reduce_file(
     return frame.groupby(keys, as_index=False, sort=False, dropna=False)[["value_usd", "base_duty_usd"]].sum()
 
 
+def _scan(dataset: Any, importer: str, exporter: str | None, responds: bool, year: int | None) -> tuple[list[str], Any]:
+    """The columns the engine needs that the dataset has, and the filter pushed down to the reader."""
+    import pyarrow.dataset as ds
+
+    names = set(dataset.schema.names)
+    wanted = [*REQUIRED, "base_rate", *(["elasticity"] if responds else [])]
+    condition = ds.field("importer") == importer
+    if exporter is not None:
+        condition = condition & (ds.field("exporter") == exporter)
+    if year is not None:
+        condition = condition & (ds.field("year") == year)
+    return [c for c in wanted if c in names], condition
+
+
 def _summed(batches: Any, responds: bool) -> _Sums | None:
     """The batches checked and summed per key, or None when a check fails (the caller names the rows)."""
     import pyarrow as pa
@@ -105,7 +107,11 @@ def _summed(batches: Any, responds: bool) -> _Sums | None:
         return None
     if sums.positive and sums.at_least_one / sums.positive > PERCENT_LOOKING_SHARE:
         return None
-    seen = sums.seen
+    seen = {
+        **sums.seen,
+        "hs": sums.seen["hs"] | set(sums.ids["hs"]),
+        "category": sums.seen["category"] | set(sums.ids["category"]),
+    }
     if not all(HS_PATTERN.match(c) for c in seen["hs"]) or "" in {c.strip() for c in seen["category"]}:
         return None
     if not all(COUNTRY.fullmatch(c) for c in seen["exporter"] | seen["importer"]):
@@ -222,8 +228,6 @@ def _add_batch(table: Any, sums: _Sums, responds: bool) -> None:
             sums.seen[name] |= {str(v) for v in pc.unique(table[name]).to_pylist()}
         return
     hs, category = sums.codes("hs", table["hs"]), sums.codes("category", table["category"])
-    sums.seen["hs"] = set(sums.ids["hs"])
-    sums.seen["category"] = set(sums.ids["category"])
     sums.add(hs, category, value, value * base)
 
 

@@ -26,7 +26,8 @@ from simulator.engine.prepare import Prepared, prepare
 from simulator.errors import SimulatorError
 from simulator.explore.bars import CSS as BARS_CSS
 from simulator.explore.bars import bars
-from simulator.explore.settings import Controls, Settings, apply, controls, fixed, responding
+from simulator.explore.settings import Controls, Settings, apply, fixed, responding
+from simulator.explore.settings import controls as controls_of  # `controls` names the page's output
 from simulator.output.page import OWN_DATA_NOTE, SOURCE_NOTE
 from simulator.scenario.extension import extension_yaml
 from simulator.scenario.load import load_scenario
@@ -247,7 +248,7 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
             with reactive.isolate():
                 controls_gen.set(controls_gen.get() + 1)
                 gen = controls_gen.get()
-            return control_panel(f"c{gen}_", controls_for(found.scenario, day))
+            return control_panel(f"c{gen}_", controls_of(found.scenario, day))
 
         @reactive.calc
         def settings() -> Settings:
@@ -255,7 +256,7 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
             req(found.scenario is not None)
             assert found.scenario is not None
             day = when()
-            start = controls_for(found.scenario, day)
+            start = controls_of(found.scenario, day)
             prefix = f"c{controls_gen.get()}_"
             rates = {}
             for i, layer in enumerate(start.layers):
@@ -360,10 +361,6 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
             return saved_text.get()
 
     return App(app_ui, server)
-
-
-def controls_for(scenario: Scenario, day: date | None) -> Controls:
-    return controls(scenario, day)
 
 
 def save(base: Scenario, changed: Scenario, target: Path, day: date | None) -> ui.TagList:

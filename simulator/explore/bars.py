@@ -7,12 +7,13 @@ as a PNG for slides comes from `chart.plot_categories` (the download button).
 
 from __future__ import annotations
 
+import pandas as pd
 from htmltools import Tag, tags
 
 from simulator.engine.evaluate import Result
-from simulator.explore.chart import shown_categories
 
-SERIES = (  # (key, label, colour): colours are the house palette, at least 3:1 against white
+TOP = 10
+SERIES = (  # (key, label, colour): the slide chart's colours (chart_style, which imports matplotlib), the grey at 4.5:1
     ("without", "without exemptions", "#767676"),
     ("pinned", "pinned", "#D55E00"),
     ("now", "now, with exemptions", "#0072B2"),
@@ -29,6 +30,16 @@ CSS = """
 .bars .legend { display: flex; flex-wrap: wrap; gap: 1rem; font-size: .85rem; margin: .4rem 0; }
 .bars .key { display: inline-block; width: .9rem; height: .9rem; margin-right: .3rem; vertical-align: -2px; }
 """
+
+
+def shown_categories(result: Result, top: int = TOP) -> pd.DataFrame:
+    """The `top` categories by import value and the `top // 2` with the most exempted value, largest first."""
+    cats = result.by_category
+    keep = cats["import_value_usd"].rank(ascending=False, method="first") <= top
+    keep |= (cats["exempted_value_usd"] > 0) & (
+        cats["exempted_value_usd"].rank(ascending=False, method="first") <= top // 2
+    )
+    return cats[keep].sort_values("import_value_usd", ascending=False)
 
 
 def bars(result: Result, pinned: Result | None = None) -> Tag:

@@ -7,25 +7,14 @@ plus every category an exemption touches, and says how many it leaves out.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from simulator.engine.evaluate import Result
+from simulator.explore.bars import shown_categories
 from simulator.output.chart_style import AFTER, BEFORE, PALETTE, styled, title_text, wrap_label
 
 PINNED = PALETTE[5]  # as on the page's bars
-TOP = 10
-
-
-def shown_categories(result: Result, top: int = TOP) -> pd.DataFrame:
-    """The `top` categories by import value and the `top // 2` with the most exempted value, largest first."""
-    cats = result.by_category
-    keep = cats["import_value_usd"].rank(ascending=False, method="first") <= top
-    keep |= (cats["exempted_value_usd"] > 0) & (
-        cats["exempted_value_usd"].rank(ascending=False, method="first") <= top // 2
-    )
-    return cats[keep].sort_values("import_value_usd", ascending=False)
 
 
 @styled

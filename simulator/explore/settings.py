@@ -121,13 +121,8 @@ def apply(scenario: Scenario, settings: Settings) -> Scenario:
             exemptions.append(exemption)
         else:
             exemptions.append(replace(exemption, share=Schedule.constant(share)))
-    response = scenario.response
-    if abs(settings.elasticity - start.elasticity) > SAME:
-        if response is None:
-            response = Response(elasticity=settings.elasticity)
-        else:
-            response = replace(response, elasticity=settings.elasticity)
-    return replace(scenario, layers=tuple(layers), exemptions=tuple(exemptions), response=response)
+    moved = replace(scenario, layers=tuple(layers), exemptions=tuple(exemptions))
+    return responding(moved, settings.elasticity)
 
 
 def changed(scenario: Scenario, settings: Settings) -> bool:

@@ -25,10 +25,10 @@ COMPARE_ROWS = (
 )
 
 
-def _delta(x: float, kind: str) -> str:
+def delta(x: float, kind: str) -> str:
     """A difference for people: percentage points for rates, signed money otherwise.
 
-    >>> _delta(-0.913, "pct"), _delta(2.5e9, "usd"), _delta(0.0, "usd")
+    >>> delta(-0.913, "pct"), delta(2.5e9, "usd"), delta(0.0, "usd")
     ('-91.3 pts', '+$2.5B', '0')
     """
     if abs(x) < 1e-9 * (1 if kind == "pct" else 1e3):
@@ -81,7 +81,7 @@ def compare_table(c: Comparison) -> str:
     for key, label, kind in COMPARE_ROWS:
         cells = [label, _fmt(float(c.totals.iloc[0][key]), kind)]
         for i in range(1, len(c.labels)):
-            cells += [_fmt(float(c.totals.iloc[i][key]), kind), _delta(float(c.differences.iloc[i][key]), kind)]
+            cells += [_fmt(float(c.totals.iloc[i][key]), kind), delta(float(c.differences.iloc[i][key]), kind)]
         rows.append(cells)
     out += ["", *grid(header, rows)]
     if c.parting:
@@ -115,7 +115,7 @@ def compare_table(c: Comparison) -> str:
         cells = [str(cat), _fmt(first, "pct")]
         for i in range(1, len(c.labels)):
             v = float(row.iloc[i])
-            cells += [_fmt(v, "pct"), _delta(v - first, "pct") if math.isfinite(v) and math.isfinite(first) else "-"]
+            cells += [_fmt(v, "pct"), delta(v - first, "pct") if math.isfinite(v) and math.isfinite(first) else "-"]
         cat_rows.append(cells)
     out += ["", *grid(cat_header, cat_rows)]
     warnings = [f"[{i + 1}] {w}" for i, r in enumerate(c.results) for w in r.warnings]
@@ -140,7 +140,7 @@ def compare_markdown(c: Comparison) -> str:
     ]
     for key, label, kind in COMPARE_ROWS:
         cells = [_fmt(float(c.totals.iloc[0][key]), kind)] + [
-            f"{_fmt(float(c.totals.iloc[i][key]), kind)} ({_delta(float(c.differences.iloc[i][key]), kind)})"
+            f"{_fmt(float(c.totals.iloc[i][key]), kind)} ({delta(float(c.differences.iloc[i][key]), kind)})"
             for i in range(1, len(c.labels))
         ]
         out.append(f"| {label} | " + " | ".join(cells) + " |")

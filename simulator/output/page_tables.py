@@ -11,7 +11,7 @@ from html import escape
 
 from simulator.analysis.compare import Comparison
 from simulator.engine.evaluate import BASE_LAYER, Result
-from simulator.output.comparison import COMPARE_ROWS
+from simulator.output.comparison import COMPARE_ROWS, delta
 from simulator.output.result import CATEGORY_COLUMNS
 from simulator.units import pct, usd
 
@@ -109,9 +109,7 @@ def comparison_table(c: Comparison) -> str:
     for key, label, kind in COMPARE_ROWS:
         row = [label, FORMATS[kind](float(c.totals.iloc[0][key]))]
         for i in range(1, len(c.labels)):
-            diff = float(c.differences.iloc[i][key])
-            said = f"{diff * 100:+.1f} pts" if kind == "pct" else ("+" if diff > 0 else "") + usd(diff)
-            row += [FORMATS[kind](float(c.totals.iloc[i][key])), said if abs(diff) > 1e-9 else "0"]
+            row += [FORMATS[kind](float(c.totals.iloc[i][key])), delta(float(c.differences.iloc[i][key]), kind)]
         rows.append(row)
     columns[0] = "Total"
     return data_table("The scenarios' totals and their differences from [1]", columns, rows, css="compared")
