@@ -74,6 +74,12 @@ def test_a_table_layer_switched_off_levies_nothing() -> None:
     assert layer["fentanyl"] == pytest.approx(on["fentanyl"], rel=1e-12)
 
 
+def summing_error(figures: dict[str, float]) -> float:
+    """Rounding allowed on a difference of sums (duty relief = gross - duty): 1e-12 of the sums, not of
+    the difference, which can be near zero. Hypothesis found 3e-5 USD on a relief of -$19M out of $1e11."""
+    return 1e-12 * max(figures["duty_without_exemptions_usd"], figures["duty_usd"], 1.0)
+
+
 def saved_and_loaded(base: Any, chosen: Settings, folder: Path) -> Any:
     target = folder / "experiment.yaml"
     target.write_text(extension_yaml(base, apply(base, chosen), target, name="experiment"), encoding="utf-8")
@@ -99,7 +105,8 @@ def test_a_saved_scenario_runs_to_the_figures_the_page_showed(
         shares["electronics"] = None if electronics < 0 else electronics
     chosen = Settings(day, rates=rates, shares=shares, elasticity=elasticity)
     reloaded = saved_and_loaded(PATH, chosen, tmp_path)
-    assert totals(reloaded, day) == pytest.approx(totals(apply(PATH, chosen), day), rel=1e-12, abs=1e-6)
+    expected = totals(apply(PATH, chosen), day)
+    assert totals(reloaded, day) == pytest.approx(expected, rel=1e-12, abs=summing_error(expected))
 
 
 @settings(max_examples=25, deadline=None)
@@ -123,7 +130,7 @@ def test_the_pages_fast_path_gives_the_figures_of_simulate(
     ready = prepare(responding(PATH, elasticity), FLOWS)
     fast = evaluate(replace(ready, scenario=fixed(ready.scenario, chosen)), day, timeline=False)
     slow = simulate(apply(PATH, chosen), FLOWS, day)
-    assert fast.totals == pytest.approx(slow.totals, rel=1e-12, abs=1e-6)
+    assert fast.totals == pytest.approx(slow.totals, rel=1e-12, abs=summing_error(slow.totals))
     assert fast.by_category["duty_usd"].to_numpy() == pytest.approx(slow.by_category["duty_usd"].to_numpy(), rel=1e-12)
     assert fast.timeline.empty
 
