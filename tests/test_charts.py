@@ -201,9 +201,7 @@ def test_svg_text_stays_editable_text(chips: Result, tmp_path: Path) -> None:
     assert "<text" in svg and "Effective" in svg  # glyphs as paths would hide the words
 
 
-def test_a_report_on_the_users_own_table_does_not_credit_the_census(
-    tmp_path: Path, write: Callable[..., Path]
-) -> None:
+def test_a_report_on_the_users_own_table_does_not_credit_the_census(tmp_path: Path, write: Callable[..., Path]) -> None:
     path = write("own.yaml", "importer: CHN\ntrade: tiny.csv\nlayers: [{name: a, rate: 10%}]\n")
     out = tmp_path / "own.html"
     result = CliRunner().invoke(cli, ["report", str(path), "--out", str(out)])
