@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from simulator import ScenarioError, load_scenario, simulate
 from simulator.engine.prepare import prepare
@@ -158,3 +159,30 @@ def test_a_lone_value_where_a_list_belongs(write: Callable[..., Path]) -> None:
     text = str(info.value)
     assert "exemptions[0].hs: expected a list, got the text '8542'; write e.g. hs: [\"8542\"]" in text
     assert "exemptions[0].layers: expected a list" in text
+
+
+def _as_typed(value: object) -> object:
+    """A parsed document with every scalar's text, quoting and line, to compare two parsers."""
+    if isinstance(value, dict):
+        return {k: (getattr(value, "key_lines", {}).get(k), _as_typed(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [getattr(value, "line", None), *(_as_typed(v) for v in value)]
+    if value is None:
+        return None
+    return (str(value), getattr(value, "plain", None), getattr(value, "line", None))
+
+
+@pytest.mark.skipif(not getattr(yaml, "__with_libyaml__", False), reason="PyYAML built without libyaml")
+def test_libyaml_and_python_parsers_read_every_bundled_scenario_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    """parse_yaml composes with libyaml when it can: it must give what the pure-Python parser gives,
+    quoting (which keeps leading zeros) and lines (which error messages cite) included."""
+    from simulator.bundled import SCENARIOS
+    from simulator.scenario.safe_yaml import parse_yaml
+
+    files = sorted(SCENARIOS.rglob("*.yaml"))
+    assert len(files) > 10
+    fast = [_as_typed(parse_yaml(f.read_text(), str(f))) for f in files]
+    monkeypatch.delattr(yaml, "CSafeLoader")
+    slow = [_as_typed(parse_yaml(f.read_text(), str(f))) for f in files]
+    assert fast == slow
+    assert any("'" in f.read_text() for f in files)  # quoted scalars were among those compared

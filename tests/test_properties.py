@@ -146,3 +146,58 @@ def test_dated_scenario_equals_constant_rate_in_force(flows: pd.DataFrame, steps
     a, b = simulate(dated, flows, date=when).totals, simulate(constant, flows).totals  # type: ignore[arg-type]
     for key in a:
         assert a[key] == pytest.approx(b[key], rel=1e-12, abs=1e-6)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.text(alphabet="0123456789١٢²a \n\x00", max_size=12), max_size=20))
+def test_hs_shapes_agree_with_the_patterns(words: list[str]) -> None:
+    """The vectorised HS-code checks say what HS_PATTERN and ODD_HS say, text by text."""
+    from simulator.data.columns import HS_PATTERN, ODD_HS
+    from simulator.data.validate import hs_shapes
+
+    ok, odd = hs_shapes(pd.Series(words, dtype=object))
+    assert ok.tolist() == [HS_PATTERN.fullmatch(w) is not None for w in words]
+    assert odd.tolist() == [ODD_HS.fullmatch(w) is not None for w in words]
+
+
+numbers = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([0.0, 0.5, 1.0, 3.0, 10.0, 11.0, -0.0, -1e-300])
+)
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(numbers, min_size=1, max_size=8),
+    st.lists(numbers, min_size=1, max_size=8),
+    st.lists(numbers, min_size=1, max_size=8),
+)
+def test_number_checks_shortcut_changes_nothing(value: list[float], base: list[float], elasticity: list[float]) -> None:
+    """Float columns are passed on a minimum and a maximum when nothing can be flagged; with that
+    shortcut off, every table is refused with the same message or accepted with the same numbers."""
+    from simulator.data import validate
+
+    n = min(len(value), len(base), len(elasticity))
+    raw = pd.DataFrame(
+        {
+            "exporter": ["USA"] * n,
+            "importer": ["CHN"] * n,
+            "hs": ["8542"] * n,
+            "category": ["Chips"] * n,
+            "value_usd": value[:n],
+            "base_rate": base[:n],
+            "elasticity": elasticity[:n],
+        }
+    )
+
+    def outcome() -> object:
+        try:
+            out = validate_flows(raw.copy())
+        except Exception as exc:  # the message is what is compared
+            return (type(exc).__name__, str(exc))
+        return out[["value_usd", "base_rate", "elasticity"]].to_numpy().tolist()
+
+    fast = outcome()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(validate, "_clean", lambda col, number: False)
+        slow = outcome()
+    assert repr(fast) == repr(slow)

@@ -18,9 +18,7 @@ from simulator.data.columns import (
     COLUMN_NAMES,
     COLUMNS,
     COUNTRY,
-    HS_PATTERN,
     MAX_LISTED,
-    ODD_HS,
     PERCENT_LOOKING_SHARE,
     Column,
 )
@@ -42,6 +40,11 @@ class _Bad:
         self.count += len(hits)
         for i in hits[: MAX_LISTED + 1]:
             self.rows.append((int(i), f"{column} {short(str(values.iloc[i]), 30)} {why}"))
+
+    def flag_distinct(self, verdict: np.ndarray, codes: np.ndarray, column: str, values: pd.Series, why: str) -> None:
+        """Flag the rows whose distinct value has a True verdict; no per-row work when none has."""
+        if verdict.any():
+            self.flag(_gather(verdict, codes), column, values, why)
 
 
 def validate_flows(raw: pd.DataFrame, source: str = "<table>") -> pd.DataFrame:
@@ -79,8 +82,8 @@ def validate_flows(raw: pd.DataFrame, source: str = "<table>") -> pd.DataFrame:
     table = pd.DataFrame(out, index=pd.RangeIndex(n), copy=False)
     if "base_rate" not in table:
         table["base_rate"] = 0.0
-    if "description" not in table:
-        table["description"] = ""
+    if "description" not in table:  # one shared empty text, not a million strings (7 ms a million rows)
+        table["description"] = pd.Categorical.from_codes(np.zeros(n, np.int8), categories=pd.Index([""], dtype=object))
     cols = [c for c in COLUMN_NAMES if c in table.columns]
     return table[cols]
 
@@ -100,14 +103,14 @@ def _text(col: Column, values: pd.Series, bad: _Bad, source: str) -> pd.Series:
         codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
     else:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)  # missing values (None, NaN) become -1
-    text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).map(lambda v: str(v).strip())
+    text = pd.Series([str(v).strip() for v in np.asarray(uniques, dtype=object)], dtype=object)
     absent = codes < 0
+    any_absent = bool(absent.any())
     if col.required or col.kind == "hs":
         empty_u = (text == "").to_numpy()
-        empty = absent | _gather(empty_u, codes)
-        if empty.any():
-            bad.flag(empty, col.name, _shown(values, absent), "is empty")
-    if col.name in CODED and isinstance(values.dtype, pd.CategoricalDtype) and not absent.any():
+        if any_absent or empty_u.any():
+            bad.flag(absent | _gather(empty_u, codes), col.name, _shown(values, absent), "is empty")
+    if col.name in CODED and isinstance(values.dtype, pd.CategoricalDtype) and not any_absent:
         unchanged = text.to_numpy() == np.asarray(uniques, dtype=object)
         if unchanged.all():  # already clean categories: check them, keep the column as it is
             _check_codes(col, text, codes, values, bad)
@@ -125,18 +128,36 @@ def _text(col: Column, values: pd.Series, bad: _Bad, source: str) -> pd.Series:
 def _check_codes(col: Column, text: pd.Series, codes: np.ndarray, values: pd.Series, bad: _Bad) -> None:
     """Country and HS checks on the distinct values; rows are gathered only when one is bad."""
     if col.kind == "country":
-        wrong_u = ~text.str.fullmatch(COUNTRY).to_numpy() & (text != "").to_numpy()
-        bad.flag(_gather(wrong_u, codes), col.name, values, "is not an ISO alpha-3 code like USA")
+        wrong_u = ~_fullmatch(COUNTRY, text) & (text != "").to_numpy()
+        bad.flag_distinct(wrong_u, codes, col.name, values, "is not an ISO alpha-3 code like USA")
     elif col.kind == "hs":
-        ok_u = text.str.fullmatch(HS_PATTERN).to_numpy()
-        odd_u = text.str.fullmatch(ODD_HS).to_numpy()
-        bad.flag(
-            _gather(odd_u, codes),
+        ok_u, odd_u = hs_shapes(text)
+        bad.flag_distinct(
+            odd_u,
+            codes,
             col.name,
             values,
             "has an odd number of digits; a leading zero was probably lost (write '0' + code)",
         )
-        bad.flag(_gather(~ok_u & ~odd_u & (text != "").to_numpy(), codes), col.name, values, "is not 2-10 digits")
+        bad.flag_distinct(~ok_u & ~odd_u & (text != "").to_numpy(), codes, col.name, values, "is not 2-10 digits")
+
+
+def hs_shapes(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Per distinct text: is it an HS code (HS_PATTERN), is it one with an odd digit count (ODD_HS)?
+
+    Vectorised over numpy strings, five times faster than the two regexes on thousands of codes;
+    `\\d` is a decimal digit, so isdecimal. A numpy string drops trailing NULs, so lengths are Python's.
+    """
+    words = np.asarray(text.to_numpy(), dtype=str)
+    length = np.fromiter(map(len, text), np.int64, len(text))
+    digits = np.strings.isdecimal(words) & (np.strings.str_len(words) == length)
+    even = length % 2 == 0
+    return digits & even & (length >= 2) & (length <= 10), digits & ~even & (length >= 3) & (length <= 9)
+
+
+def _fullmatch(pattern: re.Pattern[str], text: pd.Series) -> np.ndarray:
+    """Whether each distinct text matches the whole pattern (a plain loop: a few thousand values)."""
+    return np.fromiter((pattern.fullmatch(t) is not None for t in text), bool, len(text))
 
 
 def _number(col: Column, values: pd.Series, bad: _Bad) -> pd.Series:
@@ -147,6 +168,8 @@ def _number(col: Column, values: pd.Series, bad: _Bad) -> pd.Series:
         return pd.Series(np.zeros(n))
     if pd.api.types.is_numeric_dtype(values):
         number = values.to_numpy(dtype=float, na_value=np.nan)
+        if _clean(col, number):  # the usual case, in two passes: nothing to flag, nothing to fill
+            return _kept(values, number)
         blank = np.isnan(number) & (col.kind != "amount")  # an empty optional cell, as pd.read_csv gives it
     else:
         text = values.astype(str).str.strip().where(values.notna(), "")
@@ -188,12 +211,30 @@ def _number(col: Column, values: pd.Series, bad: _Bad) -> pd.Series:
             bad.flag(
                 (number > 0) | np.isinf(number), col.name, values, "is positive; import demand elasticities are <= 0"
             )
+    return _kept(values, number)
+
+
+def _clean(col: Column, number: np.ndarray) -> bool:
+    """True when no check can flag a row: decided from the minimum and maximum alone (NaN, which
+    min and max propagate, fails every comparison). Rates below 1 cannot look like percents."""
+    if not len(number):
+        return False
+    low, high = float(number.min()), float(number.max())
+    if col.kind == "amount":
+        return low >= 0 and high < np.inf
+    if col.kind == "rate":
+        return low >= 0 and high < 1
+    return low > -np.inf and high <= 0
+
+
+def _kept(values: pd.Series, number: np.ndarray) -> pd.Series:
+    """The checked numbers; the column itself when it already holds them as float64 (no copy)."""
     if (
         isinstance(values.dtype, np.dtype)
         and values.dtype == np.float64
         and np.shares_memory(number, values.to_numpy())
     ):
-        return values.reset_index(drop=True)  # already clean floats: no copy
+        return values.reset_index(drop=True)
     return pd.Series(number, dtype=float)
 
 
