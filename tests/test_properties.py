@@ -201,3 +201,40 @@ def test_number_checks_shortcut_changes_nothing(value: list[float], base: list[f
         patch.setattr(validate, "_clean", lambda col, number: False)
         slow = outcome()
     assert repr(fast) == repr(slow)
+
+
+digit_codes = st.text(alphabet="0123456789", min_size=2, max_size=10)
+some_prefixes = st.lists(st.text(alphabet="0123456789", min_size=1, max_size=10), max_size=4)
+some_categories = st.lists(st.sampled_from(["A", "B", "C", "Z"]), max_size=2)
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(
+        st.tuples(digit_codes, st.sampled_from(["A", "B", "C"])), min_size=1, max_size=30, unique_by=lambda x: x[0]
+    ),
+    st.lists(st.tuples(some_categories, some_prefixes, some_categories, some_prefixes), max_size=6),
+)
+def test_selector_matching_is_startswith(keys: list[tuple[str, str]], rules: list[tuple]) -> None:
+    """All selectors matched at once select, each, exactly the keys in one of their categories or
+    starting with one of their prefixes, minus the excepted ones (every key when they name nothing);
+    and the matcher knows which prefixes start any code."""
+    from simulator.engine.keys import Matcher
+
+    codes = [c for c, _ in keys]
+    categories = ("A", "B", "C")
+    matcher = Matcher(np.array(codes), np.array([categories.index(c) for _, c in keys]), categories)
+    selectors = [
+        Selector(categories=tuple(c), hs=tuple(h), except_categories=tuple(xc), except_hs=tuple(xh))
+        for c, h, xc, xh in rules
+    ]
+
+    def covers(sel: Selector, code: str, category: str) -> bool:
+        named = sel.covers_all or category in sel.categories or any(code.startswith(p) for p in sel.hs)
+        return named and not (category in sel.except_categories or any(code.startswith(p) for p in sel.except_hs))
+
+    hit = matcher.match_all(selectors)
+    assert hit.shape == (len(keys), len(selectors))
+    assert hit.T.tolist() == [[covers(sel, c, cat) for c, cat in keys] for sel in selectors]
+    prefixes = {p for _, h, _, xh in rules for p in (*h, *xh)}
+    assert matcher.matching(prefixes) == {p for p in prefixes if any(c.startswith(p) for c in codes)}

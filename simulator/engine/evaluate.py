@@ -95,7 +95,7 @@ def waived_share(prepared: Prepared, shares: np.ndarray) -> np.ndarray:
             return np.zeros(prepared.cover.shape)
         weights = prepared.waives * shares[:, None]  # (E, L): share each exemption grants on each layer
         out = np.zeros(prepared.cover.shape)
-        key, ex = np.nonzero(prepared.match)  # cost follows the matches, not keys x exemptions
+        key, ex = prepared.matched  # cost follows the matches, not keys x exemptions
         for j in range(weights.shape[1]):
             column = np.zeros(len(out))
             np.maximum.at(column, key, weights[ex, j])

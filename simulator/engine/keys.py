@@ -18,50 +18,78 @@ DENSE_SPACE = 1 << 20  # key-code spaces up to this size (or 4x the rows) use de
 
 
 class Matcher:
-    """Selector matching over K distinct keys via lookup tables: O(K) per selector, no string work.
+    """Selector matching over K distinct keys, for all selectors at once, with no per-selector loop.
 
-    For each prefix length the keys' codes are cut and factorised once; a selector then becomes
-    a boolean lookup table over those few uniques, gathered to the keys.
+    The keys' codes are sorted once. Cut to a prefix length, a sorted list of codes stays sorted, so
+    the keys starting with a prefix are one run of it, found by two binary searches; every prefix of
+    every selector is searched in one call per length, and the runs are expanded to (key, selector)
+    pairs. Categories go through a (category x selector) lookup table gathered to the keys.
     """
 
     def __init__(self, hs: np.ndarray, category: np.ndarray, categories: tuple[str, ...]) -> None:
-        self.hs = pd.Series(hs, dtype=object)
+        codes = np.asarray(hs, dtype=str)
+        self.size = len(codes)
+        self.order = np.argsort(codes, kind="stable")
+        self.sorted = codes[self.order]
         self.category = category
         self.category_index = {c: i for i, c in enumerate(categories)}
-        self._cuts: dict[int, tuple[np.ndarray, dict[str, int]]] = {}
+        self._cuts: dict[int, np.ndarray] = {}
 
-    def _cut(self, length: int) -> tuple[np.ndarray, dict[str, int]]:
+    def _cut(self, length: int) -> np.ndarray:
+        """The sorted codes cut to `length` (still sorted); a shorter code stays whole, so no prefix
+        of that length can equal it."""
         if length not in self._cuts:
-            cut = self.hs.where(self.hs.str.len() >= length).str[:length]
-            codes, uniques = pd.factorize(cut)  # too-short codes become -1
-            self._cuts[length] = (codes, {str(u): i for i, u in enumerate(uniques)})
+            self._cuts[length] = self.sorted.astype(f"<U{length}")
         return self._cuts[length]
 
-    def _prefixes(self, prefixes: tuple[str, ...]) -> np.ndarray:
-        hit = np.zeros(len(self.hs), bool)
-        for length in sorted({len(p) for p in prefixes}):
-            codes, index = self._cut(length)
-            lut = np.zeros(len(index) + 1, bool)  # last slot answers code -1
-            lut[[index[p] for p in prefixes if len(p) == length and p in index]] = True
-            hit |= lut[codes]
+    def _runs(self, prefixes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """For each prefix, the first position and the number of sorted keys that start with it."""
+        wanted = np.asarray(prefixes, dtype=str)
+        lengths = np.fromiter(map(len, prefixes), np.intp, len(prefixes))
+        start = np.zeros(len(prefixes), np.intp)
+        count = np.zeros(len(prefixes), np.intp)
+        for length in np.unique(lengths).tolist():
+            at = lengths == length
+            cut = self._cut(length)
+            start[at] = np.searchsorted(cut, wanted[at], side="left")
+            count[at] = np.searchsorted(cut, wanted[at], side="right") - start[at]
+        return start, count
+
+    def matching(self, prefixes: set[str]) -> set[str]:
+        """Those of the prefixes that start at least one key's code."""
+        listed = sorted(prefixes)
+        return {p for p, n in zip(listed, self._runs(listed)[1].tolist(), strict=True) if n}
+
+    def _any_of(self, names: list[tuple[str, ...]], prefixes: list[tuple[str, ...]]) -> np.ndarray:
+        """(K, S) bool: key k is in one of selector s's categories or starts with one of its prefixes."""
+        hit = np.zeros((self.size, len(names)), bool)
+        flat = [(p, s) for s, ps in enumerate(prefixes) for p in ps]
+        if flat:
+            start, count = self._runs([p for p, _ in flat])
+            owner = np.repeat(np.fromiter((s for _, s in flat), np.intp, len(flat)), count)
+            offset = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+            hit[self.order[np.repeat(start, count) + offset], owner] = True
+        named = [(self.category_index[c], s) for s, cs in enumerate(names) for c in cs if c in self.category_index]
+        if named:
+            columns = sorted({s for _, s in named})
+            lut = np.zeros((len(self.category_index), len(names)), bool)
+            lut[tuple(np.array(named).T)] = True
+            hit[:, columns] |= lut[:, columns][self.category]
         return hit
 
-    def _categories(self, names: tuple[str, ...]) -> np.ndarray:
-        lut = np.zeros(len(self.category_index), bool)
-        lut[[self.category_index[c] for c in names if c in self.category_index]] = True
-        return lut[self.category]
-
-    def prefix_matches_any(self, prefix: str) -> bool:
-        return prefix in self._cut(len(prefix))[1]
+    def match_all(self, selectors: list[Selector]) -> np.ndarray:
+        """(K, S) bool: which keys each selector covers (its categories or prefixes, minus its exceptions)."""
+        hit = self._any_of([x.categories for x in selectors], [x.hs for x in selectors])
+        hit[:, [s for s, x in enumerate(selectors) if x.covers_all]] = True
+        excepting = [s for s, x in enumerate(selectors) if x.except_categories or x.except_hs]
+        if excepting:
+            chosen = [selectors[s] for s in excepting]
+            hit[:, excepting] &= ~self._any_of([x.except_categories for x in chosen], [x.except_hs for x in chosen])
+        return hit
 
     def match(self, sel: Selector) -> np.ndarray:
-        if sel.covers_all:
-            hit = np.ones(len(self.hs), bool)
-        else:
-            hit = self._categories(sel.categories) | self._prefixes(sel.hs)
-        if sel.except_categories or sel.except_hs:
-            hit &= ~(self._categories(sel.except_categories) | self._prefixes(sel.except_hs))
-        return hit
+        """(K,) bool: the keys one selector covers."""
+        return self.match_all([sel])[:, 0]
 
 
 def codes_of(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:

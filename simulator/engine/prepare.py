@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +61,14 @@ class Prepared:
         raw = factors * rates[..., None, :]
         return raw, subject(raw, listed, rates)
 
+    @cached_property
+    def matched(self) -> tuple[np.ndarray, np.ndarray]:
+        """(key, exemption) of every match, key-major; once per preparation (a path is evaluated at
+        each change date). A flat scan: numpy's 2-D nonzero is eight times slower on 5,000 x 1,000."""
+        match = np.ascontiguousarray(self.match)
+        key, ex = np.divmod(np.flatnonzero(match), max(match.shape[1], 1))
+        return key, ex
+
     @property
     def responds(self) -> bool:
         return self.elasticity is not None
@@ -103,6 +112,7 @@ def prepare(scenario: Scenario, flows: pd.DataFrame | None = None, *, reduce: bo
     warnings: list[str] = []
     matcher = Matcher(key_hs, key_category, tuple(categories.tolist()))
     rules: list[Layer | Exemption] = [*scenario.layers, *scenario.exemptions]
+    found = matcher.matching({p for rule in rules for p in (*rule.selector.hs, *rule.selector.except_hs)})
     for rule in rules:
         sel = rule.selector
         for cat in (*sel.categories, *sel.except_categories):
@@ -115,28 +125,20 @@ def prepare(scenario: Scenario, flows: pd.DataFrame | None = None, *, reduce: bo
                 )
         written = sel.hs[: len(sel.hs) - sel.listed]
         listed = sel.hs[len(sel.hs) - sel.listed :] if sel.listed else ()
-        if listed and not any(matcher.prefix_matches_any(p) for p in listed):
+        if listed and not any(p in found for p in listed):
             warnings.append(
                 f"{rule.name}: no code of {', '.join(sel.hs_lists)} matches a line of {scenario.label} in {Path(source).name}"
             )
         for prefix in (*written, *sel.except_hs):
-            if not matcher.prefix_matches_any(prefix):
+            if prefix not in found:
                 warnings.append(
                     f"{rule.name}: HS prefix '{prefix}' matches no line of {scenario.label} in {Path(source).name}"
                 )
     if problems:
         raise ScenarioError(problems)
     layer_index = {layer.name: i for i, layer in enumerate(scenario.layers)}
-    cover = (
-        np.column_stack([matcher.match(x.selector) for x in scenario.layers])
-        if scenario.layers
-        else np.zeros((len(pairs), 0), bool)
-    )
-    match = (
-        np.column_stack([matcher.match(x.selector) for x in scenario.exemptions])
-        if scenario.exemptions
-        else np.zeros((len(pairs), 0), bool)
-    )
+    cover = matcher.match_all([x.selector for x in scenario.layers])
+    match = matcher.match_all([x.selector for x in scenario.exemptions])
     waives = np.zeros((len(scenario.exemptions), len(scenario.layers)), bool)
     for e, ex in enumerate(scenario.exemptions):
         targets = ex.layers if ex.layers is not None else tuple(layer_index)
