@@ -125,3 +125,45 @@ def test_parquet_with_a_bad_row_still_names_it(tmp_path: Path) -> None:
     scenario = replace(load_scenario("china_125"), trade=tmp_path / "t.parquet")
     with pytest.raises(FlowsError, match=r"value_usd '-1\.0' is negative"):
         simulate(scenario)
+
+
+def test_parquet_directions_are_picked_by_folder_row_group_and_dictionary(tmp_path: Path) -> None:
+    """Hive folders and Parquet row-group statistics skip other directions, and rows of other directions
+    inside a kept batch are dropped by their dictionary codes: the figures equal the full read's, and a
+    bad value in another direction neither counts nor stops the fast path."""
+    pytest.importorskip("pyarrow")
+    from dataclasses import replace
+
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    from simulator import load_scenario, simulate
+    from simulator.engine.prepare import prepare
+
+    table = load_flows()
+    usa = table[table["importer"] == "USA"]
+    mixed = table.sort_values(["exporter", "importer"], kind="stable")  # row groups mostly of one direction
+    mixed = mixed.astype({"value_usd": float})
+    mixed.loc[mixed.index[(mixed["importer"] == "CHN").to_numpy()][0], "value_usd"] = -5.0  # bad, other direction
+    root = tmp_path / "ds"
+    ds.write_dataset(
+        pa.Table.from_pandas(table.iloc[::3], preserve_index=False),
+        root / "hive",
+        format="parquet",
+        partitioning=ds.partitioning(pa.schema([("importer", pa.string())]), flavor="hive"),
+    )
+    pq.write_table(pa.Table.from_pandas(mixed, preserve_index=False), root / "mixed.parquet", row_group_size=500)
+    scenario = replace(load_scenario("us_electronics_exemption"), trade=root / "mixed.parquet")
+    reduced = prepare(scenario)
+    assert len(reduced.flows) < len(usa)  # the reduced path was taken despite the bad CHN row
+    expected = simulate(replace(scenario, trade=None), usa)
+    assert simulate(scenario).totals == pytest.approx(expected.totals, rel=1e-12)
+    hive = replace(scenario, trade=root / "hive")
+    assert len(prepare(hive).flows) < len(usa)
+    assert simulate(hive).totals == pytest.approx(
+        simulate(replace(hive, trade=None), table.iloc[::3]).totals, rel=1e-12
+    )
+    china = replace(load_scenario("china_125"), trade=root / "mixed.parquet")
+    with pytest.raises(FlowsError, match=r"value_usd '-5\.0' is negative"):
+        simulate(china)

@@ -2,9 +2,11 @@
 
 The engine only ever needs, per (HS code, category), the summed value and the summed base duty (and,
 with a trade response, the base rate and elasticity, which decide how a line responds). So a Parquet
-dataset is streamed in record batches: only the columns needed, only the scenario's direction (pushed
-down to the reader), each batch checked with Arrow compute (codes once per distinct value, numbers as
-vectorised minima and maxima) and summed per key. Memory stays at a batch plus the sums.
+dataset is streamed in record batches: only the columns needed, only the files (hive folders) and row
+groups (Parquet statistics) that can hold the scenario's direction, each batch checked (codes once per
+distinct value, numbers as vectorised minima and maxima) and summed per key. Rows of other directions
+are dropped by comparing each dictionary's few values, not every row's text: Arrow's row filter cost
+0.2 s and 110 MB on 10M rows. Batches are read one at a time, so memory stays at a batch plus the sums.
 
 Any batch that fails a check sends the whole table to `load_flows`, whose checks name the bad rows;
 so the guarantees are the same, only the error path is slower.
@@ -36,7 +38,9 @@ def read_reduced(path: Path, importer: str, exporter: str | None, responds: bool
     if not set(REQUIRED) <= set(dataset.schema.names):
         return None
     columns, condition = _scan(dataset, importer, exporter, responds, None)
-    sums = _summed(dataset.to_batches(columns=columns, filter=condition, batch_size=1 << 20), responds)
+    fragments = dataset.get_fragments(filter=condition)  # hive folders of other directions are never opened
+    batches = (b for f in fragments for b in _fragment_batches(f, dataset.schema, columns, condition))
+    sums = _summed(batches, responds, _wanted(importer, exporter, None))
     return None if sums is None else key_table(sums.lines(responds), importer, exporter, responds)
 
 
@@ -54,8 +58,8 @@ def reduce_file(
     dataset = ds.dataset(root, format="parquet", partitioning="hive")
     fragment = next(f for f in dataset.get_fragments() if f.path == file)
     columns, condition = _scan(dataset, importer, exporter, responds, year)
-    batches = fragment.to_batches(schema=dataset.schema, columns=columns, filter=condition, batch_size=1 << 20)
-    sums = _summed(batches, responds) if set(REQUIRED) <= set(columns) else None
+    batches = _fragment_batches(fragment, dataset.schema, columns, condition)
+    sums = _summed(batches, responds, _wanted(importer, exporter, year)) if set(REQUIRED) <= set(columns) else None
     if sums is not None:
         return sums.lines(responds)
     rows = fragment.to_table(schema=dataset.schema, columns=columns, filter=condition).to_pandas()
@@ -87,18 +91,59 @@ def _scan(dataset: Any, importer: str, exporter: str | None, responds: bool, yea
         condition = condition & (ds.field("exporter") == exporter)
     if year is not None:
         condition = condition & (ds.field("year") == year)
+    if year is not None and "year" in names:
+        wanted.append("year")
     return [c for c in wanted if c in names], condition
 
 
-def _summed(batches: Any, responds: bool) -> _Sums | None:
+def _wanted(importer: str, exporter: str | None, year: int | None) -> dict[str, object]:
+    """The column values a row of the direction has."""
+    out: dict[str, object] = {"importer": importer}
+    if exporter is not None:
+        out["exporter"] = exporter
+    if year is not None:
+        out["year"] = year
+    return out
+
+
+def _fragment_batches(fragment: Any, schema: Any, columns: list[str], condition: Any) -> Any:
+    """One file's record batches: only its row groups whose statistics allow the direction, read one
+    batch at a time (the scanner's default read-ahead held 16 batches), rows not filtered here."""
+    for piece in fragment.split_by_row_group(condition, schema=schema):
+        yield from piece.to_batches(
+            schema=schema, columns=columns, batch_size=1 << 20, batch_readahead=1, fragment_readahead=1
+        )
+
+
+def _direction_rows(table: Any, wanted: dict[str, object]) -> Any:
+    """The batch's rows of the direction; each dictionary column is compared on its few values."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    keep: np.ndarray | None = None
+    for name, value in wanted.items():
+        column = table[name].combine_chunks()
+        if pa.types.is_dictionary(column.type):
+            hits = np.asarray([v == value for v in column.dictionary.to_pylist()], dtype=bool)
+            mask = hits[column.indices.to_numpy(zero_copy_only=False)] if len(hits) else np.zeros(len(column), bool)
+        else:
+            mask = pc.fill_null(pc.equal(column, pa.scalar(value)), False).to_numpy(zero_copy_only=False)
+        keep = mask if keep is None else keep & mask
+    if keep is None or keep.all():
+        return table
+    return table.filter(pa.array(keep))
+
+
+def _summed(batches: Any, responds: bool, wanted: dict[str, object]) -> _Sums | None:
     """The batches checked and summed per key, or None when a check fails (the caller names the rows)."""
     import pyarrow as pa
 
     sums = _Sums()
     try:
         for batch in batches:
-            if batch.num_rows:
-                _add_batch(pa.Table.from_batches([batch]), sums, responds)
+            table = _direction_rows(pa.Table.from_batches([batch]), wanted)
+            if table.num_rows:
+                _add_batch(table, sums, responds)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError, KeyError):
         return None  # a column of the wrong type or missing: the slow path names it
     except _Unclean:
@@ -134,30 +179,37 @@ class _Sums:
         self.total = 0.0
         self.rows = self.positive = self.at_least_one = 0
 
-    def codes(self, name: str, column: Any) -> np.ndarray:
-        """Each row's dense number for its value of `name`, from the column's dictionary."""
+    def _coded(self, name: str, column: Any) -> tuple[np.ndarray, np.ndarray]:
+        """The batch's codes of `name` as (row -> dictionary position, dictionary position -> dense id)."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
+        chunk = column.combine_chunks()
+        coded = chunk if pa.types.is_dictionary(chunk.type) else pc.dictionary_encode(chunk)
         ids = self.ids[name]
-        parts = []
-        for chunk in column.chunks:
-            coded = chunk if pa.types.is_dictionary(chunk.type) else pc.dictionary_encode(chunk)
-            words = [str(v) for v in coded.dictionary.to_pylist()]
-            lookup = np.array([ids.setdefault(w, len(ids)) for w in words], dtype=np.int64)
-            parts.append(lookup[coded.indices.to_numpy(zero_copy_only=False)])
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        lookup = np.array([ids.setdefault(str(w), len(ids)) for w in coded.dictionary.to_pylist()], dtype=np.intp)
+        return coded.indices.to_numpy(zero_copy_only=False), lookup
 
-    def add(self, hs: np.ndarray, category: np.ndarray, value: np.ndarray, base_duty: np.ndarray) -> None:
+    def add(self, hs_column: Any, category_column: Any, value: np.ndarray, base_duty: np.ndarray) -> None:
+        """Sum a batch per (dictionary position of hs, of category), then add the few cells that rows
+        reached to the dense grids: no per-row gather to dense ids."""
+        hs, hs_ids = self._coded("hs", hs_column)
+        category, category_ids = self._coded("category", category_column)
         shape = (len(self.ids["hs"]), len(self.ids["category"]))
         if shape != self.value.shape:  # new codes: grow the grids, keeping what they hold
             grow = ((0, shape[0] - self.value.shape[0]), (0, shape[1] - self.value.shape[1]))
             self.value, self.base_duty, self.count = (np.pad(x, grow) for x in (self.value, self.base_duty, self.count))
-        cell = hs * shape[1] + category
-        size = shape[0] * shape[1]
-        self.value += np.bincount(cell, weights=value, minlength=size).reshape(shape)
-        self.base_duty += np.bincount(cell, weights=base_duty, minlength=size).reshape(shape)
-        self.count += np.bincount(cell, minlength=size).reshape(shape)
+        width = max(len(category_ids), 1)
+        cell = np.multiply(hs, width, dtype=np.intp)
+        cell += category
+        size = len(hs_ids) * width
+        count = np.bincount(cell, minlength=size)
+        reached = np.flatnonzero(count)
+        at = (hs_ids[reached // width], category_ids[reached % width])
+        # np.add.at: an Arrow dictionary may (rarely) repeat a value, so two cells can share an id
+        np.add.at(self.count, at, count[reached])
+        np.add.at(self.value, at, np.bincount(cell, weights=value, minlength=size)[reached])
+        np.add.at(self.base_duty, at, np.bincount(cell, weights=base_duty, minlength=size)[reached])
 
     def lines(self, responds: bool) -> pd.DataFrame:
         if responds:
@@ -227,8 +279,7 @@ def _add_batch(table: Any, sums: _Sums, responds: bool) -> None:
         for name in ("hs", "category"):
             sums.seen[name] |= {str(v) for v in pc.unique(table[name]).to_pylist()}
         return
-    hs, category = sums.codes("hs", table["hs"]), sums.codes("category", table["category"])
-    sums.add(hs, category, value, value * base)
+    sums.add(table["hs"], table["category"], value, value * base)
 
 
 def _floats(column: Any) -> np.ndarray:
