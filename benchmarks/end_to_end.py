@@ -5,7 +5,8 @@
 The dataset: a BACI-shaped Parquet dataset (about 5,000 HS6 codes x 200 exporters, 10 files) in
 benchmarks/.data/ (made once, not committed). The job: the duty of a scenario with 3 layers and 131
 exemption selectors on it. The DuckDB and Polars scripts do the least they must: read the rows of the
-importer, sum value and base duty per HS code, then apply the rules per code in Python. Every
+importer, sum value and base duty per HS code, then apply the rules per code in Python. A third script
+does the same with pyarrow and numpy alone, unchecked: the floor for any tool reading with pyarrow. Every
 contender prints its total duty; the benchmark checks they agree. Medians of alternating runs, peak
 memory (max RSS) from /usr/bin/time. Needs the optional `bench` extra (duckdb, polars).
 """
@@ -69,6 +70,31 @@ print(json.dumps({"duty_usd": duty(frame.iter_rows())}))
 """
 )
 
+# The least a Python tool built on pyarrow and numpy can do (no pandas, no dataset layer, no checks):
+# read the four columns file by file, keep the importer's rows by dictionary code, sum per HS code.
+ARROW = (
+    RULES
+    + """
+import glob
+import numpy as np
+import pyarrow.parquet as pq
+sums = {}
+for name in sorted(glob.glob(f"{sys.argv[1]}/*.parquet")):
+    for batch in pq.ParquetFile(name).iter_batches(1 << 20, columns=["importer", "hs", "value_usd", "base_rate"]):
+        importer, hs = batch.column(0), batch.column(1)
+        keep = (np.asarray(importer.dictionary.to_pylist()) == "USA")[importer.indices.to_numpy()]
+        code, value, base = hs.indices.to_numpy(), batch.column(2).to_numpy(), batch.column(3).to_numpy()
+        if not keep.all():
+            code, value, base = code[keep], value[keep], base[keep]
+        n = len(hs.dictionary)
+        v, d = np.bincount(code, value, n), np.bincount(code, value * base, n)
+        for word, a, b in zip(hs.dictionary.to_pylist(), v.tolist(), d.tolist()):
+            old = sums.get(word, (0.0, 0.0))
+            sums[word] = (old[0] + a, old[1] + b)
+print(json.dumps({"duty_usd": duty((h, a, b) for h, (a, b) in sums.items())}))
+"""
+)
+
 
 def dataset(rows: int) -> tuple[Path, Path, Path]:
     """The Parquet dataset, the scenario YAML and the rules JSON, made once per size."""
@@ -120,6 +146,7 @@ def main(argv: list[str] | None = None) -> None:
     scripts.mkdir(parents=True, exist_ok=True)
     (scripts / "duckdb_job.py").write_text(DUCKDB)
     (scripts / "polars_job.py").write_text(POLARS)
+    (scripts / "arrow_job.py").write_text(ARROW)
     py = sys.executable
     jobs = {
         "tariffsim run": [py, "-m", "simulator", "run", str(scenario), "--format", "json"],
@@ -136,6 +163,7 @@ def main(argv: list[str] | None = None) -> None:
         ],
         "DuckDB script": [py, str(scripts / "duckdb_job.py"), str(files), str(rules)],
         "Polars script": [py, str(scripts / "polars_job.py"), str(files), str(rules)],
+        "pyarrow + numpy script (floor)": [py, str(scripts / "arrow_job.py"), str(files), str(rules)],
     }
     results: dict[str, list[tuple[float, float, float]]] = {k: [] for k in jobs}
     for _ in range(args.repeat):  # alternate, so a busy moment hurts every contender alike
