@@ -169,6 +169,8 @@ def main(argv: list[str] | None = None) -> None:
     for _ in range(args.repeat):  # alternate, so a busy moment hurts every contender alike
         for name, command in jobs.items():
             results[name].append(timed(command))
+    seconds_of = {name: statistics.median(r[0] for r in runs) for name, runs in results.items()}
+    peak_of = {name: statistics.median(r[1] for r in runs) for name, runs in results.items()}
     print(f"{int(args.rows):,} rows, 131 selectors; medians of {args.repeat} alternating runs")
     print(f"{'job':32} {'seconds':>8} {'peak MB':>8} {'vs DuckDB':>10}  duty (USD)")
     duck = statistics.median(r[0] for r in results["DuckDB script"])
@@ -179,6 +181,7 @@ def main(argv: list[str] | None = None) -> None:
         duty = runs[0][2]
         agree = "agrees" if abs(duty - reference) <= 1e-9 * abs(reference) else f"DIFFERS from DuckDB's {reference:.6e}"
         print(f"{name:32} {seconds:8.2f} {peak:8.0f} {seconds / duck:9.2f}x  {duty:.6e} {agree}")
+    ms_of = {}
     for args_, label in (
         (["--version"], "tariffsim --version"),
         (["--help"], "tariffsim --help"),
@@ -189,7 +192,52 @@ def main(argv: list[str] | None = None) -> None:
             start = time.perf_counter()
             subprocess.run([py, "-m", "simulator", *args_], capture_output=True, check=True)
             runs.append(time.perf_counter() - start)
-        print(f"{label:32} {statistics.median(runs) * 1000:8.0f} ms (median of 5)")
+        ms_of[label] = statistics.median(runs) * 1000
+        print(f"{label:32} {ms_of[label]:8.0f} ms (median of 5)")
+    print_targets(seconds_of, peak_of, ms_of)
+
+
+def print_targets(seconds_of: dict[str, float], peak_of: dict[str, float], ms_of: dict[str, float]) -> None:
+    """Issue 16's targets beside this run's figures, with the engine against its numpy bound (1M rows,
+    best of 5, in this process) and the 12,000-code rate table."""
+    from engine import lower_bound, make_scenario, make_table, timed
+    from rate_table import measure
+
+    from simulator import simulate
+
+    table = make_table(1_000_000)
+    ratios = {}
+    for n in (131, 1000):
+        scenario = make_scenario(table, n)
+        ratios[n] = timed(lambda: simulate(scenario, table), 5) / timed(lambda: lower_bound(table, scenario), 5)  # noqa: B023
+    _, _, resolve_ms, _ = measure()
+    ours, duck, dask = (
+        seconds_of["tariffsim run"],
+        seconds_of["DuckDB script"],
+        seconds_of["tariffsim run --engine dask"],
+    )
+    rows = [
+        ("run (Parquet) faster than DuckDB", f"{ours:.2f} s vs {duck:.2f} s", ours < duck),
+        (
+            "  peak memory no more than DuckDB's",
+            f"{peak_of['tariffsim run']:.0f} MB vs {peak_of['DuckDB script']:.0f} MB",
+            peak_of["tariffsim run"] <= peak_of["DuckDB script"],
+        ),
+        ("--version under 150 ms", f"{ms_of['tariffsim --version']:.0f} ms", ms_of["tariffsim --version"] < 150),
+        ("--help under 150 ms", f"{ms_of['tariffsim --help']:.0f} ms", ms_of["tariffsim --help"] < 150),
+        (
+            "run exempt_chips under 400 ms",
+            f"{ms_of['tariffsim run exempt_chips']:.0f} ms",
+            ms_of["tariffsim run exempt_chips"] < 400,
+        ),
+        ("engine within 2x of numpy, 1M rows, 131 sel.", f"{ratios[131]:.2f}x", ratios[131] <= 2),
+        ("engine within 2x of numpy, 1M rows, 1,000 sel.", f"{ratios[1000]:.2f}x", ratios[1000] <= 2),
+        ("12,000-code rate table resolved under 50 ms", f"{resolve_ms:.1f} ms", resolve_ms < 50),
+        ("--engine dask faster than pandas", f"{dask:.2f} s vs {ours:.2f} s", dask < ours),
+    ]
+    print(f"\n{'target (issue 16)':48} {'this run':>22}  met")
+    for target, figure, met in rows:
+        print(f"{target:48} {figure:>22}  {'yes' if met else 'no'}")
 
 
 if __name__ == "__main__":
