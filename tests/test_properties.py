@@ -238,3 +238,41 @@ def test_selector_matching_is_startswith(keys: list[tuple[str, str]], rules: lis
     assert hit.T.tolist() == [[covers(sel, c, cat) for c, cat in keys] for sel in selectors]
     prefixes = {p for _, h, _, xh in rules for p in (*h, *xh)}
     assert matcher.matching(prefixes) == {p for p in prefixes if any(c.startswith(p) for c in codes)}
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    tables(),
+    scenarios(),
+    st.lists(st.lists(rates, min_size=3, max_size=3), min_size=1, max_size=4),
+    st.lists(st.lists(shares, min_size=3, max_size=3), min_size=1, max_size=4),
+)
+def test_batches_with_alike_keys_merged_equal_one_evaluation_each(
+    flows: pd.DataFrame, scenario: Scenario, rate_rows: list[list[float]], share_rows: list[list[float]]
+) -> None:
+    """Sweeps and draws merge keys that behave alike before evaluating B variants; each variant's
+    totals must equal evaluating that variant's scenario on its own, key by key."""
+    from simulator.engine.batch import batch_totals
+    from simulator.engine.evaluate import totals_at
+    from simulator.engine.prepare import prepare
+
+    prepared = prepare(scenario, flows)
+    n = min(len(rate_rows), len(share_rows))
+    layer_rates = np.array([r[: len(scenario.layers)] for r in rate_rows[:n]])
+    exemption_shares = np.array([s[: len(scenario.exemptions)] for s in share_rows[:n]]).reshape(n, -1)
+    batch = batch_totals(prepared, layer_rates, exemption_shares)
+    for b in range(n):
+        variant = replace(
+            scenario,
+            layers=tuple(
+                replace(x, rate=Schedule.constant(float(r)))
+                for x, r in zip(scenario.layers, layer_rates[b], strict=True)
+            ),
+            exemptions=tuple(
+                replace(x, share=Schedule.constant(float(s)))
+                for x, s in zip(scenario.exemptions, exemption_shares[b], strict=True)
+            ),
+        )
+        single = totals_at(replace(prepared, scenario=variant), None)
+        for key, value in single.items():
+            assert batch[key][b] == pytest.approx(value, rel=1e-12, abs=1e-6), key

@@ -102,10 +102,12 @@ def waived_share(prepared: Prepared, shares: np.ndarray) -> np.ndarray:
             out[:, j] = column
         return out
     out = np.zeros((*shares.shape[:-1], *prepared.cover.shape))
-    for e in range(prepared.match.shape[1]):
-        mask = prepared.match[:, e][:, None] & prepared.waives[e][None, :]
-        if mask.any() and shares[..., e].any():
-            np.maximum(out, shares[..., e, None, None] * mask, out=out)
+    key, ex = prepared.matched  # key-major: each key's matches are one run, reduced at once
+    if len(key):
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        for j in range(prepared.cover.shape[1]):
+            granted = shares[..., ex] * prepared.waives[ex, j]  # (B, matches); shares are >= 0
+            out[..., key[starts], j] = np.maximum.reduceat(granted, starts, axis=-1)
     return out
 
 
