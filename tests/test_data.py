@@ -182,6 +182,33 @@ def test_cli_engine_dask(dataset: Path) -> None:
     assert runner.invoke(cli, ["run", path, "--engine", "dask"]).exit_code == 2
 
 
+def test_cli_engine_dask_runs_locally_without_loading_distributed(dataset: Path) -> None:
+    """Without --scheduler the tasks run on dask's threads; asking dask for its default scheduler
+    imports distributed (0.24 s) just to look for a client."""
+    pytest.importorskip("dask")
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from simulator.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        "print('distributed' in sys.modules, file=sys.stderr)\n"
+    )
+    path = str(SCENARIOS / "exempt_chips.yaml")
+    done = subprocess.run(
+        [sys.executable, "-c", code, "run", path, "--engine", "dask", "--trade", str(dataset), "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert '"duty_usd"' in done.stdout
+    assert done.stderr.strip().splitlines()[-1] == "False"
+
+
 def test_dask_engine_never_sums_across_years(tmp_path: Path) -> None:
     pytest.importorskip("dask")
     from simulator.engine.dask_runner import simulate_dask

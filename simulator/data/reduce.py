@@ -123,6 +123,8 @@ def _direction_rows(table: Any, wanted: dict[str, object]) -> Any:
     keep: np.ndarray | None = None
     for name, value in wanted.items():
         column = table[name].combine_chunks()
+        if column.null_count:
+            raise _Unclean  # a missing country or year: the slow path names the row
         if pa.types.is_dictionary(column.type):
             hits = np.asarray([v == value for v in column.dictionary.to_pylist()], dtype=bool)
             mask = hits[column.indices.to_numpy(zero_copy_only=False)] if len(hits) else np.zeros(len(column), bool)
