@@ -274,5 +274,7 @@ def test_batches_with_alike_keys_merged_equal_one_evaluation_each(
             ),
         )
         single = totals_at(replace(prepared, scenario=variant), None)
+        # merging keys changes the order of summation; relief is a difference of two such sums
+        scale = 1e-12 * max(1.0, single["import_value_usd"], single["duty_without_exemptions_usd"])
         for key, value in single.items():
-            assert batch[key][b] == pytest.approx(value, rel=1e-12, abs=1e-6), key
+            assert batch[key][b] == pytest.approx(value, rel=1e-12, abs=scale), key
