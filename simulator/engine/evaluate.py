@@ -91,18 +91,10 @@ def waived_share(prepared: Prepared, shares: np.ndarray) -> np.ndarray:
     `shares` is (E,) or batched (B, E); the result is (K, L) or (B, K, L).
     """
     if shares.ndim == 1:
-        if not len(shares):
-            return np.zeros(prepared.cover.shape)
-        weights = prepared.waives * shares[:, None]  # (E, L): share each exemption grants on each layer
-        out = np.zeros(prepared.cover.shape)
-        key, ex = prepared.matched  # cost follows the matches, not keys x exemptions
-        for j in range(weights.shape[1]):
-            column = np.zeros(len(out))
-            np.maximum.at(column, key, weights[ex, j])
-            out[:, j] = column
-        return out
+        return waived_share(prepared, shares[None, :])[0]
     out = np.zeros((*shares.shape[:-1], *prepared.cover.shape))
-    key, ex = prepared.matched  # key-major: each key's matches are one run, reduced at once
+    # key-major matches: each key's are one run, reduced at once; cost follows the matches, not K x E
+    key, ex = prepared.matched
     if len(key):
         starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
         for j in range(prepared.cover.shape[1]):

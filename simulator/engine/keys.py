@@ -87,10 +87,6 @@ class Matcher:
             hit[:, excepting] &= ~self._any_of([x.except_categories for x in chosen], [x.except_hs for x in chosen])
         return hit
 
-    def match(self, sel: Selector) -> np.ndarray:
-        """(K,) bool: the keys one selector covers."""
-        return self.match_all([sel])[:, 0]
-
 
 def codes_of(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes per row and the distinct values; free for the categoricals load_flows returns."""
