@@ -127,10 +127,16 @@ def test_flows_summary() -> None:
     code, out, _ = invoke("flows")
     assert code == 0
     table = load_flows()
-    for importer, exporter in (("CHN", "USA"), ("USA", "CHN")):
-        part = table[table.importer == importer]
-        line = f"{importer} from {exporter}: {len(part):,} lines, {part.category.nunique()} categories, {usd(part.value_usd.sum())}"
-        assert line in out
+    part = table[table.importer == "CHN"]
+    assert f"CHN from USA: {len(part):,} lines, {part.category.nunique()} categories, {usd(part.value_usd.sum())}" in out
+    us = table[table.importer == "USA"]
+    assert f"USA from 198 partners: {len(us):,} lines, {us.category.nunique()} categories, $3,251.2B" in out
+    china = us[us.exporter == "CHN"]
+    assert f"  CHN China: {len(china):,} lines, {usd(china.value_usd.sum())}" in out
+    assert "  EUN European Union (27 members):" in out
+    assert "188 other partners:" in out
+    assert "sources: census_hs10 " in out and "census_hs2 " in out  # which lines are statistics, which estimates
+    assert "estimate_2017_shares 3,931 lines" in out
 
 
 def test_output_not_left_half_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

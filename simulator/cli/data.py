@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from simulator.cli.common import friendly, plural
-from simulator.units import usd
+from simulator.units import pct, usd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @click.command()
@@ -22,15 +27,41 @@ def flows(table: Path | None) -> None:
     """
     from simulator.data.load import load_flows  # pandas only when a command computes
 
+    from simulator.data.partners import name_of
+
     frame = load_flows(table)
-    summary = frame.groupby(["importer", "exporter"]).agg(
-        lines=("hs", "size"), categories=("category", "nunique"), value_usd=("value_usd", "sum")
-    )
-    summary = summary.reset_index()
-    values = summary["value_usd"].to_numpy(dtype=float)
-    for i, value in enumerate(values):
-        imp, exp, lines, cats = (summary[c].iloc[i] for c in ("importer", "exporter", "lines", "categories"))
-        click.echo(f"{imp} from {exp}: {plural(lines, 'line')}, {plural(cats, 'category')}, {usd(value)}")
+    for line in _summary(frame, name_of):
+        click.echo(line)
+
+
+FLOWS_LISTED = 10  # partners listed by name under an importer with many
+
+
+def _summary(frame: pd.DataFrame, name_of: Callable[[str], str]) -> list[str]:
+    """Per importer: its lines, categories and value; with many partners, the largest by name, then
+    the table's sources (which lines are statistics and which estimates)."""
+    out = []
+    stats = {"lines": ("hs", "size"), "categories": ("category", "nunique"), "value_usd": ("value_usd", "sum")}
+    for importer, part in frame.groupby("importer", observed=True, sort=True):
+        by_partner = part.groupby("exporter", observed=True).agg(**stats).sort_values("value_usd", ascending=False)
+        lines, cats, value = len(part), part["category"].nunique(), float(part["value_usd"].sum())
+        if len(by_partner) == 1:
+            out.append(f"{importer} from {by_partner.index[0]}: {plural(lines, 'line')}, {plural(cats, 'category')}, {usd(value)}")
+        else:
+            out.append(f"{importer} from {len(by_partner)} partners: {plural(lines, 'line')}, {plural(cats, 'category')}, {usd(value)}")
+            for code, row in by_partner.head(FLOWS_LISTED).iterrows():
+                share = float(row["value_usd"]) / value if value else 0.0
+                out.append(
+                    f"  {code} {name_of(str(code))}: {plural(int(row['lines']), 'line')}, {usd(float(row['value_usd']))} ({pct(share)})"
+                )
+            if len(by_partner) > FLOWS_LISTED:
+                rest = by_partner.iloc[FLOWS_LISTED:]
+                out.append(f"  {len(rest)} other partners: {usd(float(rest['value_usd'].sum()))}")
+        if "source" in part.columns:
+            sources = part.groupby("source", observed=True)["value_usd"].agg(["size", "sum"]).sort_values("sum", ascending=False)
+            listed = "; ".join(f"{name} {plural(int(r['size']), 'line')} {usd(float(r['sum']))}" for name, r in sources.iterrows())
+            out.append(f"  sources: {listed}")
+    return out
 
 
 @click.group()

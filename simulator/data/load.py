@@ -11,9 +11,10 @@ import csv
 import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from simulator.bundled import TRADE_TABLE
+from simulator.bundled import BUNDLED_LABEL, PARTNERS_TABLE, bundled_parts
 from simulator.data.cache import cached
 from simulator.data.columns import CODED
 from simulator.data.validate import validate_flows
@@ -33,14 +34,48 @@ def load_flows(
 
     `columns` (the engine's needs) and `direction` (importer, exporter or None) let a Parquet dataset
     be read in part: only those columns, only those rows, with codes kept as dictionaries from the
-    file to the engine. A CSV is read whole and checked whole.
+    file to the engine. A CSV is read whole and checked whole. The bundled table is read only in the
+    files the direction needs (see simulator.bundled).
     """
-    path = Path(path) if path is not None else TRADE_TABLE
+    if path is None:
+        return load_bundled(columns=columns, direction=direction)
+    path = Path(path)
     check_readable(path, "trade-flow table")
     parquet = path.is_dir() or path.suffix.lower() in (".parquet", ".pq")  # a directory is a Parquet dataset
     if parquet:
         return validate_flows(_read_parquet(path, columns, direction), str(path))
     return cached(path, lambda: validate_flows(_read_csv(path), str(path)))
+
+
+def load_bundled(
+    *, columns: tuple[str, ...] | None = None, direction: tuple[str, str | None] | None = None
+) -> pd.DataFrame:
+    """The bundled table's files for a direction, validated, as one table (codes stay categorical)."""
+    parts = [
+        load_flows(p, columns=columns, direction=direction if p == PARTNERS_TABLE else None)
+        for p in bundled_parts(direction)
+    ]
+    if len(parts) == 1:
+        return parts[0]
+    return concat_tables(parts, BUNDLED_LABEL)
+
+
+def concat_tables(parts: list[pd.DataFrame], source: str) -> pd.DataFrame:
+    """Validated tables as one, their coded columns kept categorical over the union of their values."""
+    names = [c for c in parts[0].columns if all(c in p.columns for p in parts)]
+    out: dict[str, object] = {}
+    for name in names:
+        if all(isinstance(p[name].dtype, pd.CategoricalDtype) for p in parts):
+            # each part's codes mapped into the union of the categories: no per-row hashing
+            union = pd.Index(np.unique(np.concatenate([np.asarray(p[name].cat.categories, dtype=str) for p in parts])))
+            codes = [
+                union.get_indexer(np.asarray(p[name].cat.categories, dtype=str))[p[name].cat.codes.to_numpy()]
+                for p in parts
+            ]
+            out[name] = pd.Categorical.from_codes(np.concatenate(codes), categories=union)
+        else:
+            out[name] = pd.concat([p[name] for p in parts], ignore_index=True)
+    return pd.DataFrame(out)
 
 
 def check_readable(path: Path, what: str) -> None:

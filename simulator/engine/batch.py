@@ -15,7 +15,6 @@ import numpy as np
 
 from simulator.engine.evaluate import summarize, waived_share
 from simulator.engine.prepare import Prepared
-from simulator.engine.rates import table_factors
 from simulator.engine.response import responded_value
 
 CHUNK_CELLS = 4_000_000  # floats per intermediate array in a chunk (~32 MB)
@@ -56,8 +55,13 @@ def alike_merged(prepared: Prepared, when: date | None) -> Prepared:
     flat layer's cover), whether a table lists it, and which exemptions match it. The 14,305 US lines
     fall into a few hundred such classes, so B variants cost B x classes, not B x lines.
     """
-    factors, listed = table_factors(prepared.cover, prepared.tables, when)
-    behaviour = np.ascontiguousarray(np.hstack([factors, listed, prepared.match]).astype(float))
+    lines = prepared.lines(when)
+    parts = [*lines.behaviour(), prepared.match]
+    if prepared.match_scale is not None:
+        parts.append(prepared.match_scale)
+    if lines.all_in is not None:
+        parts.append(prepared.key_base[:, None])
+    behaviour = np.ascontiguousarray(np.hstack(parts).astype(float))
     rows = behaviour.view(np.dtype((np.void, behaviour.itemsize * max(behaviour.shape[1], 1))))[:, 0]
     _, first, cls = np.unique(rows, return_index=True, return_inverse=True)
     if len(first) == len(rows):
@@ -67,6 +71,8 @@ def alike_merged(prepared: Prepared, when: date | None) -> Prepared:
         prepared,
         key_hs=prepared.key_hs[first],
         key_category=prepared.key_category[first],
+        key_partner=prepared.key_partner[first],
+        match_scale=prepared.match_scale[first] if prepared.match_scale is not None else None,
         value=np.bincount(cls, weights=prepared.value, minlength=len(first)),
         base_duty=np.bincount(cls, weights=prepared.base_duty, minlength=len(first)),
         cover=prepared.cover[first],

@@ -8,7 +8,7 @@ exemptions e matching it with shares s_e:
 The largest share wins: overlapping exemptions never add up beyond 100%. The base rate is never
 waived. Exempted value = V * max over layers in force (r_l > 0) covering the line of S_l.
 
-Rules are resolved once per distinct (HS code, category) pair into small boolean matrices;
+Rules are resolved once per distinct (HS code, category, partner) key into small boolean matrices;
 everything per row is a gather or a weighted bincount, so cost is linear in rows and nearly
 flat in the number of selectors.
 
@@ -97,8 +97,9 @@ def waived_share(prepared: Prepared, shares: np.ndarray) -> np.ndarray:
     key, ex = prepared.matched
     if len(key):
         starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        scaled = shares[..., ex] * prepared.match_scale[key, ex] if prepared.match_scale is not None else shares[..., ex]
         for j in range(prepared.cover.shape[1]):
-            granted = shares[..., ex] * prepared.waives[ex, j]  # (B, matches); shares are >= 0
+            granted = scaled * prepared.waives[ex, j]  # (B, matches); shares are >= 0
             out[..., key[starts], j] = np.maximum.reduceat(granted, starts, axis=-1)
     return out
 

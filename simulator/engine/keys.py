@@ -1,4 +1,4 @@
-"""Distinct (HS code, category) keys and selector matching over them.
+"""Distinct (HS code, category, partner) keys and selector matching over them.
 
 A table of millions of rows holds a few thousand distinct keys; rules are resolved once per key and
 the result gathered per row. Everything here works on integer codes, never on strings per row.
@@ -12,6 +12,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from simulator.data.partners import expand
 from simulator.scenario.model import Selector
 
 DENSE_SPACE = 1 << 20  # key-code spaces up to this size (or 4x the rows) use dense bincounts
@@ -26,8 +27,17 @@ class Matcher:
     pairs. Categories go through a (category x selector) lookup table gathered to the keys.
     """
 
-    def __init__(self, hs: np.ndarray, category: np.ndarray, categories: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        hs: np.ndarray,
+        category: np.ndarray,
+        categories: tuple[str, ...],
+        partner: np.ndarray | None = None,
+        partners: tuple[str, ...] = (),
+    ) -> None:
         codes = np.asarray(hs, dtype=str)
+        self.partner = partner if partner is not None else np.zeros(len(codes), np.intp)
+        self.partner_index = {c: i for i, c in enumerate(partners)}
         self.size = len(codes)
         self.order = np.argsort(codes, kind="stable")
         self.sorted = codes[self.order]
@@ -85,7 +95,19 @@ class Matcher:
         if excepting:
             chosen = [selectors[s] for s in excepting]
             hit[:, excepting] &= ~self._any_of([x.except_categories for x in chosen], [x.except_hs for x in chosen])
+        hit &= self._partners([expand(x.partners) for x in selectors], True)
+        hit &= ~self._partners([expand(x.except_partners) for x in selectors], False)
         return hit
+
+    def _partners(self, wanted: list[tuple[str, ...]], empty: bool) -> np.ndarray:
+        """(K, S) bool: the key's partner is one of selector s's codes (`empty` where it lists none),
+        through a (partner x selector) table gathered to the keys."""
+        lut = np.full((max(len(self.partner_index), 1), len(wanted)), empty)
+        for s, codes in enumerate(wanted):
+            if codes:
+                lut[:, s] = False
+                lut[[self.partner_index[c] for c in codes if c in self.partner_index], s] = True
+        return lut[self.partner]
 
 
 def codes_of(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -98,11 +120,12 @@ def codes_of(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass(frozen=True)
 class KeyIndex:
-    """Which distinct (hs, category) key each row belongs to, and per-key sums in one pass.
+    """Which distinct key each row belongs to, and per-key sums in one pass.
 
-    Keys are combined codes hs * n_cat + category. When that code space is small (the usual case)
-    sums are dense bincounts over the codes themselves, with no per-row lookup; otherwise rows are
-    hash-factorised.
+    A key is a combination of integer codes (HS code, category, partner, and the base rate where a
+    rule depends on it), combined in mixed radix: ((hs * n_cat + cat) * n_partner + partner) ... When
+    that code space is small (the usual case) sums are dense bincounts over the codes themselves, with
+    no per-row lookup; otherwise rows are hash-factorised.
     """
 
     pair: np.ndarray  # (N,) combined code of each row
@@ -111,9 +134,13 @@ class KeyIndex:
     factorized: np.ndarray | None  # (N,) row -> key, when not dense
 
     @staticmethod
-    def build(hs_index: np.ndarray, cat_index: np.ndarray, n_cat: int) -> KeyIndex:
-        pair = hs_index.astype(np.int64) * n_cat + cat_index
-        space = (int(hs_index.max(initial=0)) + 1) * n_cat
+    def build(components: list[tuple[np.ndarray, int]]) -> KeyIndex:
+        """Keys of the rows' (codes, number of codes) components, the first varying slowest."""
+        pair = components[0][0].astype(np.int64)
+        space = int(components[0][0].max(initial=0)) + 1
+        for codes, size in components[1:]:
+            pair = pair * size + codes
+            space *= size
         if space <= max(4 * len(pair), DENSE_SPACE):
             present = np.flatnonzero(np.bincount(pair, minlength=space))
             lookup = np.zeros(space, dtype=np.intp)
@@ -121,6 +148,14 @@ class KeyIndex:
             return KeyIndex(pair, present, lookup, None)
         factorized, uniques = pd.factorize(pair, sort=True)
         return KeyIndex(pair, np.asarray(uniques), None, factorized)
+
+    def split(self, sizes: list[int]) -> list[np.ndarray]:
+        """(K,) code of each component of every key, for components of the given sizes (first slowest)."""
+        rest, out = self.present, []
+        for size in reversed(sizes[1:]):
+            rest, code = np.divmod(rest, size)
+            out.append(code)
+        return [rest, *reversed(out)]
 
     def sum(self, weights: np.ndarray) -> np.ndarray:
         """(K,) the sum of a per-row quantity over each key's rows."""

@@ -10,11 +10,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simulator.bundled import TRADE_TABLE as TRADE_TABLE
+from simulator.bundled import BUNDLED_LABEL, bundled_parts
 from simulator.data.load import check_readable, load_flows
+from simulator.data.partners import expand
 from simulator.data.validate import validate_flows
 from simulator.engine.keys import KeyIndex, Matcher, codes_of
-from simulator.engine.rates import Rules, TableIndex, stack, subject, table_factors
+from simulator.engine.rates import LineRates, Rules, TableIndex, line_rates, stack, table_factors
 from simulator.engine.response import line_elasticities
 from simulator.errors import Problem, ScenarioError, did_you_mean, short
 from simulator.scenario.model import Exemption, Layer, Scenario
@@ -24,7 +25,8 @@ from simulator.scenario.model import Exemption, Layer, Scenario
 class Prepared:
     """A scenario resolved against a table: everything that does not depend on the date.
 
-    K distinct (hs, category) keys, L layers, E exemptions.
+    K distinct (hs, category, partner) keys, L layers, E exemptions. A scenario naming one exporter
+    has one partner, so its keys are its (hs, category) pairs, as before partners existed.
     """
 
     scenario: Scenario
@@ -32,6 +34,8 @@ class Prepared:
     key_hs: np.ndarray  # (K,) str
     key_category: np.ndarray  # (K,) int index into categories
     categories: tuple[str, ...]
+    key_partner: np.ndarray  # (K,) int index into partners
+    partners: tuple[str, ...]  # the exporters of this direction
     keys: KeyIndex  # rows -> keys
     value: np.ndarray  # (K,) sum of value_usd
     base_duty: np.ndarray  # (K,) sum of value_usd * base_rate
@@ -43,6 +47,17 @@ class Prepared:
     elasticity: np.ndarray | None = None  # (N,) per row, when the scenario has a `response:` block
     tables: dict[int, TableIndex] = field(default_factory=dict)  # layer index -> its rate table, resolved
     rules: Rules = field(default_factory=Rules)
+    all_in: np.ndarray | None = None  # (L,) bool: the layer's rate is an all-in level; None: no layer is
+    match_scale: np.ndarray | None = None  # (K, E) each match's share factor from share tables; None: 1
+
+    @property
+    def key_base(self) -> np.ndarray:
+        """(K,) the key's base rate; exact per line when an all-in layer made the base part of the key."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.nan_to_num(self.base_duty / self.value)
+
+    def lines(self, when: date | None) -> LineRates:
+        return table_factors(self.cover, self.tables, when, self.all_in)
 
     def rates(self, rates: np.ndarray, when: date | None) -> np.ndarray:
         """R[..., k, l]: the rate of layer l on key k for layer rates (L,) or (B, L) at `when`.
@@ -55,11 +70,9 @@ class Prepared:
 
     def unstacked(self, rates: np.ndarray, when: date | None) -> tuple[np.ndarray, np.ndarray | None]:
         """The rates before any stacking rule, and which keys are subject to each layer (None: rate > 0)."""
-        if not self.tables:
+        if not self.tables and self.all_in is None:
             return self.cover * rates[..., None, :], None
-        factors, listed = table_factors(self.cover, self.tables, when)
-        raw = factors * rates[..., None, :]
-        return raw, subject(raw, listed, rates)
+        return line_rates(self.lines(when), rates, self.key_base)
 
     @cached_property
     def matched(self) -> tuple[np.ndarray, np.ndarray]:
@@ -80,38 +93,53 @@ class Prepared:
 
 
 def prepare(scenario: Scenario, flows: pd.DataFrame | None = None, *, reduce: bool = True) -> Prepared:
-    """Resolve every selector once per distinct (HS code, category) key of the scenario's direction.
+    """Resolve every selector once per distinct (HS code, category, partner) key of the scenario's direction.
 
     A Parquet dataset is read reduced to one row per line key when `reduce` (the numbers are the same;
     only a count of the table's lines, as `explain` gives, needs the lines themselves).
     """
-    if flows is None:
-        path = scenario.trade or TRADE_TABLE
+    needed: tuple[str, ...] = ("exporter", "importer", "hs", "category", "value_usd", "base_rate", "source")
+    needed += ("elasticity",) if scenario.response is not None else ()
+    if flows is None and scenario.trade is None:
+        parts = bundled_parts((scenario.importer, scenario.exporter))
+        source = str(parts[0]) if len(parts) == 1 else BUNDLED_LABEL
+        flows = load_flows(None, columns=needed, direction=(scenario.importer, scenario.exporter))
+    elif flows is None:
+        path = scenario.trade
+        assert path is not None
         source = str(path)
         flows = _reduced(scenario, path) if reduce else None
         if flows is None:
-            needed: tuple[str, ...] = ("exporter", "importer", "hs", "category", "value_usd", "base_rate")
-            needed += ("elasticity",) if scenario.response is not None else ()
             flows = load_flows(path, columns=needed, direction=(scenario.importer, scenario.exporter))
     else:
         flows, source = _validated(flows), str(scenario.trade or "<DataFrame>")
     rows = _direction(scenario, flows, source)
     hs_index, hs_codes = codes_of(rows["hs"])
     cat_index, cat_names = codes_of(rows["category"])
-    keys = KeyIndex.build(hs_index, cat_index, len(cat_names))
-    pairs = keys.present
-    key_hs = hs_codes[pairs // len(cat_names)]
-    used, key_category = np.unique(pairs % len(cat_names), return_inverse=True)  # categories of this direction only
+    partner_index, partner_codes = codes_of(rows["exporter"])
+    base_rows = rows["base_rate"].to_numpy(dtype=float)
+    components = [(hs_index, len(hs_codes)), (cat_index, len(cat_names)), (partner_index, len(partner_codes))]
+    all_in = any(layer.all_in or (layer.table is not None and layer.table.all_in) for layer in scenario.layers)
+    if all_in:  # a top-up depends on each line's own base rate, so lines with other base rates stay apart
+        base_index, base_values = pd.factorize(base_rows)
+        components.append((base_index, max(len(base_values), 1)))
+    keys = KeyIndex.build(components)
+    split = keys.split([size for _, size in components])
+    key_hs = hs_codes[split[0]]
+    used, key_category = np.unique(split[1], return_inverse=True)  # categories of this direction only
     categories = cat_names[used]
+    present_partners, key_partner = np.unique(split[2], return_inverse=True)
+    partners = tuple(partner_codes[present_partners].tolist())
     value_rows = rows["value_usd"].to_numpy(dtype=float)
     value = keys.sum(value_rows)
-    base_duty = keys.sum(value_rows * rows["base_rate"].to_numpy(dtype=float))
+    base_duty = keys.sum(value_rows * base_rows)
 
     known = set(categories.tolist())
     problems: list[Problem] = []
     warnings: list[str] = []
-    matcher = Matcher(key_hs, key_category, tuple(categories.tolist()))
+    matcher = Matcher(key_hs, key_category, tuple(categories.tolist()), key_partner, partners)
     rules: list[Layer | Exemption] = [*scenario.layers, *scenario.exemptions]
+    warnings += _partner_warnings(scenario, rules, set(partners), source)
     found = matcher.matching({p for rule in rules for p in (*rule.selector.hs, *rule.selector.except_hs)})
     for rule in rules:
         sel = rule.selector
@@ -158,9 +186,28 @@ def prepare(scenario: Scenario, flows: pd.DataFrame | None = None, *, reduce: bo
         row_categories = categories[key_category[keys.row_key]]
         elasticity = line_elasticities(scenario.response, rows, row_categories, known)
     tables = {
-        j: TableIndex.build(layer.table, key_hs) for j, layer in enumerate(scenario.layers) if layer.table is not None
+        j: TableIndex.build(layer.table, key_hs, key_partner, partners)
+        for j, layer in enumerate(scenario.layers)
+        if layer.table is not None
     }
+    match_scale = None
+    shared = [(e, ex.share_table) for e, ex in enumerate(scenario.exemptions) if ex.share_table is not None]
+    if shared:
+        match_scale = np.ones(match.shape)
+        for e, table in shared:
+            share = TableIndex.build(table, key_hs, key_partner, partners).rates_at(None)
+            match_scale[:, e] = np.nan_to_num(share)  # a line no row of the table names: nothing exempted
+    for layer in scenario.layers:
+        if layer.table is not None and layer.table.partners:
+            warnings += _table_partner_warnings(layer.name, layer.table.partners, set(partners), scenario, source)
+    for e, table in shared:
+        warnings += _table_partner_warnings(scenario.exemptions[e].name, table.partners, set(partners), scenario, source)
+    layer_all_in = np.array([layer.all_in for layer in scenario.layers], bool)
     return Prepared(
+        key_partner=key_partner,
+        partners=partners,
+        all_in=layer_all_in if layer_all_in.any() else None,
+        match_scale=match_scale,
         tables=tables,
         rules=Rules.of(scenario),
         elasticity=elasticity,
@@ -178,6 +225,26 @@ def prepare(scenario: Scenario, flows: pd.DataFrame | None = None, *, reduce: bo
         source=source,
         warnings=tuple(warnings),
     )
+
+
+def _partner_warnings(scenario: Scenario, rules: list[Layer | Exemption], present: set[str], source: str) -> list[str]:
+    """A partner code or group member-less in this direction's rows: like an HS prefix that matches nothing."""
+    out = []
+    for rule in rules:
+        for entry in (*rule.selector.partners, *rule.selector.except_partners):
+            if not set(expand((entry,))) & present:
+                out.append(f"{rule.name}: partner '{entry}' has no line of {scenario.label} in {Path(source).name}")
+    return out
+
+
+def _table_partner_warnings(
+    name: str, named: tuple[str | None, ...], present: set[str], scenario: Scenario, source: str
+) -> list[str]:
+    missing = sorted({p for p in named if p is not None} - present)
+    if not missing:
+        return []
+    listed = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+    return [f"{name}: its table names partner(s) with no line of {scenario.label} in {Path(source).name}: {listed}"]
 
 
 def _direction(scenario: Scenario, flows: pd.DataFrame, source: str) -> pd.DataFrame:

@@ -24,32 +24,66 @@ from simulator.scenario.model import RateTable, Scenario
 
 @dataclass(frozen=True)
 class TableIndex:
-    """A rate table resolved against K keys: which prefix group each key falls in, per prefix length."""
+    """A rate table resolved against K keys: which (prefix, partner) group each key falls in.
+
+    Columns run from the longest prefix length to the shortest; within a length, the key's own
+    partner's row comes before a row naming no partner. At a date, each group's row in force is
+    looked up once and the first column with one wins, so the longest prefix wins and a partner's row
+    beats a general one of the same length.
+    """
 
     table: RateTable
-    prefixes: tuple[str, ...]  # group g is prefixes[g]
-    groups: np.ndarray  # (K, n_lengths) group of each key at each length, longest length first; -1 none
+    groups_of: tuple[tuple[str, str | None], ...]  # group g is (prefix, partner or None)
+    groups: np.ndarray  # (K, columns) group of each key, -1 none
 
     @staticmethod
-    def build(table: RateTable, key_hs: np.ndarray) -> TableIndex:
-        prefixes = tuple(dict.fromkeys(hs for hs, _, _ in table.rows))
-        index = {p: g for g, p in enumerate(prefixes)}
-        lengths = sorted({len(p) for p in prefixes}, reverse=True)
-        groups = np.full((len(key_hs), len(lengths)), -1, dtype=np.int64)
-        for j, length in enumerate(lengths):
-            cut = [str(h)[:length] if len(str(h)) >= length else "" for h in key_hs]
-            groups[:, j] = [index.get(c, -1) for c in cut]
-        return TableIndex(table, prefixes, groups)
+    def build(
+        table: RateTable, key_hs: np.ndarray, key_partner: np.ndarray | None = None, partners: tuple[str, ...] = ()
+    ) -> TableIndex:
+        """Resolved per distinct HS code and per partner, then gathered to the keys: no loop over keys."""
+        groups_of = tuple(dict.fromkeys((hs, table.partner_of(i)) for i, (hs, _, _) in enumerate(table.rows)))
+        index = {g: i for i, g in enumerate(groups_of)}
+        hs_values, hs_of_key = np.unique(np.asarray(key_hs, dtype=str), return_inverse=True)
+        partner_of_key = key_partner if key_partner is not None else np.zeros(len(hs_of_key), np.intp)
+        named = sorted({p for _, p in groups_of if p is not None})
+        slot = {p: i + 1 for i, p in enumerate(named)}  # slot 0: rows naming no partner
+        key_slot = np.array([slot.get(p, -1) for p in partners] or [-1], dtype=np.intp)[partner_of_key]
+        lengths = sorted({len(h) for h, _ in groups_of}, reverse=True)
+        columns: list[np.ndarray] = []
+        for length in lengths:
+            prefixes = sorted({h for h, _ in groups_of if len(h) == length})
+            prefix_id = {h: i for i, h in enumerate(prefixes)}
+            cut = [prefix_id.get(h[:length], -1) if len(h) >= length else -1 for h in hs_values.tolist()]
+            key_prefix = np.asarray(cut, dtype=np.intp)[hs_of_key]
+            lut = np.full((len(prefixes) + 1, len(named) + 1), -1, dtype=np.int64)  # last row: no prefix
+            for (h, p), g in index.items():
+                if len(h) == length:
+                    lut[prefix_id[h], slot[p] if p is not None else 0] = g
+            if named:  # the key's own partner first
+                own = lut[key_prefix, np.maximum(key_slot, 0)]
+                columns.append(np.where(key_slot > 0, own, -1))
+            columns.append(lut[key_prefix, 0])
+        groups = np.column_stack(columns) if columns else np.full((len(hs_of_key), 0), -1, dtype=np.int64)
+        return TableIndex(table, groups_of, groups)
+
+    def at(self, when: date | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(K,) each key's rate on `when` (NaN where no row in force matches), dutiable share and all-in flag."""
+        in_force = self.table.entries_at(when)
+        row = np.array([in_force.get(g, -1) for g in self.groups_of] + [-1], dtype=np.intp)
+        by_column = row[self.groups]  # -1 picks the trailing "none"
+        found = by_column >= 0
+        first = found.argmax(axis=1) if by_column.shape[1] else np.zeros(len(by_column), np.intp)
+        chosen = by_column[np.arange(len(by_column)), first] if by_column.shape[1] else np.full(len(by_column), -1)
+        chosen = np.where(found.any(axis=1), chosen, -1)
+        t = self.table
+        rates = np.array([r for _, _, r in t.rows] + [np.nan])[chosen]
+        shares = np.array([*(t.shares or [1.0] * len(t.rows)), 1.0])[chosen]
+        all_in = np.array([*(t.all_in or [False] * len(t.rows)), False])[chosen]
+        return rates, shares, all_in
 
     def rates_at(self, when: date | None) -> np.ndarray:
         """(K,) each key's rate on `when`; NaN where no prefix in force matches."""
-        in_force = self.table.prefixes_at(when)
-        group_rate = np.array([in_force.get(p, np.nan) for p in self.prefixes] + [np.nan])
-        by_length = group_rate[self.groups]  # -1 picks the trailing NaN
-        found = ~np.isnan(by_length)
-        first = found.argmax(axis=1)
-        out = by_length[np.arange(len(by_length)), first]
-        return np.where(found.any(axis=1), out, np.nan)
+        return self.at(when)[0]
 
 
 @dataclass(frozen=True)
@@ -69,16 +103,60 @@ class Rules:
         return Rules(yields, highest)
 
 
-def table_factors(cover: np.ndarray, tables: dict[int, TableIndex], when: date | None) -> tuple[np.ndarray, np.ndarray]:
-    """(K, L) factors: 1 where a flat layer covers a key, the table's rate where a table layer does,
-    else 0; and (K, L) bool: keys a table lists at all, 0% included (subject to the measure)."""
+@dataclass(frozen=True)
+class LineRates:
+    """What the layers' tables and flags say of each key at a date, before the layers' own rates."""
+
+    factors: np.ndarray  # (K, L) 1 where a flat layer covers a key, the table's rate where a table layer does, else 0
+    listed: np.ndarray  # (K, L) bool: keys a table lists at all, 0% included (subject to the measure)
+    dutiable: np.ndarray | None  # (K, L) share of the value a layer is levied on; None: all of it
+    all_in: np.ndarray | None  # (K, L) bool: the layer's rate is a level the base is topped up to; None: none is
+
+    def behaviour(self) -> list[np.ndarray]:
+        """What makes two keys alike, for merging them (see batch.alike_merged)."""
+        extra = [x for x in (self.dutiable, self.all_in) if x is not None]
+        return [self.factors, self.listed, *extra]
+
+
+def table_factors(
+    cover: np.ndarray, tables: dict[int, TableIndex], when: date | None, all_in: np.ndarray | None = None
+) -> LineRates:
+    """Each key's factors at `when`: flat layers' cover, tables' rates, dutiable shares and all-in
+    flags (`all_in`, (L,), the layers' own flags)."""
     factors = cover.astype(float)
     listed = np.zeros(cover.shape, bool)
+    dutiable = None
+    flags = None if all_in is None or not all_in.any() else np.broadcast_to(all_in, cover.shape).copy()
     for j, index in tables.items():
-        rate = index.rates_at(when)
+        rate, share, row_all_in = index.at(when)
         listed[:, j] = cover[:, j] & ~np.isnan(rate)
         factors[:, j] = np.where(listed[:, j], np.nan_to_num(rate), 0.0)
-    return factors, listed
+        if index.table.shares:
+            dutiable = np.ones(cover.shape) if dutiable is None else dutiable
+            dutiable[:, j] = np.where(listed[:, j], share, 1.0)
+        if index.table.all_in:
+            flags = np.zeros(cover.shape, bool) if flags is None else flags
+            flags[:, j] |= row_all_in
+    return LineRates(factors, listed, dutiable, flags)
+
+
+def line_rates(lines: LineRates, rates: np.ndarray, key_base: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """R[..., k, l] before stacking at layer rates (L,) or (B, L), and which keys are subject to each
+    layer (None: those with a rate above 0).
+
+    An all-in layer adds what is left of its level above the line's base rate, max(0, level - base):
+    "15% all-in" charges a line with a 4% base 11% and a line with a 20% base nothing. A dutiable
+    share then scales the rate: a 50% duty on a line whose value is 40% steel is 20% of its value.
+    """
+    raw = lines.factors * rates[..., None, :]
+    if lines.all_in is None and lines.dutiable is None and not lines.listed.any():
+        return raw, None
+    subject_to = (raw > 0) | (lines.listed & (rates[..., None, :] > 0))
+    if lines.all_in is not None:
+        raw = np.where(lines.all_in, np.maximum(raw - key_base[:, None], 0.0), raw)
+    if lines.dutiable is not None:
+        raw = raw * lines.dutiable
+    return raw, subject_to
 
 
 def subject(raw: np.ndarray, listed: np.ndarray, rates: np.ndarray) -> np.ndarray:

@@ -16,9 +16,9 @@ TOP_KEYS = (
     "response",
     "stacking",
 )
-SELECTOR_KEYS = ("categories", "hs", "hs_list", "except_categories", "except_hs")
-LAYER_KEYS = ("name", "description", "rate", "rates", *SELECTOR_KEYS)
-EXEMPTION_KEYS = ("name", "description", "layers", "share", "probability", *SELECTOR_KEYS)
+SELECTOR_KEYS = ("categories", "hs", "hs_list", "except_categories", "except_hs", "partners", "except_partners")
+LAYER_KEYS = ("name", "description", "rate", "rates", "all_in", *SELECTOR_KEYS)
+EXEMPTION_KEYS = ("name", "description", "layers", "share", "shares", "probability", *SELECTOR_KEYS)
 RESPONSE_KEYS = ("elasticity", "categories")
 STACKING_KEYS = ("layer", "yields_to", "higher_of", "description")
 RESERVED_LAYER_NAMES = ("base_rate",)

@@ -15,6 +15,7 @@ SCHEMA_ID = "https://tariffsim.invalid/scenario.schema.json"  # an identifier, n
 PERCENT = r"^\s*-?[0-9]+(\.[0-9]+)?\s*%\s*$"
 DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 HS = r"^[0-9]{2}([0-9]{2}){0,4}$"
+PARTNER = r"^([A-Z]{3}|[A-Z][A-Z_]*)$"  # a code, or a group name (`tariffsim list --partners`)
 
 
 def _dated(what: str, example: str) -> dict[str, Any]:
@@ -39,6 +40,11 @@ def scenario_schema() -> dict[str, Any]:
         },
     }
     names = {"type": "array", "items": {"type": "string", "minLength": 1}}
+    partners = {
+        "type": "array",
+        "minItems": 1,
+        "items": {"type": "string", "pattern": PARTNER, "description": "ISO alpha-3 code (EUN: the EU) or a group name."},
+    }
     selector = {
         "categories": {
             **names,
@@ -51,6 +57,8 @@ def scenario_schema() -> dict[str, Any]:
         },
         "except_categories": {**names, "description": "Categories excluded even if matched above."},
         "except_hs": {**hs_list, "description": "HS prefixes excluded even if matched above."},
+        "partners": {**partners, "description": "Only lines from these partners (ISO alpha-3 codes or groups: EU, USMCA...)."},
+        "except_partners": {**partners, "description": "Partners excluded even if matched above."},
     }
     text = {"type": "string"}
     layer = {
@@ -66,16 +74,21 @@ def scenario_schema() -> dict[str, Any]:
             "rates": {
                 "type": "string",
                 "description": "A rate table instead of one rate: CSV with columns hs, rate and optionally from "
-                "(YYYY-MM-DD) and note, relative to this file; the longest HS prefix in force wins.",
+                "(YYYY-MM-DD), partner, share (dutiable share of value), all_in (yes/no) and note, relative to this "
+                "file; the longest HS prefix in force wins, a partner's row before a general one.",
+            },
+            "all_in": {
+                "type": "boolean",
+                "description": "The rate is an all-in level: the layer adds max(0, rate - the line's base rate).",
             },
             **selector,
         },
     }
     exemption = {
         "type": "object",
-        "description": "Waives some layers for the matched lines; needs a selector (categories or hs).",
+        "description": "Waives some layers for the matched lines; needs a selector (categories, hs, partners or shares).",
         "required": ["name"],
-        "anyOf": [{"required": ["categories"]}, {"required": ["hs"]}, {"required": ["hs_list"]}],
+        "anyOf": [{"required": [k]} for k in ("categories", "hs", "hs_list", "partners", "shares")],
         "additionalProperties": False,
         "properties": {
             "name": {"type": "string", "minLength": 1},
@@ -86,6 +99,11 @@ def scenario_schema() -> dict[str, Any]:
                 "description": "Layers it waives; leave out to waive all. The base rate is never waived.",
             },
             "share": _dated("share of the matched value exempted (0%-100%)", "100%"),
+            "shares": {
+                "type": "string",
+                "description": "A share table: CSV with columns hs, share and optionally partner and note; each line's "
+                "exempted share is its row's share times `share` (0 where no row matches), e.g. USMCA qualifying shares.",
+            },
             "probability": {
                 "type": "string",
                 "pattern": PERCENT,

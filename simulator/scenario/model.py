@@ -58,15 +58,18 @@ class Schedule:
 
 @dataclass(frozen=True)
 class Selector:
-    """Which trade lines a rule covers: any listed category or HS prefix, minus the exceptions.
+    """Which trade lines a rule covers: any listed category or HS prefix, minus the exceptions, from
+    the listed partners (codes or group names) and none of the excepted ones.
 
-    An empty `categories` and `hs` means every line (only allowed for layers).
+    An empty `categories` and `hs` means every product; an empty `partners` every partner.
     """
 
     categories: tuple[str, ...] = ()
     hs: tuple[str, ...] = ()
     except_categories: tuple[str, ...] = ()
     except_hs: tuple[str, ...] = ()
+    partners: tuple[str, ...] = ()
+    except_partners: tuple[str, ...] = ()
     where: str = ""
     hs_lists: tuple[str, ...] = ()  # files whose codes are in `hs`, named for explanations
     listed: int = 0  # how many codes at the end of `hs` came from those files
@@ -80,9 +83,12 @@ class Selector:
 class RateTable:
     """Line-specific rates: HS prefix -> rate, the longest prefix in force wins; rows may be dated.
 
-    A row holds from its date (or always, undated) until the next row of the same prefix. Before a
-    prefix's first date it does not exist, so a shorter prefix (or nothing) applies. Lines that no
-    prefix matches are not covered by the layer.
+    A row holds from its date (or always, undated) until the next row of the same prefix and partner.
+    Before a prefix's first date it does not exist, so a shorter prefix (or nothing) applies. Lines
+    that no prefix matches are not covered by the layer. A row may name a partner (it then holds for
+    that partner's lines only and, at the same prefix length, before a row naming none), a dutiable
+    share of the line's value (Section 232 on metal content), and `all_in` (the rate is a level the
+    layer tops the line's base rate up to).
 
     >>> t = RateTable("t.csv", (("84", None, 0.25), ("8471", None, 0.0), ("85", date(2025, 1, 1), 0.5)))
     >>> t.rate_of("847130", None), t.rate_of("848620", None), t.rate_of("8542", date(2024, 6, 1))
@@ -91,15 +97,32 @@ class RateTable:
 
     source: str
     rows: tuple[tuple[str, date | None, float], ...]  # (hs prefix, from, rate), as read
+    partners: tuple[str | None, ...] = ()  # per row, when the table has a partner column
+    shares: tuple[float, ...] = ()  # per row dutiable share, when the table has a share column
+    all_in: tuple[bool, ...] = ()  # per row, when the table has an all_in column
+
+    def partner_of(self, i: int) -> str | None:
+        return self.partners[i] if self.partners else None
+
+    def entries_at(self, when: date | None) -> dict[tuple[str, str | None], int]:
+        """(prefix, partner or None) -> the index of its row in force on `when` (None: the latest)."""
+        found: dict[tuple[str, str | None], tuple[date, int]] = {}
+        for i, (hs, start, _) in enumerate(self.rows):
+            key, group = start or date.min, (hs, self.partner_of(i))
+            if (when is None or key <= when) and (group not in found or found[group][0] <= key):
+                found[group] = (key, i)
+        return {group: i for group, (_, i) in found.items()}
 
     @property
     def dates(self) -> tuple[date, ...]:
         return tuple(sorted({d for _, d, _ in self.rows if d is not None}))
 
     def prefixes_at(self, when: date | None) -> dict[str, float]:
-        """Each prefix's rate in force on `when` (None: the latest rows)."""
+        """Each prefix's rate in force on `when` (None: the latest rows), for rows naming no partner."""
         found: dict[str, tuple[date, float]] = {}
-        for hs, start, rate in self.rows:
+        for i, (hs, start, rate) in enumerate(self.rows):
+            if self.partner_of(i) is not None:
+                continue
             key = start or date.min
             if (when is None or key <= when) and (hs not in found or found[hs][0] <= key):
                 found[hs] = (key, rate)
@@ -124,6 +147,7 @@ class Layer:
     description: str = ""
     where: str = ""
     table: RateTable | None = None  # with a table, `rate` is 100% and each line's rate comes from the table
+    all_in: bool = False  # the rate is a level: the layer adds max(0, level - the line's base rate)
 
 
 @dataclass(frozen=True)
@@ -166,6 +190,7 @@ class Exemption:
     probability: float = 1.0
     description: str = ""
     where: str = ""
+    share_table: RateTable | None = None  # per-line shares (USMCA qualifying shares), times `share`
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from simulator.data.partners import groups, suggestion
 from simulator.errors import Problem, ScenarioError, did_you_mean, short
 from simulator.scenario.fields import (
     EXEMPTION_KEYS,
@@ -181,6 +182,23 @@ class Reader:
                 out.append(str(item))
         return tuple(out)
 
+    def partner_codes(self, node: Any, path: str) -> tuple[str, ...]:
+        """Partner codes (ISO alpha-3) and group names (EU, USMCA...), each checked; a mistyped one
+        gets the closest valid code or group."""
+        out: list[str] = []
+        items = self.listed(node, path, "[CAN, MEX] or [EU]")
+        for i, item in enumerate(items or ()):
+            sub = f"{path}[{i}]"
+            text = str(item) if isinstance(item, Scalar) else None
+            if text is not None and (COUNTRY.match(text) or text in groups()):
+                out.append(text)
+                continue
+            near = suggestion(text) if text else ""
+            hint = f"; did you mean {near}?" if near else "; `tariffsim list --partners` lists the codes and groups"
+            what = short(text) if text is not None else kind_of(item)
+            self.fail(item if item is not None else node, sub, f"{what} is not a partner code (ISO alpha-3) or group{hint}")
+        return tuple(out)
+
     def selector(self, node: Mapping, path: str) -> Selector:
         def get(key: str) -> Any:
             return node.get(key)
@@ -202,6 +220,8 @@ class Reader:
             listed=len(listed),
             except_categories=self.strings(get("except_categories"), f"{path}.except_categories", "category name"),
             except_hs=self.hs_codes(get("except_hs"), f"{path}.except_hs"),
+            partners=self.partner_codes(get("partners"), f"{path}.partners"),
+            except_partners=self.partner_codes(get("except_partners"), f"{path}.except_partners"),
             where=self.where(node, path),
         )
         # An empty list must never widen a rule: with nothing listed, a selector covers every line.
@@ -247,6 +267,7 @@ class Reader:
             rate = self.schedule(mapping["rate"], f"{path}.rate", high=MAX_RATE, what="rate")
         selector = self.selector(mapping, path)
         description = self.text(mapping.get("description"), f"{path}.description") or ""
+        all_in = self.boolean(mapping.get("all_in"), f"{path}.all_in") if "all_in" in mapping else False
         if name is None or rate is None:
             return None
         return Layer(
@@ -256,7 +277,17 @@ class Reader:
             description=description,
             where=self.where(mapping, path),
             table=table,
+            all_in=bool(all_in),
         )
+
+    def boolean(self, node: Any, path: str) -> bool | None:
+        text = str(node).lower() if isinstance(node, Scalar) else None
+        if text in ("true", "yes"):
+            return True
+        if text in ("false", "no"):
+            return False
+        self.fail(node, path, f"expected true or false, got {kind_of(node)}")
+        return None
 
     def exemption(self, node: Any, path: str) -> Exemption | None:
         mapping = self.mapping(node, path, EXEMPTION_KEYS, "name, a selector, layers and share")
@@ -264,10 +295,22 @@ class Reader:
             return None
         name = self.text(mapping.get("name"), f"{path}.name", required=True, parent=mapping)
         selector = self.selector(mapping, path)
-        if not any(key in mapping for key in ("categories", "hs", "hs_list")):
+        if not any(key in mapping for key in ("categories", "hs", "hs_list", "partners", "shares")):
             self.fail(
-                mapping, path, 'an exemption needs a selector: add categories: [...], hs: ["..."] or hs_list: FILE'
+                mapping,
+                path,
+                'an exemption needs a selector: add categories: [...], hs: ["..."], hs_list: FILE, partners: [...] or shares: FILE',
             )
+        share_table = None
+        if "shares" in mapping:
+            target = self.text(mapping["shares"], f"{path}.shares")
+            if target is not None:
+                try:
+                    share_table = read_rate_table(
+                        self.source.parent / target, self.where(mapping["shares"], f"{path}.shares"), shares=True
+                    )
+                except ScenarioError as exc:
+                    self.problems.extend(exc.problems)
         layers: tuple[str, ...] | None = None
         if "layers" in mapping:
             layers = self.strings(mapping["layers"], f"{path}.layers", "layer name")
@@ -294,6 +337,7 @@ class Reader:
             probability=probability,
             description=description,
             where=self.where(mapping, path),
+            share_table=share_table,
         )
 
     def stacking(self, node: Any, path: str) -> Stacking | None:

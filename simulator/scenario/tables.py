@@ -4,8 +4,11 @@ Real measures are lists of hundreds of codes (Annex II, Section 232, China's tie
 CSV files beside the scenario, checked with the same care as the trade table: every bad row listed
 with its line number, codes kept as text, percent signs read as percent.
 
-A rate table has columns `hs`, `rate` and optionally `from` (YYYY-MM-DD) and `note`; an HS list has
-a column `hs` and optionally `note`.
+A rate table has columns `hs`, `rate` and optionally `from` (YYYY-MM-DD), `partner` (a code or
+group: the row holds for that partner only), `share` (the dutiable share of the line's value, e.g.
+Section 232 on metal content only), `all_in` (yes: the rate is a level the base is topped up to) and
+`note`. A share table (an exemption's per-line shares, such as USMCA's qualifying shares) has `hs`,
+`share` and optionally `partner` and `note`. An HS list has a column `hs` and optionally `note`.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import re
 from datetime import date
 from pathlib import Path
 
-from simulator.data.columns import HS_PATTERN, ODD_HS, PERCENT_LOOKING_SHARE
+from simulator.data.columns import COUNTRY, HS_PATTERN, ODD_HS, PERCENT_LOOKING_SHARE
+from simulator.data.partners import groups, suggestion
 from simulator.errors import Problem, ScenarioError, short
 from simulator.scenario.model import RateTable
 
@@ -24,31 +28,90 @@ MAX_RATE = 10.0
 MAX_ROWS = 200_000  # Section 301 lists about 12,000 codes; far more is not a list of measures
 
 
-def read_rate_table(path: Path, where: str) -> RateTable:
-    """Read and check a rate table; raise ScenarioError listing the first bad rows."""
-    rows, bad = _rows(path, where, ("hs", "rate"), ("hs", "rate", "from", "note"))
+def read_rate_table(path: Path, where: str, *, shares: bool = False) -> RateTable:
+    """Read and check a rate table (or, with `shares`, an exemption's share table); raise
+    ScenarioError listing the first bad rows."""
+    if shares:
+        rows, bad = _rows(path, where, ("hs", "share"), ("hs", "share", "partner", "note"))
+    else:
+        rows, bad = _rows(path, where, ("hs", "rate"), ("hs", "rate", "from", "partner", "share", "all_in", "note"))
+    header = set(rows[0][1]) if rows else set()
     out: list[tuple[str, date | None, float]] = []
-    seen: dict[tuple[str, date | None], int] = {}
+    partners: list[str | None] = []
+    dutiable: list[float] = []
+    all_in: list[bool] = []
+    seen: dict[tuple[str, str | None, date | None], int] = {}
     for line, row in rows:
         code = _code(row.get("hs", ""), line, bad)
-        rate = _rate(row.get("rate", ""), line, bad)
+        rate = _share(row.get("share", ""), line, bad) if shares else _rate(row.get("rate", ""), line, bad)
         start = _date(row.get("from", ""), line, bad)
-        if code is None or rate is None or start is False:
+        who = _partners(row.get("partner", ""), line, bad)
+        share = _share(row["share"], line, bad) if "share" in row and not shares and row["share"] else 1.0
+        flag = _flag(row.get("all_in", ""), line, bad)
+        if code is None or rate is None or start is False or who is None or share is None or flag is None:
             continue
         assert start is not True
-        if (code, start) in seen:
-            bad.append(
-                (
-                    line,
-                    f"hs {code} appears twice{' from ' + str(start) if start else ''} (first on row {seen[(code, start)]}); keep one",
+        for partner in who:
+            if (code, partner, start) in seen:
+                first = seen[(code, partner, start)]
+                also = f" for {partner}" if partner else ""
+                bad.append(
+                    (line, f"hs {code}{also} appears twice{' from ' + str(start) if start else ''} (first on row {first}); keep one")
                 )
-            )
-            continue
-        seen[(code, start)] = line
-        out.append((code, start, rate))
-    _percent_looking(path, rows, out, bad)
+                continue
+            seen[(code, partner, start)] = line
+            out.append((code, start, rate))
+            partners.append(partner)
+            dutiable.append(share)
+            all_in.append(flag)
+    if not shares:
+        _percent_looking(path, rows, out, bad)
     _raise(path, where, bad)
-    return RateTable(source=str(path), rows=tuple(out))
+    return RateTable(
+        source=str(path),
+        rows=tuple(out),
+        partners=tuple(partners) if "partner" in header else (),
+        shares=tuple(dutiable) if "share" in header and not shares else (),
+        all_in=tuple(all_in) if "all_in" in header else (),
+    )
+
+
+def _partners(text: str, line: int, bad: list[tuple[int, str]]) -> tuple[str | None, ...] | None:
+    """The partner codes a row holds for: (None,) for every partner, a group's members, or one code."""
+    if not text:
+        return (None,)
+    if text in groups():
+        return groups()[text]
+    if COUNTRY.fullmatch(text):
+        return (text,)
+    near = suggestion(text)
+    bad.append(
+        (line, f"partner {short(text)} is not a partner code (ISO alpha-3) or group{f'; did you mean {near}?' if near else ''}")
+    )
+    return None
+
+
+def _share(text: str, line: int, bad: list[tuple[int, str]]) -> float | None:
+    """A share of value, 0-100%: '40%' or a fraction '0.4'."""
+    try:
+        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        bad.append((line, f"share {short(text)} is not a number; write 40% or 0.4"))
+        return None
+    if not 0 <= value <= 1:
+        bad.append((line, f"share {short(text)} is outside 0%-100%; write a share of the line's value, e.g. 40%"))
+        return None
+    return value
+
+
+def _flag(text: str, line: int, bad: list[tuple[int, str]]) -> bool | None:
+    lowered = text.lower()
+    if lowered in ("", "no", "false", "0"):
+        return False
+    if lowered in ("yes", "true", "1"):
+        return True
+    bad.append((line, f"all_in {short(text)} is not yes or no"))
+    return None
 
 
 def read_hs_list(path: Path, where: str) -> tuple[str, ...]:

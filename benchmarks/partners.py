@@ -1,0 +1,89 @@
+"""Whole processes on the all-partner table, and the China scenarios beside an earlier tariffsim.
+
+    python benchmarks/partners.py                        # this checkout only
+    python benchmarks/partners.py --baseline ../before   # also a checkout of an earlier commit
+
+Each command runs as its own process (what a user waits for), alternating between this checkout and
+the baseline so machine load falls on both alike; the median wall time and the median peak resident
+memory (the process's own maxrss, from wait4) of `--repeat` runs are printed side by side. The
+table cache is turned off for cold runs and pointed at a private temporary folder for warm runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent.parent
+ALL_PARTNERS = "us_all_partners_2025"  # ~10 layers, per-partner rate tables, a dozen exemptions
+CHINA = ["exempt_chips", "china_125", "us_electronics_exemption"]
+
+
+def run_once(tree: Path, args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one `python -m simulator ARGS` process in `tree`."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulator", *args],
+        cwd=tree,
+        env={**env, "PYTHONPATH": str(tree)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(args)} failed in {tree}: {proc.stderr.read().decode()[-500:] if proc.stderr else ''}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def measure(trees: dict[str, Path], args: list[str], env: dict[str, str], repeat: int) -> dict[str, tuple[float, float]]:
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
+    for _ in range(repeat):
+        for name, tree in trees.items():
+            samples[name].append(run_once(tree, args, env))
+    return {
+        name: (statistics.median(s for s, _ in runs), statistics.median(m for _, m in runs))
+        for name, runs in samples.items()
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", type=Path, help="a checkout of an earlier commit, for the China rows")
+    parser.add_argument("--repeat", type=int, default=7)
+    options = parser.parse_args()
+    cold = {**os.environ, "TARIFFSIM_CACHE": "off"}
+    with tempfile.TemporaryDirectory() as cache:
+        os.chmod(cache, 0o700)
+        warm = {**os.environ, "TARIFFSIM_CACHE_DIR": str(Path(cache) / "tariffsim")}
+        rows: list[tuple[str, str, float, float]] = []
+        now = {"this": HERE}
+        for label, args, env in (
+            (f"run {ALL_PARTNERS} (cold)", ["run", ALL_PARTNERS], cold),
+            (f"run {ALL_PARTNERS} (warm cache)", ["run", ALL_PARTNERS], warm),
+            (f"run {ALL_PARTNERS} --by partner", ["run", ALL_PARTNERS, "--by", "partner"], warm),
+            (f"timeline: run us_all_partners_path (cold)", ["run", "paths/us_all_partners_path"], cold),
+        ):
+            run_once(HERE, args, env)  # fills the cache for warm runs
+            for name, (s, m) in measure(now, args, env, options.repeat).items():
+                rows.append((label, name, s, m))
+        trees = {"this": HERE} | ({"baseline": options.baseline.resolve()} if options.baseline else {})
+        for scenario in CHINA:
+            for env_name, env in (("cold", cold), ("warm", warm)):
+                for tree in trees.values():
+                    run_once(tree, ["run", scenario], env)
+                for name, (s, m) in measure(trees, ["run", scenario], env, options.repeat).items():
+                    rows.append((f"run {scenario} ({env_name})", name, s, m))
+    print(f"{'command':52} {'tree':9} {'median s':>9} {'peak MB':>8}")
+    for label, name, s, m in rows:
+        print(f"{label:52} {name:9} {s:9.3f} {m:8.0f}")
+
+
+if __name__ == "__main__":
+    main()
