@@ -38,11 +38,15 @@ def run_once(tree: Path, args: list[str], env: dict[str, str]) -> tuple[float, f
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(args)} failed in {tree}: {proc.stderr.read().decode()[-500:] if proc.stderr else ''}")
+        raise SystemExit(
+            f"{' '.join(args)} failed in {tree}: {proc.stderr.read().decode()[-500:] if proc.stderr else ''}"
+        )
     return seconds, usage.ru_maxrss / 1024
 
 
-def measure(trees: dict[str, Path], args: list[str], env: dict[str, str], repeat: int) -> dict[str, tuple[float, float]]:
+def measure(
+    trees: dict[str, Path], args: list[str], env: dict[str, str], repeat: int
+) -> dict[str, tuple[float, float]]:
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
     for _ in range(repeat):
         for name, tree in trees.items():
@@ -68,7 +72,7 @@ def main() -> None:
             (f"run {ALL_PARTNERS} (cold)", ["run", ALL_PARTNERS], cold),
             (f"run {ALL_PARTNERS} (warm cache)", ["run", ALL_PARTNERS], warm),
             (f"run {ALL_PARTNERS} --by partner", ["run", ALL_PARTNERS, "--by", "partner"], warm),
-            (f"timeline: run us_all_partners_path (cold)", ["run", "paths/us_all_partners_path"], cold),
+            ("timeline: run us_all_partners_path (cold)", ["run", "paths/us_all_partners_path"], cold),
         ):
             run_once(HERE, args, env)  # fills the cache for warm runs
             for name, (s, m) in measure(now, args, env, options.repeat).items():

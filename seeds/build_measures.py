@@ -26,9 +26,24 @@ OUT = HERE.parent / "simulator" / "bundled" / "scenarios" / "measures"
 # 25% (steel) and 10% (aluminium) in 2024, so already in the base rate.
 CORE_STEEL = [
     *[f"72{h:02d}" for h in range(6, 16)],  # 7206-7215
-    "721610", "721620", "721621", "721622", "721631", "721632", "721633", "721640", "721650", "721699",
+    "721610",
+    "721620",
+    "721621",
+    "721622",
+    "721631",
+    "721632",
+    "721633",
+    "721640",
+    "721650",
+    "721699",
     *[f"72{h:02d}" for h in range(17, 30)],  # 7217-7229
-    "730110", "730210", "730240", "730290", "7304", "7305", "7306",
+    "730110",
+    "730210",
+    "730240",
+    "730290",
+    "7304",
+    "7305",
+    "7306",
 ]
 CORE_ALUMINIUM = ["7601", "7604", "7605", "7606", "7607", "7608", "760900", "76169951"]
 STEEL_ALU_25 = "2025-03-12"  # Proclamations 10895 and 10896: derivatives added, aluminium to 25%
@@ -88,7 +103,12 @@ def metals() -> str:
         ]
     for code in CORE_ALUMINIUM:
         rows += [
-            {"hs": code, "rate": "15%", "from": STEEL_ALU_25, "note": "core aluminium: 10% in the base, 25% from March 12"},
+            {
+                "hs": code,
+                "rate": "15%",
+                "from": STEEL_ALU_25,
+                "note": "core aluminium: 10% in the base, 25% from March 12",
+            },
             {"hs": code, "rate": "40%", "from": STEEL_ALU_50, "note": "core aluminium: 50%"},
         ]
     core = set(CORE_STEEL) | set(CORE_ALUMINIUM)
@@ -114,7 +134,9 @@ def autos() -> str:
     """Passenger vehicles and light trucks: the autos list's lines in headings 8703 and 8704 (the list
     also repeats parts, which the parts table holds)."""
     listed = [c for c in dict.fromkeys(codes("section232_auto-tariffs.csv")) if c.startswith(("8703", "8704"))]
-    return write([{"hs": c, "rate": "25%", "from": AUTOS, "note": "autos"} for c in listed], ("hs", "rate", "from", "note"))
+    return write(
+        [{"hs": c, "rate": "25%", "from": AUTOS, "note": "autos"} for c in listed], ("hs", "rate", "from", "note")
+    )
 
 
 def section301_2025() -> str:
@@ -128,8 +150,12 @@ def section301_2025() -> str:
             continue
         old = max((S301_OLD[n] for n in names if n in S301_OLD), default=S301_GAP.get(code[:4], 0.0))
         rows.append(
-            {"hs": code, "rate": pct(max(new - old, 0.0)), "from": "2025-01-01",
-             "note": f"Section 301 to {pct(new)} from {pct(old)} in the base"}
+            {
+                "hs": code,
+                "rate": pct(max(new - old, 0.0)),
+                "from": "2025-01-01",
+                "note": f"Section 301 to {pct(new)} from {pct(old)} in the base",
+            }
         )
     return write(rows, ("hs", "rate", "from", "note"))
 
@@ -139,7 +165,10 @@ def china_retaliation() -> str:
     (trade-weighted over China's 10-digit lines by 2017 imports from the US), plus half the September
     2019 increment (halved from February 14, 2020), less the December 2019 exclusions."""
     valid, _ = hts_codes()
-    weights = {r["hs8"]: float(r["china_imports_from_us_2017_kusd"] or 0) for r in read_csv("china_imports_from_us_2017_cnhs8.csv")}
+    weights = {
+        r["hs8"]: float(r["china_imports_from_us_2017_kusd"] or 0)
+        for r in read_csv("china_imports_from_us_2017_cnhs8.csv")
+    }
     total: dict[str, float] = defaultdict(float)
     weight: dict[str, float] = defaultdict(float)
     for r in read_csv("china_tariffs_on_us_cnhs10_2018_2019.csv"):
@@ -181,6 +210,160 @@ def china_march_farm(lifted: bool) -> str:
     return dated(rows)
 
 
+MULTI = RAW / "multicountry"
+RECIPROCAL_BASELINE = "2025-04-05"  # EO 14257 sec. 3: 10% on every partner's goods
+ANNEX_I = "2025-04-09"  # EO 14257 Annex I rates, in force for one day
+PAUSE = "2025-04-10"  # EO 14266: Annex I rates suspended for 90 days; 10% for all but China
+GENEVA = "2025-05-14"  # EO 14298: China's reciprocal rate to 10%
+AUGUST = "2025-08-07"  # EO 14326: the rates of its Annex I
+CHINA_RECIPROCAL = {ANNEX_I: "84%", PAUSE: "125%", GENEVA: "10%"}  # EO 14259 and 14266 raised Annex I's 34%
+CHINA_CODES = ("CHN", "HKG", "MAC")  # EO 14257 and the fentanyl order cover Hong Kong and Macau as China
+# The compiled lists spell a few partners otherwise than partners.csv
+ALIASES = {
+    "BRUNEI": "BRN",
+    "CÔTE D`IVOIRE": "CIV",
+    "DEMOCRATIC REPUBLIC OF THE CONGO": "COD",
+    "MYANMAR (BURMA)": "MMR",
+    "TURKEY": "TUR",
+    "EUROPEAN UNION": "EUN",
+}
+# EO 14326 Annex I (the EU) and EO 14345 (Japan, with effect from August 7): "15% all-in", the reciprocal
+# duty tops the column 1 rate up to 15% and is 0 where that rate is 15% or more.
+ALL_IN_15 = ("EUN", "JPN")
+
+
+def partner_code(name: str) -> str:
+    with open(HERE.parent / "simulator" / "bundled" / "partners.csv", newline="", encoding="utf-8") as f:
+        by_name = {r["name"].upper(): r["code"] for r in csv.DictReader(f)}
+    code = ALIASES.get(name.upper()) or by_name.get(name.upper())
+    if code is None:
+        raise SystemExit(f"no partner code for {name!r}; add it to ALIASES")
+    return code
+
+
+def multi(name: str) -> list[dict[str, str]]:
+    with open(MULTI / name, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def reciprocal() -> str:
+    """The IEEPA reciprocal duty by partner, 2025-04-05 to 2025-08-07 (EO 14257, 14259, 14266, 14298,
+    14326, 14345); Canada and Mexico are outside it (the scenario excepts them)."""
+    rows = [
+        {"hs": "", "partner": "", "rate": "10%", "from": RECIPROCAL_BASELINE, "all_in": "", "note": "EO 14257 baseline"}
+    ]
+    for r in multi("reciprocal-tariffs-annex-I.csv"):
+        code = partner_code(r["CTY_NAME"])
+        if code in ("CHN", "CAN", "MEX"):  # China below; Canada and Mexico were never in Annex I's rates
+            continue
+        rows.append(
+            {
+                "hs": "",
+                "partner": code,
+                "rate": f"{float(r['tariff_rate']):g}%",
+                "from": ANNEX_I,
+                "all_in": "",
+                "note": "EO 14257 Annex I",
+            }
+        )
+        rows.append({"hs": "", "partner": code, "rate": "10%", "from": PAUSE, "all_in": "", "note": "EO 14266 pause"})
+    for code in CHINA_CODES:
+        for start, rate in CHINA_RECIPROCAL.items():
+            rows.append(
+                {
+                    "hs": "",
+                    "partner": code,
+                    "rate": rate,
+                    "from": start,
+                    "all_in": "",
+                    "note": "China, EO 14259/14266/14298",
+                }
+            )
+    for r in multi("clean-august-7-tariffs.csv"):
+        code = partner_code(r["country_name"])
+        all_in = "yes" if code in ALL_IN_15 else ""
+        rows.append(
+            {
+                "hs": "",
+                "partner": code,
+                "rate": f"{float(r['rtariff-aug']):g}%",
+                "from": AUGUST,
+                "all_in": all_in,
+                "note": "EO 14326 Annex I" + (", all-in (EO 14345)" if all_in else ""),
+            }
+        )
+    rows.append(
+        {
+            "hs": "",
+            "partner": "EUN",
+            "rate": "15%",
+            "from": AUGUST,
+            "all_in": "yes",
+            "note": "EO 14326 Annex I: 15% all-in",
+        }
+    )
+    rows.sort(key=lambda r: (r["partner"], r["hs"], r["from"]))
+    return write(rows, ("hs", "partner", "rate", "from", "all_in", "note"))
+
+
+FENTANYL = {  # IEEPA duties of EO 14194 (Canada), 14195 (China), 14198 (Mexico), as amended
+    "CHN": {"2025-02-04": "10%", "2025-03-04": "20%"},
+    "CAN": {"2025-03-04": "25%", "2025-08-01": "35%"},
+    "MEX": {"2025-03-04": "25%"},
+}
+CARVE_OUT = {"energy_ca": "CAN", "potash_ca": "CAN", "potash_mx": "MEX"}  # 10% (EO 14231, 14232)
+
+
+def fentanyl() -> str:
+    rows = []
+    for code, steps in FENTANYL.items():
+        for who in CHINA_CODES if code == "CHN" else (code,):
+            for start, rate in steps.items():
+                rows.append({"hs": "", "partner": who, "rate": rate, "from": start, "note": "IEEPA fentanyl duty"})
+    for r in multi("fentanyl_carveout_products.csv"):
+        rows.append(
+            {
+                "hs": r["hts8"],
+                "partner": CARVE_OUT[r["category"]],
+                "rate": "10%",
+                "from": "2025-03-04",
+                "note": r["category"].replace("_", " ") + " at 10%",
+            }
+        )
+    rows.sort(key=lambda r: (r["partner"], r["hs"], r["from"]))
+    return write(rows, ("hs", "partner", "rate", "from", "note"))
+
+
+def usmca_shares() -> str:
+    """Each Canadian and Mexican HTS10 line's share of value entered under the USMCA preference."""
+    who = {"1220": "CAN", "2010": "MEX"}
+    rows = [
+        {"hs": r["hts10"], "partner": who[r["cty_code"]], "share": f"{float(r['usmca_share']):.6g}"}
+        for r in multi("usmca_product_shares.csv")
+    ]
+    rows.sort(key=lambda r: (r["partner"], r["hs"]))
+    return write(rows, ("hs", "partner", "share"))
+
+
+def section232_goods() -> str:
+    """Every line a 2025 Section 232 measure lists, at 0% from the day it took effect: the reciprocal
+    duty yields to them (EO 14257 sec. 3(b)), though their own duty is left to the full record."""
+    first: dict[str, str] = {}
+    for text in (
+        metals(),
+        autos(),
+        flat_table("section232_auto_parts.txt", "25%", AUTO_PARTS, "auto parts", keep=VEHICLE_SPECIFIC),
+        flat_table("section232_copper-list.csv", "50%", COPPER, "copper"),
+    ):
+        for r in csv.DictReader(io.StringIO(text)):
+            if r["hs"] not in first or (r["from"] or "0") < first[r["hs"]]:
+                first[r["hs"]] = r["from"]
+    rows = [
+        {"hs": hs, "rate": "0%", "from": start, "note": "subject to Section 232"} for hs, start in sorted(first.items())
+    ]
+    return write(rows, ("hs", "rate", "from", "note"))
+
+
 def build() -> dict[str, str]:
     return {
         "us_annex2_apr2025.csv": hs_list("annex2_apr2025_hts10.csv", "EO 14257 Annex II, April 2025"),
@@ -195,15 +378,23 @@ def build() -> dict[str, str]:
         "china_retaliation_2018_2019.csv": china_retaliation(),
         "china_mar2025_farm.csv": china_march_farm(lifted=False),
         "china_mar2025_farm_lifted.csv": china_march_farm(lifted=True),
+        "us_reciprocal_2025.csv": reciprocal(),
+        "us_fentanyl_2025.csv": fentanyl(),
+        "us_usmca_shares.csv": usmca_shares(),
+        "us_section232_goods_2025.csv": section232_goods(),
     }
 
 
 def main() -> None:
     files = build()
     if "--check" in sys.argv[1:]:
-        stale = [n for n, text in files.items() if not (OUT / n).is_file() or (OUT / n).read_text(encoding="utf-8") != text]
+        stale = [
+            n for n, text in files.items() if not (OUT / n).is_file() or (OUT / n).read_text(encoding="utf-8") != text
+        ]
         if stale:
-            raise SystemExit(f"{', '.join(stale)} differ from what seeds/raw/ builds; run python seeds/build_measures.py")
+            raise SystemExit(
+                f"{', '.join(stale)} differ from what seeds/raw/ builds; run python seeds/build_measures.py"
+            )
         print(f"{len(files)} measure files are what seeds/raw/ builds")
         return
     OUT.mkdir(parents=True, exist_ok=True)

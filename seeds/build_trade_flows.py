@@ -231,7 +231,10 @@ def build_partners(valid: set[str], described: dict[str, str], prefixes: dict[st
     """The gzip CSV of every US partner but China, and the partner names (see the module docstring)."""
     codes, members = partner_codes(), eu_members()
     names = {r["hs10"]: r["description"].strip() for r in read_multi("hs10_descriptions_2024.csv")}
-    china = {r["hs10"]: (r["con_val_2024_usd"], r["cal_duty_2024_usd"]) for r in read_csv("us_imports_from_china_2024_hs10.csv")}
+    china = {
+        r["hs10"]: (r["con_val_2024_usd"], r["cal_duty_2024_usd"])
+        for r in read_csv("us_imports_from_china_2024_hs10.csv")
+    }
     rows: list[dict[str, object]] = []
     detailed: set[str] = set()
     for r in read_multi("us_imports_2024_hs10_by_partner51.csv.gz"):
@@ -243,13 +246,25 @@ def build_partners(valid: set[str], described: dict[str, str], prefixes: dict[st
         detailed.add(cty)
         if cty in members:  # Slovakia: inside the EU aggregate already
             continue
-        rows.append(_line(codes[cty][0], r["hs10"], names.get(r["hs10"], ""), r["con_val_2024_usd"], r["cal_dut_2024_usd"], "census_hs10", valid))
+        rows.append(
+            _line(
+                codes[cty][0],
+                r["hs10"],
+                names.get(r["hs10"], ""),
+                r["con_val_2024_usd"],
+                r["cal_dut_2024_usd"],
+                "census_hs10",
+                valid,
+            )
+        )
     for r in read_multi("us_imports_2024_hs2_by_partner226.csv"):
         cty = r["cty_code"]
         if cty in detailed or cty == CHINA_CTY or cty in members:
             continue
         text = described.get(r["hs2"], "").split(";")[0]
-        rows.append(_line(codes[cty][0], r["hs2"], text, r["con_val_2024_usd"], r["cal_dut_2024_usd"], "census_hs2", valid))
+        rows.append(
+            _line(codes[cty][0], r["hs2"], text, r["con_val_2024_usd"], r["cal_dut_2024_usd"], "census_hs2", valid)
+        )
     merged: dict[tuple[str, str, str], dict[str, object]] = {}
     for row in rows:  # the West Bank and Gaza are one partner: their chapters add up
         key = (str(row["exporter"]), str(row["hs"]), str(row["description"]))
@@ -288,9 +303,7 @@ def parquet_bytes(rows: list[dict[str, object]]) -> bytes:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    columns = {
-        name: [str(r[name]) for r in rows] for name in COLUMNS if name not in ("value_usd", "base_rate")
-    }
+    columns = {name: [str(r[name]) for r in rows] for name in COLUMNS if name not in ("value_usd", "base_rate")}
     arrays = {
         **{name: pa.array(values, pa.string()) for name, values in columns.items()},
         "value_usd": pa.array([float(str(r["value_usd"])) for r in rows], pa.float64()),
@@ -302,7 +315,9 @@ def parquet_bytes(rows: list[dict[str, object]]) -> bytes:
     return bytes(sink.getvalue().to_pybytes())
 
 
-def _line(exporter: str, code: str, description: str, value: str, duty: str, source: str, valid: set[str]) -> dict[str, object]:
+def _line(
+    exporter: str, code: str, description: str, value: str, duty: str, source: str, valid: set[str]
+) -> dict[str, object]:
     return {
         "exporter": exporter,
         "importer": "USA",

@@ -46,6 +46,7 @@ def test_run_json_matches_api() -> None:
         "date",
         "totals",
         "by_category",
+        "by_partner",
         "by_layer",
         "timeline",
         "warnings",

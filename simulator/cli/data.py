@@ -26,7 +26,6 @@ def flows(table: Path | None) -> None:
       tariffsim flows my_flows.csv
     """
     from simulator.data.load import load_flows  # pandas only when a command computes
-
     from simulator.data.partners import name_of
 
     frame = load_flows(table)
@@ -46,9 +45,13 @@ def _summary(frame: pd.DataFrame, name_of: Callable[[str], str]) -> list[str]:
         by_partner = part.groupby("exporter", observed=True).agg(**stats).sort_values("value_usd", ascending=False)
         lines, cats, value = len(part), part["category"].nunique(), float(part["value_usd"].sum())
         if len(by_partner) == 1:
-            out.append(f"{importer} from {by_partner.index[0]}: {plural(lines, 'line')}, {plural(cats, 'category')}, {usd(value)}")
+            out.append(
+                f"{importer} from {by_partner.index[0]}: {plural(lines, 'line')}, {plural(cats, 'category')}, {usd(value)}"
+            )
         else:
-            out.append(f"{importer} from {len(by_partner)} partners: {plural(lines, 'line')}, {plural(cats, 'category')}, {usd(value)}")
+            out.append(
+                f"{importer} from {len(by_partner)} partners: {plural(lines, 'line')}, {plural(cats, 'category')}, {usd(value)}"
+            )
             for code, row in by_partner.head(FLOWS_LISTED).iterrows():
                 share = float(row["value_usd"]) / value if value else 0.0
                 out.append(
@@ -58,8 +61,14 @@ def _summary(frame: pd.DataFrame, name_of: Callable[[str], str]) -> list[str]:
                 rest = by_partner.iloc[FLOWS_LISTED:]
                 out.append(f"  {len(rest)} other partners: {usd(float(rest['value_usd'].sum()))}")
         if "source" in part.columns:
-            sources = part.groupby("source", observed=True)["value_usd"].agg(["size", "sum"]).sort_values("sum", ascending=False)
-            listed = "; ".join(f"{name} {plural(int(r['size']), 'line')} {usd(float(r['sum']))}" for name, r in sources.iterrows())
+            sources = (
+                part.groupby("source", observed=True)["value_usd"]
+                .agg(["size", "sum"])
+                .sort_values("sum", ascending=False)
+            )
+            listed = "; ".join(
+                f"{name} {plural(int(r['size']), 'line')} {usd(float(r['sum']))}" for name, r in sources.iterrows()
+            )
             out.append(f"  sources: {listed}")
     return out
 

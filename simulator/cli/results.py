@@ -41,6 +41,13 @@ MAX_DRAWS = 1_000_000  # each draw holds a row of totals; a million is about 100
 @CHART_FORMAT_OPTION
 @click.option("--trade", type=click.Path(path_type=Path), help="Use this trade-flow table instead of the scenario's.")
 @click.option(
+    "--by",
+    type=click.Choice(["category", "partner"]),
+    default="category",
+    show_default=True,
+    help="The breakdown of the table, CSV and Markdown (JSON holds both): by product category or by partner.",
+)
+@click.option(
     "--engine",
     type=click.Choice(["pandas", "dask"]),
     default="pandas",
@@ -70,6 +77,7 @@ def run(
     charts_dir: Path | None,
     chart_format: str,
     trade: Path | None,
+    by: str,
     engine: str,
     scheduler: str | None,
     year: int | None,
@@ -82,6 +90,7 @@ def run(
     Examples:
       tariffsim run scenarios/exempt_chips.yaml
       tariffsim run scenarios/exempt_131.yaml --format json --charts out/
+      tariffsim run paths/us_ieepa_all_partners_2025 --by partner
     """
     from simulator.engine.evaluate import simulate  # pandas only when a command computes
     from simulator.output.result import render
@@ -93,7 +102,7 @@ def run(
         result = run_dask(loaded, when, scheduler, year)
     else:
         result = simulate(loaded, date=when)
-    text = render(result, fmt)
+    text = render(result, fmt, by)
     uncertain = [x.name for x in loaded.exemptions if x.probability < 1]
     if uncertain and draws is None:
         click.echo(

@@ -59,8 +59,8 @@ def alike_merged(prepared: Prepared, when: date | None) -> Prepared:
     parts = [*lines.behaviour(), prepared.match]
     if prepared.match_scale is not None:
         parts.append(prepared.match_scale)
-    if lines.all_in is not None:
-        parts.append(prepared.key_base[:, None])
+    if prepared.tops_up:
+        parts.append(np.where(prepared.base_matters, prepared.key_base, -1.0)[:, None])
     behaviour = np.ascontiguousarray(np.hstack(parts).astype(float))
     rows = behaviour.view(np.dtype((np.void, behaviour.itemsize * max(behaviour.shape[1], 1))))[:, 0]
     _, first, cls = np.unique(rows, return_index=True, return_inverse=True)

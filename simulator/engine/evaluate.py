@@ -24,6 +24,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from simulator.data.partners import name_of
 from simulator.engine.prepare import Prepared, prepare
 from simulator.engine.response import responded_value
 from simulator.errors import FlowsError, Problem
@@ -58,6 +59,11 @@ class Result:
     warnings: tuple[str, ...] = ()
     source: str = ""
     timeline_start: dict[str, float] = field(default_factory=dict)  # totals the day before the first change
+    by_partner: pd.DataFrame = field(default_factory=pd.DataFrame)  # the keys of by_category, per exporter
+
+    @property
+    def partners(self) -> int:
+        return len(self.by_partner)
 
 
 def simulate(scenario: Scenario, flows: pd.DataFrame | None = None, date: date | None = None) -> Result:
@@ -97,7 +103,9 @@ def waived_share(prepared: Prepared, shares: np.ndarray) -> np.ndarray:
     key, ex = prepared.matched
     if len(key):
         starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-        scaled = shares[..., ex] * prepared.match_scale[key, ex] if prepared.match_scale is not None else shares[..., ex]
+        scaled = (
+            shares[..., ex] * prepared.match_scale[key, ex] if prepared.match_scale is not None else shares[..., ex]
+        )
         for j in range(prepared.cover.shape[1]):
             granted = scaled * prepared.waives[ex, j]  # (B, matches); shares are >= 0
             out[..., key[starts], j] = np.maximum.reduceat(granted, starts, axis=-1)
@@ -204,6 +212,7 @@ def evaluate(prepared: Prepared, when: date | None, *, timeline: bool = True) ->
     slider move, where the other dates would cost most of the time.
     """
     scenario = prepared.scenario
+    prepared = prepared.alike  # keys that behave alike evaluated once (without a trade response)
     a = key_arrays(prepared, rates_at(scenario, when), shares_at(scenario, when), when)
     n_cat = len(prepared.categories)
 
@@ -212,6 +221,18 @@ def evaluate(prepared: Prepared, when: date | None, *, timeline: bool = True) ->
 
     by_category = pd.DataFrame({"category": list(prepared.categories), **_reduce(prepared, a, by_cat)})
     by_category = by_category.sort_values(["import_value_usd", "category"], ascending=[False, True], ignore_index=True)
+    n_partners = len(prepared.partners)
+
+    def by_par(x: np.ndarray) -> np.ndarray:
+        return np.bincount(prepared.key_partner, weights=x, minlength=n_partners)
+
+    by_partner = pd.DataFrame(
+        {
+            "partner": list(prepared.partners),
+            "partner_name": [name_of(p) for p in prepared.partners],
+            **_reduce(prepared, a, by_par),
+        }
+    ).sort_values(["import_value_usd", "partner"], ascending=[False, True], ignore_index=True)
     totals = {k: float(v) for k, v in _reduce(prepared, a, lambda x: np.asarray(x.sum())).items()}
     if not all(math.isfinite(v) for v in totals.values()):  # the table checks make this unreachable; never print inf
         raise FlowsError([Problem(prepared.source, "the totals overflow; check the table's units (USD)")])
@@ -242,6 +263,7 @@ def evaluate(prepared: Prepared, when: date | None, *, timeline: bool = True) ->
         date=when,
         totals=totals,
         by_category=by_category,
+        by_partner=by_partner,
         by_layer=by_layer,
         duty_by_category_layer=duty_by_category_layer,
         timeline=steps,

@@ -34,9 +34,14 @@ class Matcher:
         categories: tuple[str, ...],
         partner: np.ndarray | None = None,
         partners: tuple[str, ...] = (),
+        hs_of_key: np.ndarray | None = None,
     ) -> None:
+        """`hs` holds each key's code, or with `hs_of_key` the distinct codes (prefixes are then
+        searched once per distinct code, not once per partner's copy of it)."""
         codes = np.asarray(hs, dtype=str)
-        self.partner = partner if partner is not None else np.zeros(len(codes), np.intp)
+        self.hs_of_key = hs_of_key if hs_of_key is not None else np.arange(len(codes))
+        self.keys = len(self.hs_of_key)
+        self.partner = partner if partner is not None else np.zeros(self.keys, np.intp)
         self.partner_index = {c: i for i, c in enumerate(partners)}
         self.size = len(codes)
         self.order = np.argsort(codes, kind="stable")
@@ -72,13 +77,14 @@ class Matcher:
 
     def _any_of(self, names: list[tuple[str, ...]], prefixes: list[tuple[str, ...]]) -> np.ndarray:
         """(K, S) bool: key k is in one of selector s's categories or starts with one of its prefixes."""
-        hit = np.zeros((self.size, len(names)), bool)
+        by_code = np.zeros((self.size, len(names)), bool)
         flat = [(p, s) for s, ps in enumerate(prefixes) for p in ps]
         if flat:
             start, count = self._runs([p for p, _ in flat])
             owner = np.repeat(np.fromiter((s for _, s in flat), np.intp, len(flat)), count)
             offset = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
-            hit[self.order[np.repeat(start, count) + offset], owner] = True
+            by_code[self.order[np.repeat(start, count) + offset], owner] = True
+        hit = by_code[self.hs_of_key] if self.size != self.keys or flat else np.zeros((self.keys, len(names)), bool)
         named = [(self.category_index[c], s) for s, cs in enumerate(names) for c in cs if c in self.category_index]
         if named:
             columns = sorted({s for _, s in named})

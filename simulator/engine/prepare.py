@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -51,6 +51,25 @@ class Prepared:
     match_scale: np.ndarray | None = None  # (K, E) each match's share factor from share tables; None: 1
 
     @property
+    def tops_up(self) -> bool:
+        """Whether a layer or a table row is all-in, so that each key's base rate matters."""
+        return self.all_in is not None or any(t.table.all_in for t in self.tables.values())
+
+    @property
+    def base_matters(self) -> np.ndarray:
+        """(K,) bool: some all-in layer or table row can reach the key, so its base rate changes its duty."""
+        out = np.zeros(len(self.value), bool)
+        if self.all_in is not None:
+            out |= self.cover[:, self.all_in].any(axis=1)
+        for index in self.tables.values():
+            table = index.table
+            if table.all_in:
+                flagged = {(hs, table.partner_of(i)) for i, (hs, _, _) in enumerate(table.rows) if table.all_in[i]}
+                group_all_in = np.array([g in flagged for g in index.groups_of] + [False])
+                out |= group_all_in[index.groups].any(axis=1)
+        return out
+
+    @property
     def key_base(self) -> np.ndarray:
         """(K,) the key's base rate; exact per line when an all-in layer made the base part of the key."""
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -81,6 +100,46 @@ class Prepared:
         match = np.ascontiguousarray(self.match)
         key, ex = np.divmod(np.flatnonzero(match), max(match.shape[1], 1))
         return key, ex
+
+    @cached_property
+    def alike(self) -> Prepared:
+        """This preparation with keys that behave alike at every date merged, their values summed.
+
+        Without a trade response a key's duty is its value and base duty times what its layers'
+        cover, its tables' rows, its exemptions and shares make of them; keys that share all of
+        these, and their category and partner, can be evaluated as one. A partner's lines fall into
+        a few such classes (its tables' rows are the same for all its goods), so the all-partner
+        table's 200,000 keys evaluate as far fewer. With a response each line responds to its own
+        rates and nothing is merged.
+        """
+        if self.responds or len(self.value) < 2:
+            return self
+        columns = [self.key_category, self.key_partner, *self.cover.T, *self.match.T]
+        columns += [*self.match_scale.T] if self.match_scale is not None else []
+        columns += [g for t in self.tables.values() for g in t.groups.T]
+        columns += [np.where(self.base_matters, self.key_base, -1.0)] if self.tops_up else []
+        cls = np.zeros(len(self.value), np.int64)
+        for column in columns:  # refine the classes one column at a time: factorising ints, never sorting rows
+            codes, uniques = pd.factorize(column)
+            cls, _ = pd.factorize(cls * len(uniques) + codes)
+        n = int(cls.max()) + 1
+        if n == len(cls):
+            return self
+        first = np.full(n, len(cls))
+        np.minimum.at(first, cls, np.arange(len(cls)))
+        return replace(
+            self,
+            key_hs=self.key_hs[first],
+            key_category=self.key_category[first],
+            key_partner=self.key_partner[first],
+            value=np.bincount(cls, weights=self.value, minlength=n),
+            base_duty=np.bincount(cls, weights=self.base_duty, minlength=n),
+            cover=self.cover[first],
+            match=self.match[first],
+            match_scale=self.match_scale[first] if self.match_scale is not None else None,
+            tables={j: replace(t, groups=t.groups[first]) for j, t in self.tables.items()},
+            keys=KeyIndex(cls, np.arange(n), None, cls),  # rows here are the original keys
+        )
 
     @property
     def responds(self) -> bool:
@@ -125,7 +184,9 @@ def prepare(scenario: Scenario, flows: pd.DataFrame | None = None, *, reduce: bo
         components.append((base_index, max(len(base_values), 1)))
     keys = KeyIndex.build(components)
     split = keys.split([size for _, size in components])
-    key_hs = hs_codes[split[0]]
+    hs_used, hs_of_key = np.unique(split[0], return_inverse=True)  # integer codes: no string sort per key
+    hs_distinct = hs_codes[hs_used]
+    key_hs = hs_distinct[hs_of_key]
     used, key_category = np.unique(split[1], return_inverse=True)  # categories of this direction only
     categories = cat_names[used]
     present_partners, key_partner = np.unique(split[2], return_inverse=True)
@@ -137,7 +198,7 @@ def prepare(scenario: Scenario, flows: pd.DataFrame | None = None, *, reduce: bo
     known = set(categories.tolist())
     problems: list[Problem] = []
     warnings: list[str] = []
-    matcher = Matcher(key_hs, key_category, tuple(categories.tolist()), key_partner, partners)
+    matcher = Matcher(hs_distinct, key_category, tuple(categories.tolist()), key_partner, partners, hs_of_key)
     rules: list[Layer | Exemption] = [*scenario.layers, *scenario.exemptions]
     warnings += _partner_warnings(scenario, rules, set(partners), source)
     found = matcher.matching({p for rule in rules for p in (*rule.selector.hs, *rule.selector.except_hs)})
@@ -186,7 +247,7 @@ def prepare(scenario: Scenario, flows: pd.DataFrame | None = None, *, reduce: bo
         row_categories = categories[key_category[keys.row_key]]
         elasticity = line_elasticities(scenario.response, rows, row_categories, known)
     tables = {
-        j: TableIndex.build(layer.table, key_hs, key_partner, partners)
+        j: TableIndex.build(layer.table, hs_distinct, key_partner, partners, hs_of_key)
         for j, layer in enumerate(scenario.layers)
         if layer.table is not None
     }
@@ -195,13 +256,15 @@ def prepare(scenario: Scenario, flows: pd.DataFrame | None = None, *, reduce: bo
     if shared:
         match_scale = np.ones(match.shape)
         for e, table in shared:
-            share = TableIndex.build(table, key_hs, key_partner, partners).rates_at(None)
+            share = TableIndex.build(table, hs_distinct, key_partner, partners, hs_of_key).rates_at(None)
             match_scale[:, e] = np.nan_to_num(share)  # a line no row of the table names: nothing exempted
     for layer in scenario.layers:
         if layer.table is not None and layer.table.partners:
             warnings += _table_partner_warnings(layer.name, layer.table.partners, set(partners), scenario, source)
     for e, table in shared:
-        warnings += _table_partner_warnings(scenario.exemptions[e].name, table.partners, set(partners), scenario, source)
+        warnings += _table_partner_warnings(
+            scenario.exemptions[e].name, table.partners, set(partners), scenario, source
+        )
     layer_all_in = np.array([layer.all_in for layer in scenario.layers], bool)
     return Prepared(
         key_partner=key_partner,

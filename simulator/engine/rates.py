@@ -38,23 +38,35 @@ class TableIndex:
 
     @staticmethod
     def build(
-        table: RateTable, key_hs: np.ndarray, key_partner: np.ndarray | None = None, partners: tuple[str, ...] = ()
+        table: RateTable,
+        key_hs: np.ndarray,
+        key_partner: np.ndarray | None = None,
+        partners: tuple[str, ...] = (),
+        hs_of_key: np.ndarray | None = None,
     ) -> TableIndex:
-        """Resolved per distinct HS code and per partner, then gathered to the keys: no loop over keys."""
+        """Resolved per distinct HS code and per partner, then gathered to the keys: no loop over keys.
+
+        `key_hs` holds each key's code, or with `hs_of_key` the distinct codes."""
         groups_of = tuple(dict.fromkeys((hs, table.partner_of(i)) for i, (hs, _, _) in enumerate(table.rows)))
         index = {g: i for i, g in enumerate(groups_of)}
-        hs_values, hs_of_key = np.unique(np.asarray(key_hs, dtype=str), return_inverse=True)
+        if hs_of_key is None:
+            hs_values, hs_of_key = np.unique(np.asarray(key_hs, dtype=str), return_inverse=True)
+        else:
+            hs_values = np.asarray(key_hs, dtype=str)
         partner_of_key = key_partner if key_partner is not None else np.zeros(len(hs_of_key), np.intp)
         named = sorted({p for _, p in groups_of if p is not None})
         slot = {p: i + 1 for i, p in enumerate(named)}  # slot 0: rows naming no partner
         key_slot = np.array([slot.get(p, -1) for p in partners] or [-1], dtype=np.intp)[partner_of_key]
         lengths = sorted({len(h) for h, _ in groups_of}, reverse=True)
+        lengths_of = np.char.str_len(hs_values) if len(hs_values) else np.zeros(0, np.intp)
         columns: list[np.ndarray] = []
         for length in lengths:
             prefixes = sorted({h for h, _ in groups_of if len(h) == length})
             prefix_id = {h: i for i, h in enumerate(prefixes)}
-            cut = [prefix_id.get(h[:length], -1) if len(h) >= length else -1 for h in hs_values.tolist()]
-            key_prefix = np.asarray(cut, dtype=np.intp)[hs_of_key]
+            found = np.searchsorted(np.asarray(prefixes, dtype=str), cut := hs_values.astype(f"<U{max(length, 1)}"))
+            found = np.minimum(found, len(prefixes) - 1)
+            hit = (np.asarray(prefixes, dtype=str)[found] == (cut if length else "")) & (lengths_of >= length)
+            key_prefix = np.where(hit, found, -1)[hs_of_key]
             lut = np.full((len(prefixes) + 1, len(named) + 1), -1, dtype=np.int64)  # last row: no prefix
             for (h, p), g in index.items():
                 if len(h) == length:

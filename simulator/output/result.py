@@ -36,6 +36,7 @@ def to_dict(result: Result) -> dict[str, Any]:
         "date": json_safe(result.date),
         "totals": {k: json_safe(v) for k, v in result.totals.items()},
         "by_category": records(result.by_category),
+        "by_partner": records(result.by_partner),
         "by_layer": records(result.by_layer),
         "timeline": records(result.timeline),
         "warnings": list(result.warnings),
@@ -46,22 +47,70 @@ def to_json(result: Result) -> str:
     return json.dumps(to_dict(result), indent=2) + "\n"
 
 
-def to_csv(result: Result) -> str:
-    """One row per category plus a final 'Total' row; rates as fractions, money in USD."""
-    total = pd.DataFrame([{"category": "Total", **result.totals}])
-    frame = pd.concat([result.by_category, total], ignore_index=True)
+def to_csv(result: Result, by: str = "category") -> str:
+    """One row per category (or partner) plus a final 'Total' row; rates as fractions, money in USD."""
+    name = "partner" if by == "partner" else "category"
+    total = pd.DataFrame([{name: "Total", **result.totals}])
+    frame = pd.concat([breakdown(result, by), total], ignore_index=True)
     return csv_text(frame)
 
 
-def _cells(result: Result) -> tuple[list[str], list[list[str]]]:
+BREAKDOWNS = ("category", "partner")
+LARGEST_PARTNERS = 10  # shown under the category table when a result covers several partners
+
+
+def breakdown(result: Result, by: str) -> pd.DataFrame:
+    return result.by_partner if by == "partner" else result.by_category
+
+
+def _cells(result: Result, by: str = "category", top: int | None = None) -> tuple[list[str], list[list[str]]]:
+    """The breakdown's rows as text; with `top`, the largest rows then the rest as one."""
     fmt: dict[str, Callable[[float], str]] = {"usd": usd, "pct": pct}
-    header = ["Category", *[label for _, label, _ in CATEGORY_COLUMNS]]
+    frame = breakdown(result, by)
+    label = (
+        [f"{r['partner']} {r['partner_name']}" for _, r in frame.iterrows()]
+        if by == "partner"
+        else frame["category"].astype(str).tolist()
+    )
     rows = [
-        [str(r["category"]), *[fmt[k](float(r[c])) for c, _, k in CATEGORY_COLUMNS]]
-        for _, r in result.by_category.iterrows()
+        [label[i], *[fmt[k](float(r[c])) for c, _, k in CATEGORY_COLUMNS]]
+        for i, (_, r) in enumerate(frame.iterrows())
+        if top is None or i < top
     ]
+    if top is not None and len(frame) > top:
+        rest = frame.iloc[top:]
+        value = float(rest["import_value_usd"].sum())
+        sums = {
+            c: float(rest[c].sum())
+            for c in (
+                "import_value_usd",
+                "exempted_value_usd",
+                "duty_usd",
+                "duty_relief_usd",
+                "duty_without_exemptions_usd",
+            )
+        }
+        ratio = {
+            "exempted_share": sums["exempted_value_usd"] / value if value else 0.0,
+            "effective_rate": sums["duty_usd"] / value if value else 0.0,
+            "effective_rate_without_exemptions": sums["duty_without_exemptions_usd"] / value if value else 0.0,
+        }
+        rows.append([f"{len(rest)} other partners", *[fmt[k]({**sums, **ratio}[c]) for c, _, k in CATEGORY_COLUMNS]])
     rows.append(["Total", *[fmt[k](float(result.totals[c])) for c, _, k in CATEGORY_COLUMNS]])
-    return header, rows
+    return ["Partner" if by == "partner" else "Category", *[label for _, label, _ in CATEGORY_COLUMNS]], rows
+
+
+def _sections(result: Result, by: str) -> list[tuple[str, tuple[list[str], list[list[str]]]]]:
+    """The breakdown tables a report shows: the one asked for, and with several partners and the
+    category table, the largest partners too."""
+    if by == "partner":
+        return [("By partner (sorted by import value)", _cells(result, "partner"))]
+    out = [("By category (sorted by import value)", _cells(result))]
+    if result.partners > 1:
+        shown = min(LARGEST_PARTNERS, result.partners)
+        title = f"Largest partners ({shown} of {result.partners}; --by partner lists all)"
+        out.append((title, _cells(result, "partner", top=LARGEST_PARTNERS)))
+    return out
 
 
 def headline(result: Result) -> list[tuple[str, str]]:
@@ -96,13 +145,13 @@ def _source_name(source: str) -> str:
     return source.replace("\\", "/").rsplit("/", 1)[-1]
 
 
-def to_table(result: Result) -> str:
+def to_table(result: Result, by: str = "category") -> str:
     s = result.scenario
     out = [s.name, context_line(result), ""]
     width = max(len(k) for k, _ in headline(result))
     out += [f"  {k.ljust(width)}  {v}" for k, v in headline(result)]
-    header, rows = _cells(result)
-    out += ["", "By category (sorted by import value)", *grid(header, rows, separator_before_last=True)]
+    for title, (header, rows) in _sections(result, by):
+        out += ["", title, *grid(header, rows, separator_before_last=True)]
     layers = [
         [str(r["layer"]), usd(r["duty_usd"]), usd(r["exempted_value_usd"]), usd(r["duty_relief_usd"])]
         for _, r in result.by_layer.iterrows()
@@ -129,13 +178,14 @@ def to_table(result: Result) -> str:
     return "\n".join(out) + "\n"
 
 
-def to_markdown(result: Result) -> str:
+def to_markdown(result: Result, by: str = "category") -> str:
     s = result.scenario
     out = [f"# {s.name}", "", f"*{context_line(result)}*", ""]
     out += [f"- **{k}**: {v}" for k, v in headline(result)]
-    header, rows = _cells(result)
-    out += ["", "| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
-    out += ["| " + " | ".join(markdown_cell(c) for c in r) + " |" for r in rows]
+    for title, (header, rows) in _sections(result, by):
+        out += ["", f"**{title}**", ""]
+        out += ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
+        out += ["| " + " | ".join(markdown_cell(c) for c in r) + " |" for r in rows]
     if len(result.timeline):
         out += ["", "| From | Eff. rate | Duty | Exempted | Relief |", "|---|---:|---:|---:|---:|"]
         out += [
@@ -147,16 +197,16 @@ def to_markdown(result: Result) -> str:
     return "\n".join(out) + "\n"
 
 
-RENDERERS: dict[str, Callable[[Result], str]] = {
+RENDERERS: dict[str, Callable[[Result, str], str]] = {
     "table": to_table,
-    "json": to_json,
+    "json": lambda result, by: to_json(result),  # JSON holds every breakdown
     "csv": to_csv,
     "markdown": to_markdown,
 }
 
 
-def render(result: Result, fmt: str) -> str:
-    return RENDERERS[fmt](result)
+def render(result: Result, fmt: str, by: str = "category") -> str:
+    return RENDERERS[fmt](result, by)
 
 
 # --- comparisons -------------------------------------------------------------------------------

@@ -43,7 +43,11 @@ def scenario_schema() -> dict[str, Any]:
     partners = {
         "type": "array",
         "minItems": 1,
-        "items": {"type": "string", "pattern": PARTNER, "description": "ISO alpha-3 code (EUN: the EU) or a group name."},
+        "items": {
+            "type": "string",
+            "pattern": PARTNER,
+            "description": "ISO alpha-3 code (EUN: the EU) or a group name.",
+        },
     }
     selector = {
         "categories": {
@@ -57,7 +61,10 @@ def scenario_schema() -> dict[str, Any]:
         },
         "except_categories": {**names, "description": "Categories excluded even if matched above."},
         "except_hs": {**hs_list, "description": "HS prefixes excluded even if matched above."},
-        "partners": {**partners, "description": "Only lines from these partners (ISO alpha-3 codes or groups: EU, USMCA...)."},
+        "partners": {
+            **partners,
+            "description": "Only lines from these partners (ISO alpha-3 codes or groups: EU, USMCA...).",
+        },
         "except_partners": {**partners, "description": "Partners excluded even if matched above."},
     }
     text = {"type": "string"}

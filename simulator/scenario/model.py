@@ -131,7 +131,7 @@ class RateTable:
     def rate_of(self, code: str, when: date | None) -> float | None:
         """The rate of one HS code, for explanations and tests; the engine resolves all keys at once."""
         table = self.prefixes_at(when)
-        for length in range(len(code), 1, -1):
+        for length in range(len(code), -1, -1):  # "" (a blank hs) holds for every line
             if code[:length] in table:
                 return table[code[:length]]
         return None

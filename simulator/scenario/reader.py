@@ -196,7 +196,9 @@ class Reader:
             near = suggestion(text) if text else ""
             hint = f"; did you mean {near}?" if near else "; `tariffsim list --partners` lists the codes and groups"
             what = short(text) if text is not None else kind_of(item)
-            self.fail(item if item is not None else node, sub, f"{what} is not a partner code (ISO alpha-3) or group{hint}")
+            self.fail(
+                item if item is not None else node, sub, f"{what} is not a partner code (ISO alpha-3) or group{hint}"
+            )
         return tuple(out)
 
     def selector(self, node: Mapping, path: str) -> Selector:

@@ -7,7 +7,7 @@ with its line number, codes kept as text, percent signs read as percent.
 A rate table has columns `hs`, `rate` and optionally `from` (YYYY-MM-DD), `partner` (a code or
 group: the row holds for that partner only), `share` (the dutiable share of the line's value, e.g.
 Section 232 on metal content only), `all_in` (yes: the rate is a level the base is topped up to) and
-`note`. A share table (an exemption's per-line shares, such as USMCA's qualifying shares) has `hs`,
+`note`. A blank `hs` holds for every line (a partner's rate on all its goods). A share table (an exemption's per-line shares, such as USMCA's qualifying shares) has `hs`,
 `share` and optionally `partner` and `note`. An HS list has a column `hs` and optionally `note`.
 """
 
@@ -42,7 +42,7 @@ def read_rate_table(path: Path, where: str, *, shares: bool = False) -> RateTabl
     all_in: list[bool] = []
     seen: dict[tuple[str, str | None, date | None], int] = {}
     for line, row in rows:
-        code = _code(row.get("hs", ""), line, bad)
+        code = "" if not row.get("hs") else _code(row["hs"], line, bad)  # blank: every line
         rate = _share(row.get("share", ""), line, bad) if shares else _rate(row.get("rate", ""), line, bad)
         start = _date(row.get("from", ""), line, bad)
         who = _partners(row.get("partner", ""), line, bad)
@@ -56,7 +56,10 @@ def read_rate_table(path: Path, where: str, *, shares: bool = False) -> RateTabl
                 first = seen[(code, partner, start)]
                 also = f" for {partner}" if partner else ""
                 bad.append(
-                    (line, f"hs {code}{also} appears twice{' from ' + str(start) if start else ''} (first on row {first}); keep one")
+                    (
+                        line,
+                        f"hs {code}{also} appears twice{' from ' + str(start) if start else ''} (first on row {first}); keep one",
+                    )
                 )
                 continue
             seen[(code, partner, start)] = line
@@ -86,7 +89,10 @@ def _partners(text: str, line: int, bad: list[tuple[int, str]]) -> tuple[str | N
         return (text,)
     near = suggestion(text)
     bad.append(
-        (line, f"partner {short(text)} is not a partner code (ISO alpha-3) or group{f'; did you mean {near}?' if near else ''}")
+        (
+            line,
+            f"partner {short(text)} is not a partner code (ISO alpha-3) or group{f'; did you mean {near}?' if near else ''}",
+        )
     )
     return None
 
