@@ -282,15 +282,14 @@ def build_partners(valid: set[str], described: dict[str, str], prefixes: dict[st
     used = sorted({r["cty_code"] for r in read_multi("us_imports_2024_hs2_by_partner226.csv")})
     listed: dict[str, tuple[str, list[str]]] = {}
     for cty in used:
-        if cty in members:
-            continue
         iso, name = codes[cty]
         listed.setdefault(iso, (name, []))[1].append(cty)
     partners = io.StringIO()
     names_writer = csv.writer(partners, lineterminator="\n")
-    names_writer.writerow(["code", "name", "census_codes"])
+    names_writer.writerow(["code", "name", "census_codes", "in_table"])
     for iso, (name, ctys) in sorted(listed.items()):
-        names_writer.writerow([iso, name, " ".join(ctys)])
+        inside = all(c in members for c in ctys)  # EU members: named (for user tables), counted in EUN
+        names_writer.writerow([iso, name, " ".join(ctys), f"no, inside {EU_CODE}" if inside else "yes"])
     return table, partners.getvalue()
 
 

@@ -296,8 +296,18 @@ def _partner_warnings(scenario: Scenario, rules: list[Layer | Exemption], presen
     for rule in rules:
         for entry in (*rule.selector.partners, *rule.selector.except_partners):
             if not set(expand((entry,))) & present:
-                out.append(f"{rule.name}: partner '{entry}' has no line of {scenario.label} in {Path(source).name}")
+                hint = _eu_hint({entry}, present)
+                out.append(
+                    f"{rule.name}: partner '{entry}' has no line of {scenario.label} in {Path(source).name}{hint}"
+                )
     return out
+
+
+def _eu_hint(missing: set[str], present: set[str]) -> str:
+    """EU members in a table that holds the EU as one partner (as the bundled one does)."""
+    if "EUN" in present and missing & set(expand(("EU",))):
+        return "; this table holds the EU as one partner, EUN: write EU or EUN"
+    return ""
 
 
 def _table_partner_warnings(
@@ -307,7 +317,10 @@ def _table_partner_warnings(
     if not missing:
         return []
     listed = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
-    return [f"{name}: its table names partner(s) with no line of {scenario.label} in {Path(source).name}: {listed}"]
+    hint = _eu_hint(set(missing), present)
+    return [
+        f"{name}: its table names partner(s) with no line of {scenario.label} in {Path(source).name}: {listed}{hint}"
+    ]
 
 
 def _direction(scenario: Scenario, flows: pd.DataFrame, source: str) -> pd.DataFrame:
