@@ -50,6 +50,7 @@ def test_run_json_matches_api() -> None:
         "by_layer",
         "timeline",
         "warnings",
+        "notes",
     }
     api = simulate(load_scenario(CHIPS))
     assert data["totals"] == pytest.approx(api.totals)

@@ -115,7 +115,7 @@ def test_compare_cli_formats(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["compare", *args, "--format", "json", "--charts", str(tmp_path)])
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert set(data) == {"date", "comparability_note", "scenarios", "by_category", "timeline"}
+    assert set(data) == {"date", "comparability_note", "scenarios", "by_category", "by_partner", "timeline"}
     assert data["date"] == "2025-11-10"
     assert data["scenarios"][1]["parts_from_first_on"] == "2025-05-14"
     assert sorted(p.name for p in tmp_path.iterdir()) == [

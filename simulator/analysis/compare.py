@@ -28,6 +28,7 @@ class Comparison:
     totals: pd.DataFrame  # one row per scenario: label, direction, totals keys
     differences: pd.DataFrame  # the same, minus the first scenario's totals
     rates: pd.DataFrame  # effective rate per category (rows) and scenario (columns); NaN where absent
+    partner_rates: pd.DataFrame  # the same per partner, when some scenario covers several; else empty
     timeline: pd.DataFrame  # long: date, label, totals keys, at the union of all change dates
     parting: dict[str, datetime.date | None]  # for each scenario after the first: the first date its duty differs
 
@@ -68,7 +69,7 @@ def compare(
     """Evaluate every scenario at one date and along the union of their change dates."""
     if not scenarios:
         raise ValueError("compare needs at least one scenario")
-    prepared = [prepare(s, flows) for s in scenarios]
+    prepared = [prepare(s, flows).alike for s in scenarios]  # the path at every date: alike keys once
     all_dates = sorted({d for s in scenarios for d in s.change_dates})
     when = date if date is not None else (all_dates[-1] if all_dates else None)
     results = tuple(evaluate(p, when) for p in prepared)
@@ -91,6 +92,18 @@ def compare(
     first = results[0].by_category["category"].tolist()
     rates = rates.loc[first + [c for c in rates.index if c not in first]]
     rates.index.name = "category"
+    partner_rates = pd.DataFrame()
+    if any(r.partners > 1 for r in results):
+        partner_rates = pd.concat(
+            [
+                r.by_partner.set_index("partner")["effective_rate"].rename(lab)
+                for lab, r in zip(labels, results, strict=True)
+            ],
+            axis=1,
+        )
+        order = [p for r in results for p in r.by_partner["partner"]]  # the first scenario's largest first
+        partner_rates = partner_rates.loc[list(dict.fromkeys(order))]
+        partner_rates.index.name = "partner"
 
     rows = [
         {"date": d, "label": lab, **totals_at(p, d)} for d in all_dates for lab, p in zip(labels, prepared, strict=True)
@@ -104,6 +117,7 @@ def compare(
         totals=totals,
         differences=differences,
         rates=rates,
+        partner_rates=partner_rates,
         timeline=timeline,
         parting=_parting(timeline, labels) if same else {},
     )

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
+from simulator.data.partners import groups, name_of
 from simulator.engine.evaluate import default_date, rates_at
 from simulator.engine.prepare import Prepared, prepare
 from simulator.errors import SimulatorError
 from simulator.scenario.load import load_scenario
-from simulator.scenario.model import Exemption, Layer, Scenario, Schedule, Selector
+from simulator.scenario.model import Exemption, Layer, RateTable, Scenario, Schedule, Selector
 from simulator.units import pct, usd
 
 TOP_LINES = 5
@@ -63,7 +64,30 @@ def describe_selector(sel: Selector) -> str:
         excepts.append(_named("category", "categories", sel.except_categories, quote=True))
     if sel.except_hs:
         excepts.append("HS " + ", ".join(sel.except_hs))
-    return what + (", except " + " or ".join(excepts) if excepts else "")
+    who = f" from {_partners(sel.partners)}" if sel.partners else ""
+    if sel.except_partners:
+        excepts.append(f"from {_partners(sel.except_partners)}")
+    return what + who + (", except " + " or ".join(excepts) if excepts else "")
+
+
+def _partners(entries: tuple[str, ...]) -> str:
+    """Codes and groups, the groups with their members: 'USMCA (CAN, MEX), JPN'."""
+    table = groups()
+    return ", ".join(f"{e} ({', '.join(table[e])})" if e in table and len(table[e]) <= 6 else e for e in entries)
+
+
+def describe_table(table: RateTable, what: str) -> str:
+    """A rate or share table in words: its rows, and what its optional columns do."""
+    extra = []
+    if table.partners:
+        named = sorted({p for p in table.partners if p})
+        extra.append(f"{len(named)} partner{'s' if len(named) != 1 else ''} named, their rows before general ones")
+    if table.shares:
+        extra.append("dutiable shares of value")
+    if table.all_in:
+        extra.append(f"{sum(table.all_in)} all-in row{'s' if sum(table.all_in) != 1 else ''}")
+    more = f"; {'; '.join(extra)}" if extra else ""
+    return f"{what} by HS code from {Path(table.source).name} ({len(table.rows)} rows, longest prefix wins{more})"
 
 
 def explain(scenario: Scenario, when: date | None = None) -> str:
@@ -89,10 +113,7 @@ def explain(scenario: Scenario, when: date | None = None) -> str:
     for i, layer in enumerate(scenario.layers):
         rows = prepared.cover[:, i]
         if layer.table is not None:
-            out.append(
-                f"  {layer.name}: rates by HS code from {Path(layer.table.source).name} ({len(layer.table.rows)} rows, "
-                f"longest prefix wins) on {describe_selector(layer.selector)}"
-            )
+            out.append(f"  {layer.name}: {describe_table(layer.table, 'rates')} on {describe_selector(layer.selector)}")
             rows = rows & (before_now[:, i] > 0)
             on = f" on {when.isoformat()}" if when else ""
             out.append(
@@ -103,6 +124,7 @@ def explain(scenario: Scenario, when: date | None = None) -> str:
                 f"  {layer.name}: {describe_schedule(layer.rate)}{_on(layer.rate, when)} on {describe_selector(layer.selector)}"
             )
             out.append(f"    matches {_matched(prepared, rows, total_value)}")
+        out += [f"    {line}" for line in _by_partner(prepared, rows)]
         if layer.description:
             out.append(f"    note: {' '.join(layer.description.split())}")
 
@@ -115,7 +137,17 @@ def explain(scenario: Scenario, when: date | None = None) -> str:
         share = describe_schedule(ex.share) + _on(ex.share, when)
         likely = f"; probability {pct(ex.probability)}" if ex.probability < 1 else ""
         out.append(f"  {ex.name}: waives {share} of {waived} on {describe_selector(ex.selector)}{likely}")
+        if ex.share_table is not None:
+            out.append(
+                f"    times each line's share: {describe_table(ex.share_table, 'shares')}; 0 where no row matches"
+            )
         out.append(f"    matches {_matched(prepared, rows, total_value)}")
+        if prepared.match_scale is not None and ex.share_table is not None:
+            scaled = float((prepared.value * prepared.match_scale[:, e])[rows].sum())
+            out.append(
+                f"    of which its share table exempts up to {usd(scaled)} ({ex.share.max():.0%} of that at most)"
+            )
+        out += [f"    {line}" for line in _by_partner(prepared, rows)]
         out += [f"      {line}" for line in _top_lines(prepared, rows)]
         covered = (prepared.cover[rows][:, prepared.waives[e]]).any()
         if rows.any() and not covered:
@@ -172,13 +204,33 @@ def _matched(prepared: Prepared, keys: np.ndarray, total: float) -> str:
     return f"{lines} line{'s' if lines != 1 else ''}, {usd(value)} ({pct(share)} of imports)"
 
 
+PARTNERS_LISTED = 6
+
+
+def _by_partner(prepared: Prepared, keys: np.ndarray) -> list[str]:
+    """With several partners: the value a rule matches from each of the largest, then the rest."""
+    if len(prepared.partners) < 2 or not keys.any():
+        return []
+    value = np.bincount(prepared.key_partner[keys], weights=prepared.value[keys], minlength=len(prepared.partners))
+    order = [i for i in np.argsort(-value, kind="stable") if value[i] > 0]
+    listed = ", ".join(f"{name_of(prepared.partners[i])} {usd(float(value[i]))}" for i in order[:PARTNERS_LISTED])
+    rest = order[PARTNERS_LISTED:]
+    more = f", {len(rest)} other partners {usd(float(value[rest].sum()))}" if rest else ""
+    return [f"from {len(order)} partner{'s' if len(order) != 1 else ''}: {listed}{more}"]
+
+
 def _top_lines(prepared: Prepared, keys: np.ndarray) -> list[str]:
     rows = prepared.flows[keys[prepared.row_key]]
     if rows.empty:
         return []
     top = rows.sort_values("value_usd", ascending=False).head(TOP_LINES)
+    several = len(prepared.partners) > 1
     out = [
-        f"{r.hs} {r.description or ''} ({r.category}) {usd(float(r.value_usd))}".replace("  ", " ")
+        (
+            f"{r.hs} {getattr(r, 'description', '') or ''} ({r.category})"
+            + (f" from {r.exporter}" if several else "")
+            + f" {usd(float(r.value_usd))}"
+        ).replace("  ", " ")
         for r in top.itertuples()
     ]
     if len(rows) > TOP_LINES:

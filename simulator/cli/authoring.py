@@ -49,14 +49,31 @@ def validate(scenarios: tuple[Path, ...]) -> None:
 
 
 @click.command(name="list")
+@click.option("--partners", is_flag=True, help="List the partner codes a scenario may name, and the groups.")
+@click.option("--groups", is_flag=True, help="List the partner groups (EU, USMCA...) and their members.")
 @friendly
-def list_scenarios() -> None:
-    """List the bundled scenarios by the name that run, compare and the rest accept.
+def list_scenarios(partners: bool, groups: bool) -> None:
+    """List the bundled scenarios by the name that run, compare and the rest accept; or partners and groups.
 
     \b
-    Example:
+    Examples:
       tariffsim list
+      tariffsim list --groups
+      tariffsim list --partners
     """
+    from simulator.data import partners as known
+
+    if groups or partners:
+        for group, members in known.groups().items():
+            note = known.group_notes().get(group, "")
+            click.echo(f"{group:<9} {' '.join(members)}" + (f"\n{'':<9} {note}" if note and groups else ""))
+    if partners:
+        click.echo("")
+        for code, name in known.names().items():
+            inside = known.inside().get(code, "")
+            click.echo(f"{code}  {name}" + (f"  ({inside})" if inside else ""))
+    if groups or partners:
+        return
     listed = bundled_scenarios()
     width = max(len(name) for name, _ in listed)
     for name, path in listed:

@@ -24,6 +24,13 @@ def names() -> dict[str, str]:
 
 
 @cache
+def inside() -> dict[str, str]:
+    """Codes that the bundled table holds inside another partner (EU members: 'no, inside EUN')."""
+    with open(PARTNER_NAMES, newline="", encoding="utf-8") as f:
+        return {r["code"]: r["in_table"] for r in csv.DictReader(f) if r["in_table"] != "yes"}
+
+
+@cache
 def groups() -> dict[str, tuple[str, ...]]:
     """Group name -> member codes, in file order."""
     found: dict[str, list[str]] = {}

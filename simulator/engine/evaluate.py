@@ -60,6 +60,7 @@ class Result:
     source: str = ""
     timeline_start: dict[str, float] = field(default_factory=dict)  # totals the day before the first change
     by_partner: pd.DataFrame = field(default_factory=pd.DataFrame)  # the keys of by_category, per exporter
+    notes: tuple[str, ...] = ()  # what the data cannot tell, said beside the figures
 
     @property
     def partners(self) -> int:
@@ -268,5 +269,6 @@ def evaluate(prepared: Prepared, when: date | None, *, timeline: bool = True) ->
         duty_by_category_layer=duty_by_category_layer,
         timeline=steps,
         warnings=prepared.warnings,
+        notes=prepared.notes,
         source=prepared.source,
     )

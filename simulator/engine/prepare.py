@@ -19,6 +19,7 @@ from simulator.engine.rates import LineRates, Rules, TableIndex, line_rates, sta
 from simulator.engine.response import line_elasticities
 from simulator.errors import Problem, ScenarioError, did_you_mean, short
 from simulator.scenario.model import Exemption, Layer, Scenario
+from simulator.units import usd
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Prepared:
     waives: np.ndarray  # (E, L) bool: exemption waives layer
     source: str
     warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # what the data cannot tell (not a mistake in the scenario)
     elasticity: np.ndarray | None = None  # (N,) per row, when the scenario has a `response:` block
     tables: dict[int, TableIndex] = field(default_factory=dict)  # layer index -> its rate table, resolved
     rules: Rules = field(default_factory=Rules)
@@ -159,6 +161,7 @@ def prepare(scenario: Scenario, flows: pd.DataFrame | None = None, *, reduce: bo
     """
     needed: tuple[str, ...] = ("exporter", "importer", "hs", "category", "value_usd", "base_rate", "source")
     needed += ("elasticity",) if scenario.response is not None else ()
+    needed += ("description",) if not reduce else ()  # explain lists lines by name
     if flows is None and scenario.trade is None:
         parts = bundled_parts((scenario.importer, scenario.exporter))
         source = str(parts[0]) if len(parts) == 1 else BUNDLED_LABEL
@@ -265,6 +268,7 @@ def prepare(scenario: Scenario, flows: pd.DataFrame | None = None, *, reduce: bo
         warnings += _table_partner_warnings(
             scenario.exemptions[e].name, table.partners, set(partners), scenario, source
         )
+    notes = tuple(_chapter_lines(scenario, key_hs, value, key_partner, partners))
     layer_all_in = np.array([layer.all_in for layer in scenario.layers], bool)
     return Prepared(
         key_partner=key_partner,
@@ -287,6 +291,7 @@ def prepare(scenario: Scenario, flows: pd.DataFrame | None = None, *, reduce: bo
         waives=waives,
         source=source,
         warnings=tuple(warnings),
+        notes=notes,
     )
 
 
@@ -301,6 +306,27 @@ def _partner_warnings(scenario: Scenario, rules: list[Layer | Exemption], presen
                     f"{rule.name}: partner '{entry}' has no line of {scenario.label} in {Path(source).name}{hint}"
                 )
     return out
+
+
+def _chapter_lines(
+    scenario: Scenario, key_hs: np.ndarray, value: np.ndarray, key_partner: np.ndarray, partners: tuple[str, ...]
+) -> list[str]:
+    """Lines known only by chapter (the bundled table's small partners) cannot be reached by a product
+    list finer than a chapter: say how much trade that is, where a rule uses such a list."""
+    fine = {p[:2] for rule in (*scenario.layers, *scenario.exemptions) for p in rule.selector.hs if len(p) > 2}
+    fine |= {
+        r[0][:2] for layer in scenario.layers if layer.table is not None for r in layer.table.rows if len(r[0]) > 2
+    }
+    codes = key_hs.astype(str)
+    chapters = (np.char.str_len(codes) == 2) & np.isin(codes, sorted(fine))
+    if not chapters.any():
+        return []
+    who = len(np.unique(key_partner[chapters]))
+    return [
+        f"{usd(float(value[chapters].sum()))} of imports from {who} partner{'s' if who != 1 else ''} is known only by HS "
+        "chapter, in chapters this scenario's finer product lists and rates name: they cannot reach it, so it pays "
+        "every layer that covers it whole and no exemption"
+    ]
 
 
 def _eu_hint(missing: set[str], present: set[str]) -> str:

@@ -41,6 +41,7 @@ from simulator.output.comparison_charts import (
     write_comparison_charts,
 )
 from simulator.output.time_axis import ROW_POINTS, time_axis, time_span
+from simulator.units import usd
 
 __all__ = [  # the comparison charts are part of `simulator.charts` too
     "comparison_figures",
@@ -52,6 +53,7 @@ __all__ = [  # the comparison charts are part of `simulator.charts` too
     "plot_duty_by_layer",
     "plot_effective_rates",
     "plot_exempted_value",
+    "plot_partner_rates",
     "plot_relief",
     "plot_sweep",
     "plot_timeline",
@@ -91,6 +93,62 @@ def plot_effective_rates(result: Result, *, ax: Axes | None = None) -> Figure:
         ax.legend(loc="upper left", bbox_to_anchor=(0, -0.06), ncol=2)
     what = ", with and without the exemptions" if exempts else " (no exemption in this scenario)"
     title_for(ax, f"Effective tariff rate by category{what}", result)
+    return fig
+
+
+PARTNERS_SHOWN = 15  # bars for the largest partners; the rest are one bar
+
+
+def partner_rows(result: Result, top: int = PARTNERS_SHOWN) -> pd.DataFrame:
+    """The largest partners by import value, then the others summed into one row (rates recomputed)."""
+    frame = result.by_partner
+    shown = frame.head(top).assign(
+        label=[f"{n} ({p})" for p, n in zip(frame["partner"].head(top), frame["partner_name"].head(top), strict=True)]
+    )
+    if len(frame) <= top:
+        return shown
+    rest = frame.iloc[top:]
+    sums = rest[["import_value_usd", "duty_usd", "duty_without_exemptions_usd", "exempted_value_usd"]].sum()
+    value = float(sums["import_value_usd"])
+    other = {
+        "label": f"{len(rest)} other partners",
+        "import_value_usd": value,
+        "effective_rate": float(sums["duty_usd"]) / value if value else 0.0,
+        "effective_rate_without_exemptions": float(sums["duty_without_exemptions_usd"]) / value if value else 0.0,
+    }
+    return pd.concat([shown, pd.DataFrame([other])], ignore_index=True)
+
+
+@styled
+def plot_partner_rates(result: Result, *, ax: Axes | None = None, top: int = PARTNERS_SHOWN) -> Figure:
+    """Effective rate on each of the largest partners (by import value), without and with the exemptions;
+    the rest as one bar. Bars keep the import-value order, so the partners that weigh most come first."""
+    rows = partner_rows(result, top).iloc[::-1]
+    fig, ax = new_axes(ax, len(rows))
+    y = np.arange(len(rows))
+    exempts = bool(result.scenario.exemptions)
+    h = 0.4 if exempts else 0.7
+    if exempts:
+        ax.barh(y + h / 2, rows["effective_rate_without_exemptions"], h, color=BEFORE, label="without exemptions")
+    bars = ax.barh(y - h / 2 if exempts else y, rows["effective_rate"], h, color=AFTER, label="with exemptions")
+    for bar, rate, value in zip(bars, rows["effective_rate"], rows["import_value_usd"], strict=True):
+        text = f" {rate:.0%} on {usd(float(value))}"
+        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, text, va="center", fontsize=9, color=AFTER)
+    labels = [wrap_label(str(lab)) for lab in rows["label"]]
+    ax.margins(x=0.14)  # room for the labels at the bars' ends
+    ax.set_yticks(y, labels)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel("effective tariff rate (duty ÷ import value, %)")
+    ax.grid(axis="y", visible=False)
+    if exempts:
+        ax.legend(loc="upper left", bbox_to_anchor=(0, -0.06), ncol=2)
+    shown = min(top, len(result.by_partner))
+    title_for(
+        ax,
+        f"Effective tariff rate on the {shown} largest partners by import value"
+        + (", the rest as one" if len(result.by_partner) > top else ""),
+        result,
+    )
     return fig
 
 
@@ -307,6 +365,7 @@ CHARTS = {
     "exempted_value": plot_exempted_value,
     "duty_by_layer": plot_duty_by_layer,
     "timeline": plot_timeline,
+    "partner_rates": plot_partner_rates,
 }
 
 
@@ -314,6 +373,8 @@ def figures(result: Result) -> dict[str, Figure]:
     """Every chart that applies to the result: the timeline only for dated scenarios, the exempted value
     only for scenarios with exemptions."""
     skip = {"timeline"} if result.timeline.empty else set()
+    if result.partners < 2:
+        skip.add("partner_rates")  # one partner: the category chart says it all
     if not result.scenario.exemptions:
         skip |= {"relief", "exempted_value"}  # "$0 exempted" says nothing
     return {name: plot(result) for name, plot in CHARTS.items() if name not in skip}

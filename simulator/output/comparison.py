@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from simulator.analysis.compare import Comparison
+from simulator.data.partners import name_of
 from simulator.engine.evaluate import TOTAL_KEYS
 from simulator.output.formats import csv_text, grid, json_safe, records
 from simulator.units import pct, usd
@@ -66,6 +67,7 @@ def compare_dict(c: Comparison) -> dict[str, Any]:
         "comparability_note": c.comparability or None,
         "scenarios": scenarios,
         "by_category": [{k: json_safe(v) for k, v in row.items()} for row in rates.to_dict(orient="records")],
+        "by_partner": records(c.partner_rates.reset_index()) if not c.partner_rates.empty else [],
         "timeline": records(c.timeline),
     }
 
@@ -108,20 +110,33 @@ def compare_table(c: Comparison) -> str:
             "Step by step: effective rate · duty relief from the exemptions",
             *grid(["From", *names, *([""] if parts else [])], steps),
         ]
-    cat_header = ["Effective rate by category", names[0]] + [h for n in names[1:] for h in (n, f"{n} vs [1]")]
-    cat_rows = []
-    for cat, row in c.rates.iterrows():
-        first = float(row.iloc[0])
-        cells = [str(cat), _fmt(first, "pct")]
-        for i in range(1, len(c.labels)):
-            v = float(row.iloc[i])
-            cells += [_fmt(v, "pct"), delta(v - first, "pct") if math.isfinite(v) and math.isfinite(first) else "-"]
-        cat_rows.append(cells)
-    out += ["", *grid(cat_header, cat_rows)]
+    out += ["", *grid(*_rate_rows("Effective rate by category", c.rates, names))]
+    if not c.partner_rates.empty:
+        shown = c.partner_rates.head(PARTNERS_COMPARED)
+        title = f"Effective rate, largest partners ({len(shown)} of {len(c.partner_rates)})"
+        renamed = shown.rename(index=lambda code: f"{code} {name_of(str(code))}")
+        out += ["", *grid(*_rate_rows(title, renamed, names))]
     warnings = [f"[{i + 1}] {w}" for i, r in enumerate(c.results) for w in r.warnings]
     if warnings:
         out += ["", "Warnings", *[f"  ! {w}" for w in warnings]]
     return "\n".join(out) + "\n"
+
+
+PARTNERS_COMPARED = 15
+
+
+def _rate_rows(title: str, rates: pd.DataFrame, names: list[str]) -> tuple[list[str], list[list[str]]]:
+    """A rate per row and scenario, each after the first with its difference from the first."""
+    header = [title, names[0]] + [h for n in names[1:] for h in (n, f"{n} vs [1]")]
+    rows = []
+    for key, row in rates.iterrows():
+        first = float(row.iloc[0])
+        cells = [str(key), _fmt(first, "pct")]
+        for i in range(1, len(names)):
+            v = float(row.iloc[i])
+            cells += [_fmt(v, "pct"), delta(v - first, "pct") if math.isfinite(v) and math.isfinite(first) else "-"]
+        rows.append(cells)
+    return header, rows
 
 
 def compare_markdown(c: Comparison) -> str:

@@ -67,7 +67,22 @@ def _timeline(r: Result) -> str:
     return f"Effective rate from each change date: {steps}. Exempted value between {usd(lo)} and {usd(hi)}."
 
 
+def _partner_rates(r: Result) -> str:
+    p = r.by_partner
+    top = p.head(5)
+    listed = "; ".join(
+        f"{row['partner_name']} {pct(row['effective_rate'])} on {usd(row['import_value_usd'])}"
+        for _, row in top.iterrows()
+    )
+    high = p[p["import_value_usd"] > 0].sort_values("effective_rate", ascending=False).iloc[0]
+    return (
+        f"Effective tariff rate by partner, {len(p)} partners, {pct(r.totals['effective_rate'])} overall. "
+        f"Largest partners: {listed}. Highest rate: {high['partner_name']} at {pct(high['effective_rate'])}."
+    )
+
+
 RESULT_TEXT: dict[str, Callable[[Result], str]] = {
+    "partner_rates": _partner_rates,
     "relief": _relief,
     "effective_rate": _effective_rate,
     "exempted_value": _exempted_value,

@@ -21,7 +21,7 @@ from simulator.analysis.compare import Comparison
 from simulator.bundled import TRADE_TABLE
 from simulator.engine.evaluate import Result
 from simulator.output.describe import describe, describe_comparison
-from simulator.output.page_tables import category_table, comparison_table, layer_table, timeline_table
+from simulator.output.page_tables import category_table, comparison_table, layer_table, partner_table, timeline_table
 from simulator.output.result import context_line
 from simulator.units import pct, usd
 
@@ -136,6 +136,7 @@ CAPTIONS = {
     "exempted_value": "Import value by category, exempted and still dutiable.",
     "duty_by_layer": "Duty by category and layer; the same numbers are in the table below.",
     "timeline": "Effective rate and exempted value from each change date.",
+    "partner_rates": "Effective rate on the largest partners, without and with the exemptions; the rest as one bar.",
     "compare_duty": "Annual duty of each scenario, and its difference from [1].",
     "compare_rates": "Effective rate by category, one bar per scenario.",
     "compare_timeline": "Each path's effective rate over time; a dot marks where a path parts from [1].",
@@ -174,7 +175,7 @@ def section(result: Result, anchor: str, number: str = "") -> str:
     from simulator.output.charts import CHARTS, figures  # matplotlib only when a page is drawn
 
     s = result.scenario
-    rows = {"relief": 6, "timeline": 10}  # the others have a bar per category
+    rows = {"relief": 6, "timeline": 10, "partner_rates": 16}  # the others have a bar per category
     charts = "".join(
         _figure(
             f"{anchor}-{name}",
@@ -186,12 +187,19 @@ def section(result: Result, anchor: str, number: str = "") -> str:
         for name, fig in figures(result).items()
     )
     warnings = "".join(f"<li>{escape(w)}</li>" for w in result.warnings)
+    notes = "".join(f"<li>{escape(n)}</li>" for n in result.notes)
     return (
         f'<section id="{anchor}" aria-labelledby="{anchor}-title"><h2 id="{anchor}-title">{escape(number)}{escape(s.name)}</h2>'
         f'<p class="context">{escape(context_line(result))}</p>'
         f"<p>{escape(s.description)}</p>{_cards(result)}"
         + (f'<ul class="warnings">{warnings}</ul>' if warnings else "")
+        + (f'<ul class="notes">{notes}</ul>' if notes else "")
         + f"{charts}{category_table(result)}"
+        + (
+            f"<details><summary>By partner, as a table</summary>{partner_table(result)}</details>"
+            if result.partners > 1
+            else ""
+        )
         + f"<details><summary>Duty by layer, as a table</summary>{layer_table(result)}</details>"
         + f"{timeline_table(result)}</section>"
     )

@@ -67,6 +67,18 @@ def category_table(result: Result) -> str:
     return data_table(caption, columns, rows, css="categories", total=total, cell_class=marks)
 
 
+def partner_table(result: Result) -> str:
+    columns = ["Partner", *[c[1] for c in CATEGORY_COLUMNS]]
+    rows = [
+        [f"{r['partner_name']} ({r['partner']})", *[FORMATS[kind](float(r[col])) for col, _, kind in CATEGORY_COLUMNS]]
+        for _, r in result.by_partner.iterrows()
+    ]
+    t = result.totals
+    total = ["Total", *[FORMATS[kind](float(t[col])) for col, _, kind in CATEGORY_COLUMNS]]
+    caption = "By partner: import value, what is exempted, the effective rate without and with the exemptions, duty and duty relief (a year)"
+    return data_table(caption, columns, rows, css="categories", total=total)
+
+
 def layer_table(result: Result) -> str:
     """The duty-by-layer chart as a table: duty per category (rows) and layer (columns)."""
     table = result.duty_by_category_layer

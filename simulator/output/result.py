@@ -40,6 +40,7 @@ def to_dict(result: Result) -> dict[str, Any]:
         "by_layer": records(result.by_layer),
         "timeline": records(result.timeline),
         "warnings": list(result.warnings),
+        "notes": list(result.notes),
     }
 
 
@@ -173,6 +174,8 @@ def to_table(result: Result, by: str = "category") -> str:
             "Timeline (totals from each change date)",
             *grid(["From", "Eff. rate", "Duty", "Exempted", "Relief"], tl),
         ]
+    if result.notes:
+        out += ["", "Notes", *[f"  * {n}" for n in result.notes]]
     if result.warnings:
         out += ["", "Warnings", *[f"  ! {w}" for w in result.warnings]]
     return "\n".join(out) + "\n"
@@ -192,6 +195,8 @@ def to_markdown(result: Result, by: str = "category") -> str:
             f"| {r['date'].isoformat()} | {pct(r['effective_rate'])} | {usd(r['duty_usd'])} | {usd(r['exempted_value_usd'])} | {usd(r['duty_relief_usd'])} |"
             for _, r in result.timeline.iterrows()
         ]
+    if result.notes:
+        out += ["", "**Notes**", "", *[f"- {n}" for n in result.notes]]
     if result.warnings:
         out += ["", "**Warnings**", "", *[f"- {w}" for w in result.warnings]]
     return "\n".join(out) + "\n"
