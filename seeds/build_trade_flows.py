@@ -13,7 +13,7 @@ DataWeb total split by China's 2017 imports from the US (an estimate, marked lin
 longest prefix the 2025 HTS still has. No value is rescaled. See seeds/README.md and docs/sources.md.
 
 `us_imports_2024_partners.parquet`, every other US partner (importer USA): Census imports for
-consumption, 2024, at HTS10 for the 50 partners of the HTS10 file other than China (the EU as one
+consumption, 2024, at HTS10 for the 49 partners of the HTS10 file besides China (the EU as one
 partner, `EUN`; Slovakia, also inside it, is not counted twice) and at HS2 for every other partner
 (EU members excluded for the same reason). With China's lines, the two files hold all US imports for
 consumption in 2024: $3,251.15B and $76.16B of calculated duty. `partners.csv` names every partner.

@@ -46,6 +46,7 @@ class Prepared:
     source: str
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # what the data cannot tell (not a mistake in the scenario)
+    merged: bool = False  # its alike keys are merged already
     elasticity: np.ndarray | None = None  # (N,) per row, when the scenario has a `response:` block
     tables: dict[int, TableIndex] = field(default_factory=dict)  # layer index -> its rate table, resolved
     rules: Rules = field(default_factory=Rules)
@@ -114,7 +115,7 @@ class Prepared:
         table's 200,000 keys evaluate as far fewer. With a response each line responds to its own
         rates and nothing is merged.
         """
-        if self.responds or len(self.value) < 2:
+        if self.responds or self.merged or len(self.value) < 2:
             return self
         columns = [self.key_category, self.key_partner, *self.cover.T, *self.match.T]
         columns += [*self.match_scale.T] if self.match_scale is not None else []
@@ -126,7 +127,7 @@ class Prepared:
             cls, _ = pd.factorize(cls * len(uniques) + codes)
         n = int(cls.max()) + 1
         if n == len(cls):
-            return self
+            return replace(self, merged=True)
         first = np.full(n, len(cls))
         np.minimum.at(first, cls, np.arange(len(cls)))
         return replace(
@@ -141,6 +142,7 @@ class Prepared:
             match_scale=self.match_scale[first] if self.match_scale is not None else None,
             tables={j: replace(t, groups=t.groups[first]) for j, t in self.tables.items()},
             keys=KeyIndex(cls, np.arange(n), None, cls),  # rows here are the original keys
+            merged=True,
         )
 
     @property
@@ -313,7 +315,8 @@ def _chapter_lines(
 ) -> list[str]:
     """Lines known only by chapter (the bundled table's small partners) cannot be reached by a product
     list finer than a chapter: say how much trade that is, where a rule uses such a list."""
-    fine = {p[:2] for rule in (*scenario.layers, *scenario.exemptions) for p in rule.selector.hs if len(p) > 2}
+    rules: list[Layer | Exemption] = [*scenario.layers, *scenario.exemptions]
+    fine = {p[:2] for rule in rules for p in rule.selector.hs if len(p) > 2}
     fine |= {
         r[0][:2] for layer in scenario.layers if layer.table is not None for r in layer.table.rows if len(r[0]) > 2
     }

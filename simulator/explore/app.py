@@ -19,8 +19,9 @@ from shiny import App, Inputs, Outputs, Session, reactive, render, req, ui
 
 from simulator import __version__
 from simulator.atomic import atomic_path
-from simulator.bundled import TRADE_TABLE
+from simulator.bundled import is_bundled
 from simulator.data.load import load_flows
+from simulator.data.partners import name_of
 from simulator.engine.evaluate import Result, default_date, evaluate
 from simulator.engine.prepare import Prepared, prepare
 from simulator.errors import SimulatorError
@@ -74,7 +75,7 @@ def load(ref: str, trade: Path | None) -> Loaded:
     """Load the scenario and its table once; errors become the loader's own text for the page."""
     try:
         scenario = load_scenario(ref, trade=trade)
-        flows = load_flows(scenario.trade or TRADE_TABLE)
+        flows = load_flows(scenario.trade, direction=(scenario.importer, scenario.exporter))
     except SimulatorError as exc:
         return Loaded(None, None, str(exc))
     return Loaded(scenario, flows)
@@ -171,6 +172,7 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
     app_ui = ui.page_sidebar(
         ui.sidebar(
             ui.input_select("scenario", "Scenario", {ref: label for label, ref in choices.items()}, selected=first),
+            ui.output_ui("partner_panel"),
             ui.output_ui("date_panel"),
             ui.output_ui("controls"),
             ui.input_action_button("reset", "Reset to the scenario"),
@@ -202,7 +204,7 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
 
     def server(input: Inputs, output: Outputs, session: Session) -> None:
         cache: dict[str, Loaded] = {}
-        prepared: dict[tuple[str, float], Prepared] = {}
+        prepared: dict[tuple[str, float, str], Prepared] = {}
         dates_gen = reactive.value(0)
         controls_gen = reactive.value(0)
         pinned: reactive.Value[tuple[str, Result] | None] = reactive.value(None)
@@ -214,6 +216,34 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
             if ref not in cache:
                 cache[ref] = load(ref, trade)
             return cache[ref]
+
+        @reactive.calc
+        def partner_values() -> pd.Series:
+            """Import value by partner of the scenario's direction, largest first; empty with one partner."""
+            found = loaded()
+            if found.scenario is None or found.flows is None or found.scenario.exporter is not None:
+                return pd.Series(dtype=float)
+            rows = found.flows[found.flows["importer"] == found.scenario.importer]
+            values = rows.groupby("exporter", observed=True)["value_usd"].sum().sort_values(ascending=False)
+            return values if len(values) > 1 else pd.Series(dtype=float)
+
+        @render.ui
+        def partner_panel() -> Any:
+            values = partner_values()
+            if values.empty:
+                return ui.TagList()
+            options = {"": f"All {len(values)} partners"} | {
+                str(code): f"{name_of(str(code))} ({code}), {usd(float(v))}" for code, v in values.items()
+            }
+            return ui.input_select("partner", "Partner (figures and chart for one partner)", options, selected="")
+
+        @reactive.calc
+        def partner() -> str:
+            values = partner_values()
+            if values.empty:
+                return ""
+            chosen = input.partner() if "partner" in input else ""
+            return chosen if chosen in values.index else ""
 
         @reactive.calc
         def when() -> date | None:
@@ -278,11 +308,13 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
             found = loaded()
             assert found.scenario is not None and found.flows is not None
             chosen = settings()
-            key = (input.scenario(), round(chosen.elasticity, 6))
+            who = partner()
+            key = (input.scenario(), round(chosen.elasticity, 6), who)
             if key not in prepared:
                 if len(prepared) >= MAX_PREPARED:
                     prepared.pop(next(iter(prepared)))
-                prepared[key] = prepare(responding(found.scenario, chosen.elasticity), found.flows)
+                scenario = replace(found.scenario, exporter=who) if who else found.scenario
+                prepared[key] = prepare(responding(scenario, chosen.elasticity), found.flows).alike
             ready = prepared[key]
             result = evaluate(replace(ready, scenario=fixed(ready.scenario, chosen)), chosen.when, timeline=False)
             return apply(found.scenario, chosen), result
@@ -349,8 +381,8 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
         @render.ui
         def data_note() -> Any:
             found = loaded()
-            table = (trade or (found.scenario.trade if found.scenario else None)) or TRADE_TABLE
-            bundled = Path(table).resolve() == TRADE_TABLE.resolve()
+            table = trade or (found.scenario.trade if found.scenario else None)
+            bundled = table is None or is_bundled(table)
             return ui.tags.details(
                 ui.tags.summary(f"Where the data comes from (tariffsim {__version__})"),
                 ui.p(SOURCE_NOTE if bundled else f"Trade table: {table}. {OWN_DATA_NOTE}"),

@@ -13,12 +13,11 @@ import textwrap
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from html import escape
-from pathlib import Path
 from typing import Any
 
 from simulator import __version__
 from simulator.analysis.compare import Comparison
-from simulator.bundled import TRADE_TABLE
+from simulator.bundled import is_bundled
 from simulator.engine.evaluate import Result
 from simulator.output.describe import describe, describe_comparison
 from simulator.output.page_tables import category_table, comparison_table, layer_table, partner_table, timeline_table
@@ -79,7 +78,9 @@ a { color: #0060A0; }
 """
 
 SOURCE_NOTE = (
-    "The bundled trade table is US–China goods trade in 2024 from the US Census Bureau. US imports from China are "
+    "The bundled trade table is goods trade in 2024 from the US Census Bureau. US imports from every partner are "
+    "imports for consumption ($3,251.2B, $76.2B of calculated duty): every HTS10 line for the 50 largest partners "
+    "(the EU as one), by HS chapter for the other 148. US imports from China are "
     "imports for consumption, every HTS10 line ($429.4B; the press usually quotes general imports, $438.9B, which "
     "also count goods entering bonded warehouses and free-trade zones); each line's base rate is the duty actually "
     "collected divided by its value. US exports to China ($143.3B) equal the Census chapter totals (USITC DataWeb); "
@@ -259,7 +260,7 @@ def to_html(results: Sequence[Result], *, title: str = "", comparison: Compariso
     compared = comparison_section(comparison) if comparison is not None else ""
     body = "".join(section(r, f"s{i}", f"[{i + 1}] " if several else "") for i, r in enumerate(results))
     sources = sorted({r.source.replace("\\", "/").rsplit("/", 1)[-1] for r in results})
-    bundled = [Path(r.source).resolve() == TRADE_TABLE.resolve() for r in results]
+    bundled = [is_bundled(r.source) for r in results]
     notes = ([SOURCE_NOTE] if any(bundled) else []) + ([OWN_DATA_NOTE] if not all(bundled) else [])
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
