@@ -117,14 +117,15 @@ class Prepared:
         """
         if self.responds or self.merged or len(self.value) < 2:
             return self
-        columns = [self.key_category, self.key_partner, *self.cover.T, *self.match.T]
-        columns += [*self.match_scale.T] if self.match_scale is not None else []
+        flags = np.hstack([self.cover, self.match])  # every boolean column, packed 64 to a word
+        words = np.packbits(flags, axis=1, bitorder="little") if flags.shape[1] else np.zeros((len(flags), 0), np.uint8)
+        words = np.pad(words, ((0, 0), (0, -words.shape[1] % 8))).view(np.uint64)
+        columns: list[np.ndarray] = [self.key_category, self.key_partner, *words.T]
+        shared = [e for e, ex in enumerate(self.scenario.exemptions) if ex.share_table is not None]
+        columns += [self.match_scale[:, e] for e in shared] if self.match_scale is not None else []
         columns += [g for t in self.tables.values() for g in t.groups.T]
         columns += [np.where(self.base_matters, self.key_base, -1.0)] if self.tops_up else []
-        cls = np.zeros(len(self.value), np.int64)
-        for column in columns:  # refine the classes one column at a time: factorising ints, never sorting rows
-            codes, uniques = pd.factorize(column)
-            cls, _ = pd.factorize(cls * len(uniques) + codes)
+        cls = classes(columns)
         n = int(cls.max()) + 1
         if n == len(cls):
             return replace(self, merged=True)
@@ -153,6 +154,25 @@ class Prepared:
     def row_key(self) -> np.ndarray:
         """(N,) the key of each row; built on first use (plain runs never need it)."""
         return self.keys.row_key
+
+
+def classes(columns: list[np.ndarray]) -> np.ndarray:
+    """(K,) a class per key such that keys share a class exactly when they agree in every column.
+
+    Columns are factorised to small codes and combined in mixed radix while the product fits in 62
+    bits; only then is the combination factorised again, so 60 boolean or small columns cost a few
+    passes, not 60.
+    """
+    n = len(columns[0]) if columns else 0
+    cls, radix = np.zeros(n, np.int64), 1
+    for column in columns:
+        codes, uniques = pd.factorize(column)
+        if radix * max(len(uniques), 1) >= 1 << 62:
+            cls, seen = pd.factorize(cls)
+            radix = max(len(seen), 1)
+        cls = cls * max(len(uniques), 1) + codes
+        radix *= max(len(uniques), 1)
+    return pd.factorize(cls)[0] if n else cls
 
 
 def prepare(scenario: Scenario, flows: pd.DataFrame | None = None, *, reduce: bool = True) -> Prepared:

@@ -14,7 +14,8 @@ file does not matter:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from bisect import bisect_right
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -35,6 +36,11 @@ class TableIndex:
     table: RateTable
     groups_of: tuple[tuple[str, str | None], ...]  # group g is (prefix, partner or None)
     groups: np.ndarray  # (K, columns) group of each key, -1 none
+    # what `at` found, per span between the table's own dates: a path asks at every change date of
+    # every layer, and most of them change nothing in this table (not copied by dataclasses.replace)
+    _found: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     @staticmethod
     def build(
@@ -80,6 +86,13 @@ class TableIndex:
 
     def at(self, when: date | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(K,) each key's rate on `when` (NaN where no row in force matches), dutiable share and all-in flag."""
+        dates = self.table.dates
+        span = len(dates) if when is None else bisect_right(dates, when)
+        if span not in self._found:
+            self._found[span] = self._at(when)
+        return self._found[span]
+
+    def _at(self, when: date | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         in_force = self.table.entries_at(when)
         row = np.array([in_force.get(g, -1) for g in self.groups_of] + [-1], dtype=np.intp)
         by_column = row[self.groups]  # -1 picks the trailing "none"

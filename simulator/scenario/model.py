@@ -6,6 +6,7 @@ Rates and shares are fractions here (1.25 = 125%); percents exist only in YAML a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from pathlib import Path
 
@@ -113,7 +114,7 @@ class RateTable:
                 found[group] = (key, i)
         return {group: i for group, (_, i) in found.items()}
 
-    @property
+    @cached_property
     def dates(self) -> tuple[date, ...]:
         return tuple(sorted({d for _, d, _ in self.rows if d is not None}))
 

@@ -141,8 +141,8 @@ def _rows(
         raise ScenarioError(
             [Problem(str(path), f"cannot read as UTF-8 text ({exc.__class__.__name__}); save it as CSV UTF-8")]
         ) from None
-    reader = csv.DictReader(text.splitlines())
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    reader = csv.reader(text.splitlines())
+    header = [h.strip() for h in next(reader, [])]
     missing = [c for c in required if c not in header]
     unknown = [h for h in header if h not in allowed]
     if missing or unknown:
@@ -153,10 +153,11 @@ def _rows(
             [Problem(str(path), f"{what}; the columns are {', '.join(allowed)} ({', '.join(required)} required)")]
         )
     rows: list[tuple[int, dict[str, str]]] = []
-    for i, raw in enumerate(reader):
+    for i, cells in enumerate(reader):  # cells past the header are ignored; missing ones read as blank
         if i >= MAX_ROWS:
             raise ScenarioError([Problem(str(path), f"has more than {MAX_ROWS:,} rows; is this a trade table?")])
-        rows.append((i + 2, {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k is not None}))
+        if cells:  # a blank line is no row (as csv.DictReader reads it)
+            rows.append((i + 2, dict(zip(header, map(str.strip, cells)))))
     return rows, []
 
 
