@@ -202,8 +202,35 @@ def _reduce(
 
 
 def totals_at(prepared: Prepared, when: date | None) -> dict[str, float]:
-    a = key_arrays(prepared, rates_at(prepared.scenario, when), shares_at(prepared.scenario, when), when)
-    return {k: float(v) for k, v in _reduce(prepared, a, lambda x: np.asarray(x.sum())).items()}
+    """The totals at one date (a step of the timeline): without a trade response, each key's additional
+    rate, gross rate and exempted share weighted by its value, with no per-layer detail kept."""
+    rates, shares = rates_at(prepared.scenario, when), shares_at(prepared.scenario, when)
+    if prepared.responds:
+        a = key_arrays(prepared, rates, shares, when)
+        return {k: float(v) for k, v in _reduce(prepared, a, lambda x: np.asarray(x.sum())).items()}
+    additional, gross, exempt = over_layers(prepared.rates(rates, when), waived_share(prepared, shares))
+    value, base = prepared.value, prepared.base_duty
+    base_total = base.sum()
+    out = summarize(
+        value.sum(), base_total, base_total + additional @ value, base_total + gross @ value, exempt @ value
+    )
+    return {k: float(v) for k, v in out.items()}
+
+
+def over_layers(rate_cover: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(..., K) additional rate, gross rate and exempted share, from (..., K, L) rates and waived shares.
+
+    A loop over the few layers: numpy reduces a last axis of 2 or 3 one element at a time, which made
+    1,000 sweep steps on the 14,305 US lines take a second.
+    """
+    shape = rate_cover.shape[:-1]
+    additional, gross, exempt = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    for j in range(rate_cover.shape[-1]):
+        rate, share = rate_cover[..., j], s[..., j]
+        additional += rate * (1 - share)
+        gross += rate
+        np.maximum(exempt, np.where(rate > 0, share, 0.0), out=exempt)
+    return additional, gross, exempt
 
 
 def evaluate(prepared: Prepared, when: date | None, *, timeline: bool = True) -> Result:

@@ -6,8 +6,8 @@ Rates and shares are fractions here (1.25 = 125%); percents exist only in YAML a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 

@@ -157,7 +157,7 @@ def _rows(
         if i >= MAX_ROWS:
             raise ScenarioError([Problem(str(path), f"has more than {MAX_ROWS:,} rows; is this a trade table?")])
         if cells:  # a blank line is no row (as csv.DictReader reads it)
-            rows.append((i + 2, dict(zip(header, map(str.strip, cells)))))
+            rows.append((i + 2, dict(zip(header, map(str.strip, cells), strict=False))))
     return rows, []
 
 
