@@ -377,3 +377,19 @@ def test_china_scenarios_unchanged_by_the_partner_dimension(write: Callable[...,
     prepared = prepare(load_scenario("exempt_chips"))
     assert prepared.partners == ("USA",) and len(set(prepared.key_hs)) == len(prepared.key_hs)
     assert prepared.alike is not None
+
+
+def test_a_date_past_the_record_warns(partner_dir: Path) -> None:
+    path = scenario_file(partner_dir, "record_ends: 2025-08-07\nlayers:\n  - {name: a, rate: {2025-04-05: 10%}}\n")
+    scenario = load_scenario(path)
+    assert simulate(scenario, date=date(2025, 8, 7)).warnings == ()
+    late = simulate(scenario, date=date(2026, 12, 2)).warnings
+    assert late == (
+        "2026-12-02 is after 2025-08-07, where this path's record ends: the rates shown are those of 2025-08-07, "
+        "held; measures enacted since are not in it",
+    )
+    bad = scenario_file(partner_dir, "record_ends: 2025-13-01\nlayers: [{name: a, rate: 5%}]\n")
+    with pytest.raises(ScenarioError, match="record_ends: '2025-13-01' is not a date; write YYYY-MM-DD"):
+        load_scenario(bad)
+    today = simulate(load_scenario("paths/us_on_china_deescalation"), date=date(2026, 12, 2)).warnings
+    assert any("after 2025-11-14, where this path's record ends" in w for w in today)

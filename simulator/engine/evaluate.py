@@ -295,7 +295,7 @@ def evaluate(prepared: Prepared, when: date | None, *, timeline: bool = True) ->
         by_layer=by_layer,
         duty_by_category_layer=duty_by_category_layer,
         timeline=steps,
-        warnings=prepared.warnings,
+        warnings=prepared.warnings + ((late,) if (late := scenario.beyond_record(when)) else ()),
         notes=prepared.notes,
         source=prepared.source,
     )

@@ -15,6 +15,7 @@ TOP_KEYS = (
     "remove",
     "response",
     "stacking",
+    "record_ends",
 )
 SELECTOR_KEYS = ("categories", "hs", "hs_list", "except_categories", "except_hs", "partners", "except_partners")
 LAYER_KEYS = ("name", "description", "rate", "rates", "all_in", *SELECTOR_KEYS)

@@ -144,6 +144,11 @@ def scenario_schema() -> dict[str, Any]:
                 "description": "Trade-flow table, relative to this file; default the bundled one.",
             },
             "extends": {"type": "string", "description": "Another scenario file to start from, relative to this file."},
+            "record_ends": {
+                "type": "string",
+                "pattern": DATE,
+                "description": "The last day this path encodes the law; a run at a later date warns.",
+            },
             "layers": {"type": "array", "items": layer},
             "exemptions": {"type": "array", "items": exemption},
             "remove": {**names, "description": "Inherited layers or exemptions to drop (with extends)."},

@@ -13,8 +13,9 @@ from simulator.bundled import SCENARIOS
 from simulator.errors import Problem, ScenarioError, did_you_mean, short
 from simulator.scenario.fields import TOP_KEYS
 from simulator.scenario.model import Exemption, Layer, Response, Scenario, Schedule, Stacking
-from simulator.scenario.reader import Reader, kind_of
+from simulator.scenario.reader import Reader
 from simulator.scenario.safe_yaml import Mapping, Sequence, parse_yaml
+from simulator.scenario.scalars import kind_of
 
 MAX_SCENARIO_BYTES = 1_000_000
 MAX_EXTENDS_DEPTH = 32  # real scenarios extend two or three files; far deeper is a mistake
@@ -151,6 +152,8 @@ def _load(path: Path, stack: tuple[Path, ...], *, check_trade: bool = True) -> _
     for key in ("importer", "exporter"):
         if key in top:
             draft.values[key] = reader.country(top[key], key)
+    if "record_ends" in top:
+        draft.values["record_ends"] = reader.day(top["record_ends"], "record_ends")
     if "trade" in top:
         target = reader.text(top["trade"], "trade")
         if target is not None:
@@ -282,6 +285,7 @@ def _finish(draft: _Draft) -> Scenario:
         removed=draft.removed,
         response=draft.response,
         stacking=stacking,
+        record_ends=draft.values.get("record_ends"),
     )
 
 

@@ -219,6 +219,16 @@ class Scenario:
     removed: tuple[str, ...] = ()
     response: Response | None = None
     stacking: tuple[Stacking, ...] = ()
+    record_ends: date | None = None  # the last day the path encodes the law; later dates hold its rates
+
+    def beyond_record(self, when: date | None) -> str:
+        """A warning when `when` is past the day the path's record ends; empty otherwise."""
+        if self.record_ends is None or when is None or when <= self.record_ends:
+            return ""
+        return (
+            f"{when.isoformat()} is after {self.record_ends.isoformat()}, where this path's record ends: "
+            f"the rates shown are those of {self.record_ends.isoformat()}, held; measures enacted since are not in it"
+        )
 
     @property
     def change_dates(self) -> tuple[date, ...]:

@@ -11,8 +11,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from simulator.data.partners import groups, suggestion
 from simulator.errors import Problem, ScenarioError, did_you_mean, short
 from simulator.scenario.fields import (
@@ -26,10 +24,10 @@ from simulator.scenario.fields import (
 )
 from simulator.scenario.model import Exemption, Layer, Response, Schedule, Selector, Stacking
 from simulator.scenario.safe_yaml import Mapping, Scalar, Sequence, line_of
+from simulator.scenario.scalars import fmt, kind_of, parse_date, quote_hint, yaml_reads_as_number
 from simulator.scenario.tables import read_hs_list, read_rate_table
 
 COUNTRY = re.compile(r"^[A-Z]{3}$")
-DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 HS = re.compile(r"^\d{2}(\d{2}){0,4}$")
 
 PLURAL = {"probability": "probabilities"}
@@ -75,6 +73,13 @@ class Reader:
             return None
         return value
 
+    def day(self, node: Any, path: str) -> date | None:
+        text = self.text(node, path)
+        when = parse_date(text) if text is not None else None
+        if text is not None and when is None:
+            self.fail(node, path, f"{short(text)} is not a date; write YYYY-MM-DD, e.g. 2025-08-07")
+        return when
+
     def percent(self, node: Any, path: str, *, high: float, what: str) -> float | None:
         if not isinstance(node, Scalar):
             self.fail(node, path, f"expected a percentage like 25%, got {kind_of(node)}")
@@ -85,8 +90,8 @@ class Reader:
             hint = ""
             try:
                 number = float(text)
-                as_fraction = f"{_fmt(number * 100)}% if {text} is a fraction" if 0 < number * 100 <= high * 100 else ""
-                as_percent = f"{_fmt(number)}% if you mean {_fmt(number)} percent" if number <= high * 100 else ""
+                as_fraction = f"{fmt(number * 100)}% if {text} is a fraction" if 0 < number * 100 <= high * 100 else ""
+                as_percent = f"{fmt(number)}% if you mean {fmt(number)} percent" if number <= high * 100 else ""
                 hint = (
                     "; write " + " or ".join(x for x in (as_fraction, as_percent) if x)
                     if (as_fraction or as_percent)
@@ -106,7 +111,7 @@ class Reader:
             self.fail(node, path, f"{short(text)} is not a percentage; write e.g. {example}")
             return None
         if not 0 <= value <= high:
-            self.fail(node, path, f"{what} {text} is outside 0%–{_fmt(high * 100)}%")
+            self.fail(node, path, f"{what} {text} is outside 0%–{fmt(high * 100)}%")
             return None
         return value
 
@@ -119,7 +124,7 @@ class Reader:
             ok = True
             for key, value in node.items():
                 line = node.key_lines[key]
-                when = _parse_date(key)
+                when = parse_date(key)
                 if when is None:
                     self.fail(
                         node, f"{path}.{key}", f"{short(key)} is not a date; write YYYY-MM-DD, e.g. 2025-04-10", line
@@ -159,15 +164,15 @@ class Reader:
         return tuple(out)
 
     def hs_codes(self, node: Any, path: str) -> tuple[str, ...]:
-        if isinstance(node, Scalar) and node.plain and _yaml_reads_as_number(node):
-            self.fail(node, path, _quote_hint(node) + '; write a list of quoted codes, e.g. ["8542"]')
+        if isinstance(node, Scalar) and node.plain and yaml_reads_as_number(node):
+            self.fail(node, path, quote_hint(node) + '; write a list of quoted codes, e.g. ["8542"]')
             return ()
         items = self.listed(node, path, '["8542"]')
         out: list[str] = []
         for i, item in enumerate(items or ()):
             sub = f"{path}[{i}]"
-            if isinstance(item, Scalar) and item.plain and _yaml_reads_as_number(item):
-                self.fail(item, sub, _quote_hint(item))
+            if isinstance(item, Scalar) and item.plain and yaml_reads_as_number(item):
+                self.fail(item, sub, quote_hint(item))
             elif not isinstance(item, Scalar):
                 self.fail(
                     item if item is not None else node, sub, f"expected an HS code in quotes, got {kind_of(item)}"
@@ -407,44 +412,7 @@ class Reader:
             self.fail(
                 node,
                 path,
-                f"elasticity {_fmt(value)} is outside -20..0; import demand falls as the tariff rises, so write it negative, e.g. -2.0",
+                f"elasticity {fmt(value)} is outside -20..0; import demand falls as the tariff rises, so write it negative, e.g. -2.0",
             )
             return None
         return value
-
-
-def _parse_date(text: str) -> date | None:
-    if not DATE.match(text):
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-def _yaml_reads_as_number(node: Scalar) -> bool:
-    try:
-        value = yaml.safe_load(str(node))
-    except yaml.YAMLError:
-        return False
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _quote_hint(node: Scalar) -> str:
-    value = yaml.safe_load(str(node))
-    read = "" if str(value) == str(node) else f" (YAML reads it as {value!r})"
-    return f'{short(str(node))} is a number to YAML{read}; quote HS codes: "{node}"'
-
-
-def kind_of(node: Any) -> str:
-    if node is None:
-        return "nothing"
-    if isinstance(node, Mapping):
-        return "a mapping"
-    if isinstance(node, Sequence):
-        return "a list"
-    return f"the text {short(str(node))}"
-
-
-def _fmt(number: float) -> str:
-    return f"{number:g}"

@@ -1,0 +1,52 @@
+"""Scalars in a scenario file read as the loader means them: dates, numbers YAML would retype, and
+how a node is named in a message. HS codes and dates are never left to YAML's implicit typing."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+import yaml
+
+from simulator.errors import short
+from simulator.scenario.safe_yaml import Mapping, Scalar, Sequence
+
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_date(text: str) -> date | None:
+    if not DATE.match(text):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def yaml_reads_as_number(node: Scalar) -> bool:
+    try:
+        value = yaml.safe_load(str(node))
+    except yaml.YAMLError:
+        return False
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def quote_hint(node: Scalar) -> str:
+    value = yaml.safe_load(str(node))
+    read = "" if str(value) == str(node) else f" (YAML reads it as {value!r})"
+    return f'{short(str(node))} is a number to YAML{read}; quote HS codes: "{node}"'
+
+
+def kind_of(node: Any) -> str:
+    if node is None:
+        return "nothing"
+    if isinstance(node, Mapping):
+        return "a mapping"
+    if isinstance(node, Sequence):
+        return "a list"
+    return f"the text {short(str(node))}"
+
+
+def fmt(number: float) -> str:
+    return f"{number:g}"
