@@ -306,7 +306,7 @@ def reciprocal() -> str:
     return write(rows, ("hs", "partner", "rate", "from", "all_in", "note"))
 
 
-FENTANYL = {  # IEEPA duties of EO 14194 (Canada), 14195 (China), 14198 (Mexico), as amended
+FENTANYL = {  # IEEPA duties of EO 14193 (Canada), 14194 (Mexico), 14195 (China), as amended
     "CHN": {"2025-02-04": "10%", "2025-03-04": "20%"},
     "CAN": {"2025-03-04": "25%", "2025-08-01": "35%"},
     "MEX": {"2025-03-04": "25%"},
