@@ -18,9 +18,9 @@ from simulator.bundled import PARTNER_GROUPS, PARTNER_NAMES
 
 @cache
 def names() -> dict[str, str]:
-    """Partner code -> readable name, for every partner of the bundled table."""
+    """Partner code -> readable name, for every partner of the bundled table (and the US, China's partner)."""
     with open(PARTNER_NAMES, newline="", encoding="utf-8") as f:
-        return {r["code"]: r["name"] for r in csv.DictReader(f)}
+        return {r["code"]: r["name"] for r in csv.DictReader(f)} | {"USA": "United States"}
 
 
 @cache
