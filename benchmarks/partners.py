@@ -21,7 +21,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent
-ALL_PARTNERS = "us_all_partners_2025"  # ~10 layers, per-partner rate tables, a dozen exemptions
+ALL_PARTNERS = str(HERE / "benchmarks" / "scenarios" / "all_partners_10_layers.yaml")  # 10 layers, 12 exemptions
+FORTY_DATES = str(HERE / "benchmarks" / "scenarios" / "all_partners_40_dates.yaml")  # the same, 40 change dates
+BUNDLED_PATH = "paths/us_ieepa_all_partners_2025"
 CHINA = ["exempt_chips", "china_125", "us_electronics_exemption"]
 
 
@@ -69,10 +71,10 @@ def main() -> None:
         rows: list[tuple[str, str, float, float]] = []
         now = {"this": HERE}
         for label, args, env in (
-            (f"run {ALL_PARTNERS} (cold)", ["run", ALL_PARTNERS], cold),
-            (f"run {ALL_PARTNERS} (warm cache)", ["run", ALL_PARTNERS], warm),
-            (f"run {ALL_PARTNERS} --by partner", ["run", ALL_PARTNERS, "--by", "partner"], warm),
-            ("timeline: run us_all_partners_path (cold)", ["run", "paths/us_all_partners_path"], cold),
+            ("run all_partners_10_layers (cold)", ["run", ALL_PARTNERS], cold),
+            ("run all_partners_10_layers (warm cache)", ["run", ALL_PARTNERS], warm),
+            ("run all_partners_40_dates (timeline of 40)", ["run", FORTY_DATES], warm),
+            (f"run {BUNDLED_PATH}", ["run", BUNDLED_PATH], warm),
         ):
             run_once(HERE, args, env)  # fills the cache for warm runs
             for name, (s, m) in measure(now, args, env, options.repeat).items():

@@ -211,7 +211,12 @@ def _by_partner(prepared: Prepared, keys: np.ndarray) -> list[str]:
     """With several partners: the value a rule matches from each of the largest, then the rest."""
     if len(prepared.partners) < 2 or not keys.any():
         return []
-    value = np.bincount(prepared.key_partner[keys], weights=prepared.value[keys], minlength=len(prepared.partners))
+    if prepared.cells is not None:  # the partner is not part of the key: the key's value by partner
+        cells = prepared.cells
+        weights = cells.value * keys[cells.key]
+        value = np.bincount(cells.partner, weights=weights, minlength=len(prepared.partners))
+    else:
+        value = np.bincount(prepared.key_partner[keys], weights=prepared.value[keys], minlength=len(prepared.partners))
     order = [i for i in np.argsort(-value, kind="stable") if value[i] > 0]
     listed = ", ".join(f"{name_of(prepared.partners[i])} {usd(float(value[i]))}" for i in order[:PARTNERS_LISTED])
     rest = order[PARTNERS_LISTED:]

@@ -20,12 +20,13 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from simulator.data.partners import name_of
-from simulator.engine.prepare import Prepared, prepare
+from simulator.engine.prepare import Cells, Prepared, prepare
 from simulator.engine.response import responded_value
 from simulator.errors import FlowsError, Problem
 from simulator.scenario.model import Scenario
@@ -59,12 +60,19 @@ class Result:
     warnings: tuple[str, ...] = ()
     source: str = ""
     timeline_start: dict[str, float] = field(default_factory=dict)  # totals the day before the first change
-    by_partner: pd.DataFrame = field(default_factory=pd.DataFrame)  # the keys of by_category, per exporter
     notes: tuple[str, ...] = ()  # what the data cannot tell, said beside the figures
+    partner_count: int = 1
+    # builds by_partner on first use: spread over partners, it can cost more than the run that asked
+    partner_table: Callable[[], pd.DataFrame] = field(default=pd.DataFrame, repr=False, compare=False)
 
     @property
     def partners(self) -> int:
-        return len(self.by_partner)
+        return self.partner_count
+
+    @cached_property
+    def by_partner(self) -> pd.DataFrame:
+        """The keys of by_category, per exporter, with `partner` (code) and `partner_name`."""
+        return self.partner_table()
 
 
 def simulate(scenario: Scenario, flows: pd.DataFrame | None = None, date: date | None = None) -> Result:
@@ -201,6 +209,31 @@ def _reduce(
     )
 
 
+def _by_partner(prepared: Prepared, a: dict[str, np.ndarray], cells: Cells | None) -> dict[str, np.ndarray]:
+    """The totals keys per partner: summed over keys when the partner is part of the key, else spread
+    from each key's rates over its (key, partner) cells (`cells` of the preparation before merging)."""
+    n = len(prepared.partners)
+    if cells is None:
+        return _reduce(prepared, a, lambda x: np.bincount(prepared.key_partner, weights=x, minlength=n))
+    cls = prepared.key_class[cells.key] if prepared.key_class is not None else cells.key
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.where(a["value"] > 0, a["value"], np.nan)
+        added = np.nan_to_num((a["duty"] - a["base_duty"]) / value)[cls]
+        gross = np.nan_to_num((a["gross"] - a["base_duty"]) / value)[cls]
+        exempt = np.nan_to_num(a["exempted"] / value)[cls]
+
+    def by(x: np.ndarray) -> np.ndarray:
+        return np.bincount(cells.partner, weights=x, minlength=n)
+
+    return summarize(
+        by(cells.value),
+        by(cells.base_duty),
+        by(cells.base_duty + cells.value * added),
+        by(cells.base_duty + cells.value * gross),
+        by(cells.value * exempt),
+    )
+
+
 def totals_at(prepared: Prepared, when: date | None) -> dict[str, float]:
     """The totals at one date (a step of the timeline): without a trade response, each key's additional
     rate, gross rate and exempted share weighted by its value, with no per-layer detail kept."""
@@ -249,18 +282,17 @@ def evaluate(prepared: Prepared, when: date | None, *, timeline: bool = True) ->
 
     by_category = pd.DataFrame({"category": list(prepared.categories), **_reduce(prepared, a, by_cat)})
     by_category = by_category.sort_values(["import_value_usd", "category"], ascending=[False, True], ignore_index=True)
-    n_partners = len(prepared.partners)
 
-    def by_par(x: np.ndarray) -> np.ndarray:
-        return np.bincount(prepared.key_partner, weights=x, minlength=n_partners)
+    def by_partner() -> pd.DataFrame:
+        frame = pd.DataFrame(
+            {
+                "partner": list(prepared.partners),
+                "partner_name": [name_of(p) for p in prepared.partners],
+                **_by_partner(prepared, a, prepared.cells),
+            }
+        )
+        return frame.sort_values(["import_value_usd", "partner"], ascending=[False, True], ignore_index=True)
 
-    by_partner = pd.DataFrame(
-        {
-            "partner": list(prepared.partners),
-            "partner_name": [name_of(p) for p in prepared.partners],
-            **_reduce(prepared, a, by_par),
-        }
-    ).sort_values(["import_value_usd", "partner"], ascending=[False, True], ignore_index=True)
     totals = {k: float(v) for k, v in _reduce(prepared, a, lambda x: np.asarray(x.sum())).items()}
     if not all(math.isfinite(v) for v in totals.values()):  # the table checks make this unreachable; never print inf
         raise FlowsError([Problem(prepared.source, "the totals overflow; check the table's units (USD)")])
@@ -291,7 +323,8 @@ def evaluate(prepared: Prepared, when: date | None, *, timeline: bool = True) ->
         date=when,
         totals=totals,
         by_category=by_category,
-        by_partner=by_partner,
+        partner_table=by_partner,
+        partner_count=len(prepared.partners),
         by_layer=by_layer,
         duty_by_category_layer=duty_by_category_layer,
         timeline=steps,

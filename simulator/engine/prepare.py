@@ -12,14 +12,20 @@ import pandas as pd
 
 from simulator.bundled import BUNDLED_LABEL, bundled_parts
 from simulator.data.load import check_readable, load_flows
-from simulator.data.partners import expand
 from simulator.data.validate import validate_flows
 from simulator.engine.keys import KeyIndex, Matcher, codes_of
+from simulator.engine.partners import (
+    Cells,
+    LazyCells,
+    chapter_lines,
+    partner_rules,
+    partner_warnings,
+    table_partner_warnings,
+)
 from simulator.engine.rates import LineRates, Rules, TableIndex, line_rates, stack, table_factors
 from simulator.engine.response import line_elasticities
 from simulator.errors import Problem, ScenarioError, did_you_mean, short
 from simulator.scenario.model import Exemption, Layer, Scenario
-from simulator.units import usd
 
 
 @dataclass(frozen=True)
@@ -47,11 +53,21 @@ class Prepared:
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # what the data cannot tell (not a mistake in the scenario)
     merged: bool = False  # its alike keys are merged already
+    key_class: np.ndarray | None = None  # when merged: the class of each key it was prepared with
     elasticity: np.ndarray | None = None  # (N,) per row, when the scenario has a `response:` block
     tables: dict[int, TableIndex] = field(default_factory=dict)  # layer index -> its rate table, resolved
     rules: Rules = field(default_factory=Rules)
     all_in: np.ndarray | None = None  # (L,) bool: the layer's rate is an all-in level; None: no layer is
+    partner_keys: bool = True  # the partner is part of the key (else `cells` spreads keys over partners)
+    lazy_cells: LazyCells | None = None
     match_scale: np.ndarray | None = None  # (K, E) each match's share factor from share tables; None: 1
+
+    @property
+    def cells(self) -> Cells | None:
+        """(key, partner) sums when the partner is not part of the key and there are several partners;
+        built on first use and shared with the merged preparation, so a run that never asks for results
+        by partner never pays for them."""
+        return self.lazy_cells.get() if self.lazy_cells is not None else None
 
     @property
     def tops_up(self) -> bool:
@@ -144,6 +160,7 @@ class Prepared:
             tables={j: replace(t, groups=t.groups[first]) for j, t in self.tables.items()},
             keys=KeyIndex(cls, np.arange(n), None, cls),  # rows here are the original keys
             merged=True,
+            key_class=cls,
         )
 
     @property
@@ -202,30 +219,39 @@ def prepare(scenario: Scenario, flows: pd.DataFrame | None = None, *, reduce: bo
     cat_index, cat_names = codes_of(rows["category"])
     partner_index, partner_codes = codes_of(rows["exporter"])
     base_rows = rows["base_rate"].to_numpy(dtype=float)
-    components = [(hs_index, len(hs_codes)), (cat_index, len(cat_names)), (partner_index, len(partner_codes))]
+    # The partner is part of the key where a rule can tell partners apart (or lines respond one by one);
+    # otherwise lines of one code and category behave alike from every partner, and by_partner comes from
+    # the key's rates spread over its partners (`cells`), not from a million keys.
+    by_partner_keys = partner_rules(scenario) or scenario.response is not None
+    components = [(hs_index, len(hs_codes)), (cat_index, len(cat_names))]
+    components += [(partner_index, len(partner_codes))] if by_partner_keys else []
     all_in = any(layer.all_in or (layer.table is not None and layer.table.all_in) for layer in scenario.layers)
     if all_in:  # a top-up depends on each line's own base rate, so lines with other base rates stay apart
         base_index, base_values = pd.factorize(base_rows)
         components.append((base_index, max(len(base_values), 1)))
     keys = KeyIndex.build(components)
-    split = keys.split([size for _, size in components])
+    split = keys.split()
     hs_used, hs_of_key = np.unique(split[0], return_inverse=True)  # integer codes: no string sort per key
     hs_distinct = hs_codes[hs_used]
     key_hs = hs_distinct[hs_of_key]
     used, key_category = np.unique(split[1], return_inverse=True)  # categories of this direction only
     categories = cat_names[used]
-    present_partners, key_partner = np.unique(split[2], return_inverse=True)
-    partners = tuple(partner_codes[present_partners].tolist())
     value_rows = rows["value_usd"].to_numpy(dtype=float)
     value = keys.sum(value_rows)
     base_duty = keys.sum(value_rows * base_rows)
+    if by_partner_keys:
+        present_partners, key_partner = np.unique(split[2], return_inverse=True)
+    else:
+        present_partners = np.flatnonzero(np.bincount(partner_index, minlength=len(partner_codes)))
+        key_partner = np.zeros(len(value), np.intp)
+    partners = tuple(partner_codes[present_partners].tolist())
 
     known = set(categories.tolist())
     problems: list[Problem] = []
     warnings: list[str] = []
     matcher = Matcher(hs_distinct, key_category, tuple(categories.tolist()), key_partner, partners, hs_of_key)
     rules: list[Layer | Exemption] = [*scenario.layers, *scenario.exemptions]
-    warnings += _partner_warnings(scenario, rules, set(partners), source)
+    warnings += partner_warnings(scenario, rules, set(partners), source)
     found = matcher.matching({p for rule in rules for p in (*rule.selector.hs, *rule.selector.except_hs)})
     for rule in rules:
         sel = rule.selector
@@ -285,16 +311,20 @@ def prepare(scenario: Scenario, flows: pd.DataFrame | None = None, *, reduce: bo
             match_scale[:, e] = np.nan_to_num(share)  # a line no row of the table names: nothing exempted
     for layer in scenario.layers:
         if layer.table is not None and layer.table.partners:
-            warnings += _table_partner_warnings(layer.name, layer.table.partners, set(partners), scenario, source)
+            warnings += table_partner_warnings(layer.name, layer.table.partners, set(partners), scenario, source)
     for e, table in shared:
-        warnings += _table_partner_warnings(
-            scenario.exemptions[e].name, table.partners, set(partners), scenario, source
-        )
-    notes = tuple(_chapter_lines(scenario, key_hs, value, key_partner, partners))
+        warnings += table_partner_warnings(scenario.exemptions[e].name, table.partners, set(partners), scenario, source)
+    notes = tuple(chapter_lines(scenario, key_hs, value, keys, rows))
     layer_all_in = np.array([layer.all_in for layer in scenario.layers], bool)
     return Prepared(
         key_partner=key_partner,
         partners=partners,
+        partner_keys=by_partner_keys,
+        lazy_cells=(
+            LazyCells(lambda: Cells.build(keys, partner_index, len(partner_codes), value_rows, base_rows))
+            if not by_partner_keys and len(partners) > 1
+            else None
+        ),
         all_in=layer_all_in if layer_all_in.any() else None,
         match_scale=match_scale,
         tables=tables,
@@ -315,61 +345,6 @@ def prepare(scenario: Scenario, flows: pd.DataFrame | None = None, *, reduce: bo
         warnings=tuple(warnings),
         notes=notes,
     )
-
-
-def _partner_warnings(scenario: Scenario, rules: list[Layer | Exemption], present: set[str], source: str) -> list[str]:
-    """A partner code or group member-less in this direction's rows: like an HS prefix that matches nothing."""
-    out = []
-    for rule in rules:
-        for entry in (*rule.selector.partners, *rule.selector.except_partners):
-            if not set(expand((entry,))) & present:
-                hint = _eu_hint({entry}, present)
-                out.append(
-                    f"{rule.name}: partner '{entry}' has no line of {scenario.label} in {Path(source).name}{hint}"
-                )
-    return out
-
-
-def _chapter_lines(
-    scenario: Scenario, key_hs: np.ndarray, value: np.ndarray, key_partner: np.ndarray, partners: tuple[str, ...]
-) -> list[str]:
-    """Lines known only by chapter (the bundled table's small partners) cannot be reached by a product
-    list finer than a chapter: say how much trade that is, where a rule uses such a list."""
-    rules: list[Layer | Exemption] = [*scenario.layers, *scenario.exemptions]
-    fine = {p[:2] for rule in rules for p in rule.selector.hs if len(p) > 2}
-    fine |= {
-        r[0][:2] for layer in scenario.layers if layer.table is not None for r in layer.table.rows if len(r[0]) > 2
-    }
-    codes = key_hs.astype(str)
-    chapters = (np.char.str_len(codes) == 2) & np.isin(codes, sorted(fine))
-    if not chapters.any():
-        return []
-    who = len(np.unique(key_partner[chapters]))
-    return [
-        f"{usd(float(value[chapters].sum()))} of imports from {who} partner{'s' if who != 1 else ''} is known only by HS "
-        "chapter, in chapters this scenario's finer product lists and rates name: they cannot reach it, so it pays "
-        "every layer that covers it whole and no exemption"
-    ]
-
-
-def _eu_hint(missing: set[str], present: set[str]) -> str:
-    """EU members in a table that holds the EU as one partner (as the bundled one does)."""
-    if "EUN" in present and missing & set(expand(("EU",))):
-        return "; this table holds the EU as one partner, EUN: write EU or EUN"
-    return ""
-
-
-def _table_partner_warnings(
-    name: str, named: tuple[str | None, ...], present: set[str], scenario: Scenario, source: str
-) -> list[str]:
-    missing = sorted({p for p in named if p is not None} - present)
-    if not missing:
-        return []
-    listed = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
-    hint = _eu_hint(set(missing), present)
-    return [
-        f"{name}: its table names partner(s) with no line of {scenario.label} in {Path(source).name}: {listed}{hint}"
-    ]
 
 
 def _direction(scenario: Scenario, flows: pd.DataFrame, source: str) -> pd.DataFrame:

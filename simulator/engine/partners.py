@@ -1,0 +1,116 @@
+"""The partner in the engine: when it must be part of the key, results by partner when it is not, and
+what a scenario's partners and the table's chapter-level lines mean for its figures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from simulator.data.partners import expand
+from simulator.engine.keys import KeyIndex
+from simulator.scenario.model import Exemption, Layer, Scenario
+from simulator.units import usd
+
+
+@dataclass(frozen=True)
+class Cells:
+    """Value and base duty per (key, partner), for results by partner when no rule tells partners apart:
+    every partner's lines of a key then pay the key's rates, so a partner's duty is its base duty plus
+    its value times the key's additional rate."""
+
+    key: np.ndarray  # (C,) the key of each cell
+    partner: np.ndarray  # (C,) index into Prepared.partners
+    value: np.ndarray  # (C,)
+    base_duty: np.ndarray  # (C,)
+
+    @staticmethod
+    def build(keys: KeyIndex, partner_index: np.ndarray, n_partners: int, value: np.ndarray, base: np.ndarray) -> Cells:
+        index = KeyIndex.build([(keys.row_key.astype(np.int64), len(keys.present)), (partner_index, n_partners)])
+        key, partner = index.split()
+        present = np.flatnonzero(np.bincount(partner, minlength=n_partners))
+        order = np.zeros(n_partners, np.intp)
+        order[present] = np.arange(len(present))  # partners present, in code order
+        partner = order[partner]
+        return Cells(key, partner, index.sum(value), index.sum(value * base))
+
+
+class LazyCells:
+    """Cells built once, on first use, by whichever preparation (merged or not) asks first."""
+
+    def __init__(self, build: Callable[[], Cells]) -> None:
+        self._build: Callable[[], Cells] | None = build
+        self._cells: Cells | None = None
+
+    def get(self) -> Cells:
+        if self._cells is None:
+            assert self._build is not None
+            self._cells, self._build = self._build(), None
+        return self._cells
+
+
+def partner_rules(scenario: Scenario) -> bool:
+    """Whether some rule treats partners differently: partner selectors, or tables with partner rows."""
+    rules: list[Layer | Exemption] = [*scenario.layers, *scenario.exemptions]
+    if any(rule.selector.partners or rule.selector.except_partners for rule in rules):
+        return True
+    tables = [layer.table for layer in scenario.layers] + [ex.share_table for ex in scenario.exemptions]
+    return any(table is not None and table.partners for table in tables)
+
+
+def partner_warnings(scenario: Scenario, rules: list[Layer | Exemption], present: set[str], source: str) -> list[str]:
+    """A partner code or group member-less in this direction's rows: like an HS prefix that matches nothing."""
+    out = []
+    for rule in rules:
+        for entry in (*rule.selector.partners, *rule.selector.except_partners):
+            if not set(expand((entry,))) & present:
+                hint = _eu_hint({entry}, present)
+                out.append(
+                    f"{rule.name}: partner '{entry}' has no line of {scenario.label} in {Path(source).name}{hint}"
+                )
+    return out
+
+
+def chapter_lines(
+    scenario: Scenario, key_hs: np.ndarray, value: np.ndarray, keys: KeyIndex, rows: pd.DataFrame
+) -> list[str]:
+    """Lines known only by chapter (the bundled table's small partners) cannot be reached by a product
+    list finer than a chapter: say how much trade that is, where a rule uses such a list."""
+    rules: list[Layer | Exemption] = [*scenario.layers, *scenario.exemptions]
+    fine = {p[:2] for rule in rules for p in rule.selector.hs if len(p) > 2}
+    fine |= {
+        r[0][:2] for layer in scenario.layers if layer.table is not None for r in layer.table.rows if len(r[0]) > 2
+    }
+    codes = key_hs.astype(str)
+    chapters = (np.char.str_len(codes) == 2) & np.isin(codes, sorted(fine))
+    if not chapters.any():
+        return []
+    who = rows["exporter"][chapters[keys.row_key]].nunique()
+    return [
+        f"{usd(float(value[chapters].sum()))} of imports from {who} partner{'s' if who != 1 else ''} is known only by HS "
+        "chapter, in chapters this scenario's finer product lists and rates name: they cannot reach it, so it pays "
+        "every layer that covers it whole and no exemption"
+    ]
+
+
+def _eu_hint(missing: set[str], present: set[str]) -> str:
+    """EU members in a table that holds the EU as one partner (as the bundled one does)."""
+    if "EUN" in present and missing & set(expand(("EU",))):
+        return "; this table holds the EU as one partner, EUN: write EU or EUN"
+    return ""
+
+
+def table_partner_warnings(
+    name: str, named: tuple[str | None, ...], present: set[str], scenario: Scenario, source: str
+) -> list[str]:
+    missing = sorted({p for p in named if p is not None} - present)
+    if not missing:
+        return []
+    listed = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+    hint = _eu_hint(set(missing), present)
+    return [
+        f"{name}: its table names partner(s) with no line of {scenario.label} in {Path(source).name}: {listed}{hint}"
+    ]
