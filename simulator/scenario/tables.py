@@ -99,15 +99,7 @@ def _partners(text: str, line: int, bad: list[tuple[int, str]]) -> tuple[str | N
 
 def _share(text: str, line: int, bad: list[tuple[int, str]]) -> float | None:
     """A share of value, 0-100%: '40%' or a fraction '0.4'."""
-    try:
-        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
-    except ValueError:
-        bad.append((line, f"share {short(text)} is not a number; write 40% or 0.4"))
-        return None
-    if not 0 <= value <= 1:
-        bad.append((line, f"share {short(text)} is outside 0%-100%; write a share of the line's value, e.g. 40%"))
-        return None
-    return value
+    return _fraction(text, line, bad, "share", 1.0, "write 40% or 0.4", "; write a share of the line's value, e.g. 40%")
 
 
 def _flag(text: str, line: int, bad: list[tuple[int, str]]) -> bool | None:
@@ -174,13 +166,20 @@ def _code(text: str, line: int, bad: list[tuple[int, str]]) -> str | None:
 
 
 def _rate(text: str, line: int, bad: list[tuple[int, str]]) -> float | None:
+    return _fraction(text, line, bad, "rate", MAX_RATE, "write 25% or 0.25", "")
+
+
+def _fraction(
+    text: str, line: int, bad: list[tuple[int, str]], what: str, high: float, how: str, fix: str
+) -> float | None:
+    """'25%' or '0.25' as 0.25, within 0 and `high`; else a listed bad row."""
     try:
         value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
     except ValueError:
-        bad.append((line, f"rate {short(text)} is not a number; write 25% or 0.25"))
+        bad.append((line, f"{what} {short(text)} is not a number; {how}"))
         return None
-    if not 0 <= value <= MAX_RATE:
-        bad.append((line, f"rate {short(text)} is outside 0%-1000%"))
+    if not 0 <= value <= high:
+        bad.append((line, f"{what} {short(text)} is outside 0%-{high * 100:g}%{fix}"))
         return None
     return value
 
