@@ -74,6 +74,19 @@ class Result:
         """The keys of by_category, per exporter, with `partner` (code) and `partner_name`."""
         return self.partner_table()
 
+    def largest_partners(self, top: int) -> pd.DataFrame:
+        """The `top` largest partners by import value, then the others as one row (partner ''), their
+        sums added and their rates recomputed from the sums."""
+        frame = self.by_partner
+        if len(frame) <= top:
+            return frame
+        rest = frame.iloc[top:]
+        sums = [np.asarray(rest[k].sum()) for k in ("import_value_usd", "base_duty_usd", "duty_usd")]
+        sums += [np.asarray(rest[k].sum()) for k in ("duty_without_exemptions_usd", "exempted_value_usd")]
+        other: dict[str, object] = {"partner": "", "partner_name": f"{len(rest)} other partners"}
+        other |= {k: float(v) for k, v in summarize(*sums).items()}
+        return pd.concat([frame.head(top), pd.DataFrame([other])], ignore_index=True)
+
 
 def simulate(scenario: Scenario, flows: pd.DataFrame | None = None, date: date | None = None) -> Result:
     """Apply a scenario to a trade-flow table at a date.

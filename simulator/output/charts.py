@@ -99,31 +99,14 @@ def plot_effective_rates(result: Result, *, ax: Axes | None = None) -> Figure:
 PARTNERS_SHOWN = 15  # bars for the largest partners; the rest are one bar
 
 
-def partner_rows(result: Result, top: int = PARTNERS_SHOWN) -> pd.DataFrame:
-    """The largest partners by import value, then the others summed into one row (rates recomputed)."""
-    frame = result.by_partner
-    shown = frame.head(top).assign(
-        label=[f"{n} ({p})" for p, n in zip(frame["partner"].head(top), frame["partner_name"].head(top), strict=True)]
-    )
-    if len(frame) <= top:
-        return shown
-    rest = frame.iloc[top:]
-    sums = rest[["import_value_usd", "duty_usd", "duty_without_exemptions_usd", "exempted_value_usd"]].sum()
-    value = float(sums["import_value_usd"])
-    other = {
-        "label": f"{len(rest)} other partners",
-        "import_value_usd": value,
-        "effective_rate": float(sums["duty_usd"]) / value if value else 0.0,
-        "effective_rate_without_exemptions": float(sums["duty_without_exemptions_usd"]) / value if value else 0.0,
-    }
-    return pd.concat([shown, pd.DataFrame([other])], ignore_index=True)
-
-
 @styled
 def plot_partner_rates(result: Result, *, ax: Axes | None = None, top: int = PARTNERS_SHOWN) -> Figure:
     """Effective rate on each of the largest partners (by import value), without and with the exemptions;
     the rest as one bar. Bars keep the import-value order, so the partners that weigh most come first."""
-    rows = partner_rows(result, top).iloc[::-1]
+    rows = result.largest_partners(top)
+    rows = rows.assign(
+        label=[f"{n} ({p})" if p else n for p, n in zip(rows["partner"], rows["partner_name"], strict=True)]
+    ).iloc[::-1]
     fig, ax = new_axes(ax, len(rows))
     y = np.arange(len(rows))
     exempts = bool(result.scenario.exemptions)

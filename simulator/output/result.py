@@ -65,38 +65,17 @@ def breakdown(result: Result, by: str) -> pd.DataFrame:
 
 
 def _cells(result: Result, by: str = "category", top: int | None = None) -> tuple[list[str], list[list[str]]]:
-    """The breakdown's rows as text; with `top`, the largest rows then the rest as one."""
+    """The breakdown's rows as text; by partner with `top`, the largest partners then the rest as one."""
     fmt: dict[str, Callable[[float], str]] = {"usd": usd, "pct": pct}
-    frame = breakdown(result, by)
-    label = (
-        [f"{r['partner']} {r['partner_name']}" for _, r in frame.iterrows()]
-        if by == "partner"
-        else frame["category"].astype(str).tolist()
-    )
+    if by == "partner":
+        frame = result.largest_partners(top) if top is not None else result.by_partner
+        label = [f"{r['partner']} {r['partner_name']}".strip() for _, r in frame.iterrows()]
+    else:
+        frame = result.by_category
+        label = frame["category"].astype(str).tolist()
     rows = [
-        [label[i], *[fmt[k](float(r[c])) for c, _, k in CATEGORY_COLUMNS]]
-        for i, (_, r) in enumerate(frame.iterrows())
-        if top is None or i < top
+        [label[i], *[fmt[k](float(r[c])) for c, _, k in CATEGORY_COLUMNS]] for i, (_, r) in enumerate(frame.iterrows())
     ]
-    if top is not None and len(frame) > top:
-        rest = frame.iloc[top:]
-        value = float(rest["import_value_usd"].sum())
-        sums = {
-            c: float(rest[c].sum())
-            for c in (
-                "import_value_usd",
-                "exempted_value_usd",
-                "duty_usd",
-                "duty_relief_usd",
-                "duty_without_exemptions_usd",
-            )
-        }
-        ratio = {
-            "exempted_share": sums["exempted_value_usd"] / value if value else 0.0,
-            "effective_rate": sums["duty_usd"] / value if value else 0.0,
-            "effective_rate_without_exemptions": sums["duty_without_exemptions_usd"] / value if value else 0.0,
-        }
-        rows.append([f"{len(rest)} other partners", *[fmt[k]({**sums, **ratio}[c]) for c, _, k in CATEGORY_COLUMNS]])
     rows.append(["Total", *[fmt[k](float(result.totals[c])) for c, _, k in CATEGORY_COLUMNS]])
     return ["Partner" if by == "partner" else "Category", *[label for _, label, _ in CATEGORY_COLUMNS]], rows
 
