@@ -116,12 +116,18 @@ class Matcher:
         return lut[self.partner]
 
 
+def dense_present(codes: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """The codes present among 0..space-1 (sorted), and each code's position among them: one bincount."""
+    present = np.flatnonzero(np.bincount(codes, minlength=space))
+    lookup = np.zeros(space, dtype=np.intp)
+    lookup[present] = np.arange(len(present))
+    return present, lookup
+
+
 def _renumbered(pair: np.ndarray, space: int, bound: int) -> tuple[np.ndarray, np.ndarray]:
     """Codes renumbered to those present (sorted), and the codes present."""
     if space <= bound:
-        present = np.flatnonzero(np.bincount(pair, minlength=space))
-        lookup = np.zeros(space, dtype=np.int64)
-        lookup[present] = np.arange(len(present))
+        present, lookup = dense_present(pair, space)
         return lookup[pair], present
     renumbered, uniques = pd.factorize(pair, sort=True)
     return renumbered.astype(np.int64), np.asarray(uniques)
@@ -169,9 +175,7 @@ class KeyIndex:
             space *= size
             steps.append(("combine", size))
         if space <= bound:
-            present = np.flatnonzero(np.bincount(pair, minlength=space))
-            lookup = np.zeros(space, dtype=np.intp)
-            lookup[present] = np.arange(len(present))
+            present, lookup = dense_present(pair, space)
             return KeyIndex(pair, present, lookup, None, tuple(steps))
         factorized, uniques = pd.factorize(pair, sort=True)
         return KeyIndex(pair, np.asarray(uniques), None, factorized, tuple(steps))

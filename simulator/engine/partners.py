@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.data.partners import expand
-from simulator.engine.keys import KeyIndex
+from simulator.engine.keys import KeyIndex, dense_present
 from simulator.scenario.model import Exemption, Layer, Scenario
 from simulator.units import usd
 
@@ -31,10 +31,7 @@ class Cells:
     def build(keys: KeyIndex, partner_index: np.ndarray, n_partners: int, value: np.ndarray, base: np.ndarray) -> Cells:
         index = KeyIndex.build([(keys.row_key.astype(np.int64), len(keys.present)), (partner_index, n_partners)])
         key, partner = index.split()
-        present = np.flatnonzero(np.bincount(partner, minlength=n_partners))
-        order = np.zeros(n_partners, np.intp)
-        order[present] = np.arange(len(present))  # partners present, in code order
-        partner = order[partner]
+        partner = dense_present(partner, n_partners)[1][partner]  # partners present, in code order
         return Cells(key, partner, index.sum(value), index.sum(value * base))
 
 
