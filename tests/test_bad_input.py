@@ -507,3 +507,73 @@ def test_interrupted_write_leaves_no_partial_file(tmp_path: Path) -> None:
         proc.wait()
     if target.exists():
         assert target.read_text().count("\n") == 100002  # header + every step: complete, never partial
+
+
+# --- the table cache is never a way in
+
+
+def cache_setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("TARIFFSIM_CACHE_DIR", str(cache))
+    monkeypatch.delenv("TARIFFSIM_CACHE", raising=False)
+    table = tmp_path / "t.csv"
+    table.write_text(OK_TABLE, encoding="utf-8")
+    return cache, table
+
+
+def test_a_planted_cache_entry_never_runs_nor_changes_a_number(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pickle
+
+    cache, table = cache_setup(tmp_path, monkeypatch)
+    honest = load_flows(table)
+    entries = list(cache.glob("flows-*"))
+    assert len(entries) == 1 and entries[0].suffix == ".parquet"
+    proof = tmp_path / "ran"
+
+    class Payload:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (os.system, (f"touch {proof}",))
+
+    # a pickle under every name the cache could use, and a forged entry with values x1000
+    (cache / entries[0].with_suffix(".pkl").name).write_bytes(pickle.dumps(Payload()))
+    forged = honest.copy()
+    forged["value_usd"] *= 1000
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.Table.from_pandas(forged, preserve_index=False), entries[0])
+    with open(entries[0], "ab") as f:
+        f.write(pickle.dumps(Payload()))
+    again = load_flows(table)
+    assert not proof.exists()
+    pd.testing.assert_frame_equal(again, honest)
+
+
+def test_the_cache_folder_is_private_whatever_the_umask(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache, table = cache_setup(tmp_path, monkeypatch)
+    old = os.umask(0)
+    try:
+        load_flows(table)
+    finally:
+        os.umask(old)
+    assert (cache.stat().st_mode & 0o777) == 0o700
+    assert all((p.stat().st_mode & 0o077) == 0 for p in cache.iterdir())
+
+
+def test_a_cache_folder_others_can_write_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cache, table = cache_setup(tmp_path, monkeypatch)
+    cache.mkdir()
+    os.chmod(cache, 0o777)
+    assert load_flows(table)["value_usd"].sum() == 150
+    assert "open to other users" in capsys.readouterr().err
+    assert list(cache.iterdir()) == []  # nothing written into a shared folder
+
+
+def test_edits_of_one_table_keep_one_cache_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache, table = cache_setup(tmp_path, monkeypatch)
+    for i in range(6):
+        table.write_text(OK_TABLE.replace(",100,", f",{100 + i},"), encoding="utf-8")
+        assert load_flows(table)["value_usd"].iloc[0] == 100 + i
+    assert len(list(cache.glob("flows-*"))) == 1

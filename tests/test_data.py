@@ -237,7 +237,7 @@ def test_a_validated_table_is_cached_and_an_edit_is_read_afresh(
     table = tmp_path / "t.csv"
     table.write_text("exporter,importer,hs,category,value_usd\nUSA,CHN,0201,Meat,10\n", encoding="utf-8")
     first = load.load_flows(table)
-    assert len(list((tmp_path / "cache").iterdir())) == 1
+    assert len(list((tmp_path / "cache").glob("flows-*"))) == 1
 
     def no_parsing(*_: object) -> None:
         raise AssertionError("parsed again")
@@ -250,7 +250,8 @@ def test_a_validated_table_is_cached_and_an_edit_is_read_afresh(
     monkeypatch.undo()
     monkeypatch.setenv("TARIFFSIM_CACHE_DIR", str(tmp_path / "cache"))
     assert load.load_flows(table)["value_usd"].iloc[0] == 11
-    assert load.load_flows(table)["hs"].iloc[0] == "0201"  # leading zero kept through the pickle
+    assert load.load_flows(table)["hs"].iloc[0] == "0201"  # leading zero kept through the cache
+    assert len(list((tmp_path / "cache").glob("flows-*"))) == 1  # the edited table's old entry is gone
 
 
 def test_a_damaged_or_disabled_cache_only_costs_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -261,11 +262,11 @@ def test_a_damaged_or_disabled_cache_only_costs_time(tmp_path: Path, monkeypatch
     table = tmp_path / "t.csv"
     table.write_text("exporter,importer,hs,category,value_usd\nUSA,CHN,0201,Meat,10\n", encoding="utf-8")
     load_flows(table)
-    for file in cache.iterdir():
-        file.write_bytes(b"not a pickle")
+    for file in cache.glob("flows-*"):
+        file.write_bytes(b"not a table")
     assert load_flows(table)["value_usd"].iloc[0] == 10
     monkeypatch.setenv("TARIFFSIM_CACHE", "off")
     other = tmp_path / "u.csv"
     other.write_text("exporter,importer,hs,category,value_usd\nUSA,CHN,0202,Meat,5\n", encoding="utf-8")
     load_flows(other)
-    assert len(list(cache.iterdir())) == 1  # nothing new written
+    assert len(list(cache.glob("flows-*"))) == 1  # nothing new written
