@@ -6,6 +6,7 @@ code, that no traceback escaped, and that the message carries the fragment a use
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -577,3 +578,170 @@ def test_edits_of_one_table_keep_one_cache_entry(tmp_path: Path, monkeypatch: py
         table.write_text(OK_TABLE.replace(",100,", f",{100 + i},"), encoding="utf-8")
         assert load_flows(table)["value_usd"].iloc[0] == 100 + i
     assert len(list(cache.glob("flows-*"))) == 1
+
+
+# --- the explorer answers only its own page, loads only what it offered, and never destroys a file
+
+
+def test_save_never_replaces_the_scenario_it_extends_nor_a_file_unasked(tmp_path: Path) -> None:
+    pytest.importorskip("shiny", reason="the explore extra is not installed")
+    from simulator.explore.app import save
+    from simulator.explore.settings import Settings, apply
+
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("name: mine\nextends: exempt_chips\n", encoding="utf-8")
+    base = load_scenario(mine)
+    changed = apply(base, Settings(None, rates={"retaliation": 0.5}))
+    before = mine.read_bytes()
+    said = str(save(base, changed, mine, None, replace_file=True))
+    assert "being explored" in said and mine.read_bytes() == before
+    other = tmp_path / "other.yaml"
+    other.write_text("# someone's notes\n", encoding="utf-8")
+    said = str(save(base, changed, other, None))
+    assert "already exists" in said and other.read_text() == "# someone's notes\n"
+    said = str(save(base, changed, other, None, replace_file=True))
+    assert "Saved" in said and load_scenario(other).layers[0].rate.steps == ((None, 0.5),)
+    fresh = tmp_path / "fresh.yaml"
+    assert "Saved" in str(save(base, changed, fresh, None)) and load_scenario(fresh).layers[0].rate.steps == ((None, 0.5),)
+
+
+def http_status(port: int, request: bytes) -> str:
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(request)
+        return conn.recv(4096).split(b"\r\n", 1)[0].decode()
+
+
+def test_the_explorer_refuses_other_origins_and_hosts(tmp_path: Path) -> None:
+    pytest.importorskip("shiny", reason="the explore extra is not installed")
+    from tests.browser import explorer
+
+    with explorer(cwd=tmp_path) as address:
+        port = int(address.rstrip("/").rsplit(":", 1)[1])
+        own = f"127.0.0.1:{port}"
+        get = "GET / HTTP/1.1\r\nHost: {host}\r\n{extra}Connection: close\r\n\r\n"
+        assert " 200 " in http_status(port, get.format(host=own, extra="").encode())
+        assert " 403 " in http_status(port, get.format(host="evil.example", extra="").encode())
+        assert " 403 " in http_status(port, get.format(host=own, extra="Origin: http://evil.example\r\n").encode())
+        upgrade = (
+            "GET /websocket/ HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{origin}\r\n"
+        )
+        evil = upgrade.format(host=own, origin="Origin: http://evil.example\r\n")
+        assert " 403 " in http_status(port, evil.encode())
+        assert " 403 " in http_status(port, upgrade.format(host=own, origin="").encode())
+        mine = upgrade.format(host=own, origin=f"Origin: http://{own}\r\n")
+        assert " 101 " in http_status(port, mine.encode())
+
+
+def test_the_explorer_loads_only_the_scenarios_it_offered(tmp_path: Path) -> None:
+    from tests.browser import DESKTOP, chromium, explorer
+
+    pytest.importorskip("shiny", reason="the explore extra is not installed")
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("top secret first line\n", encoding="utf-8")
+    with chromium() as browser, explorer(cwd=tmp_path) as address:
+        page = browser.new_page(viewport=DESKTOP)
+        page.goto(address)
+        page.wait_for_selector("#fig-effective_rate", timeout=30_000)
+        for ref in (str(secret), "/etc/passwd"):
+            page.evaluate("ref => Shiny.setInputValue('scenario', ref)", ref)
+            page.wait_for_selector("[role=alert]", timeout=10_000)
+            text = page.inner_text("body")
+            assert "not one this page offers" in text
+            assert "top secret" not in text and "root:" not in text
+
+
+# --- Parquet datasets: every reader sees the rows a CSV of the same rows would give
+
+
+def parquet(path: Path, frame: pd.DataFrame) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+
+
+def rows_of(text: str) -> pd.DataFrame:
+    import io
+
+    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False).astype(
+        {"value_usd": float, "base_rate": float}
+    )
+
+
+def run_json(tmp_path: Path, *args: str) -> tuple[int, str]:
+    (tmp_path / "s.yaml").write_text("name: s\nimporter: CHN\nexporter: USA\nlayers: [{name: r, rate: 125%}]\n")
+    result = CliRunner().invoke(cli, ["run", str(tmp_path / "s.yaml"), "--format", "json", *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return result.exit_code, result.output
+
+
+ENGINES = [[], ["--engine", "dask"]]
+
+
+@pytest.mark.parametrize("engine", ENGINES, ids=["pandas", "dask"])
+def test_parquet_year_folders_are_never_summed(tmp_path: Path, engine: list[str]) -> None:
+    if engine:
+        pytest.importorskip("dask")
+    rows = rows_of(OK_TABLE)
+    parquet(tmp_path / "d" / "year=2023" / "a.parquet", rows)
+    parquet(tmp_path / "d" / "year=2024" / "a.parquet", rows.assign(value_usd=rows["value_usd"] * 2))
+    code, out = run_json(tmp_path, "--trade", str(tmp_path / "d"), *engine)
+    assert code == 1 and "holds several years (2023, 2024) that must not be summed" in out
+    code, out = run_json(tmp_path, "--trade", str(tmp_path / "d"), "--year", "2024", *engine)
+    assert code == 0 and json.loads(out)["totals"]["import_value_usd"] == 300
+    code, out = run_json(tmp_path, "--trade", str(tmp_path / "d"), "--year", "2020", *engine)
+    assert code == 1 and "no rows for year 2020" in out
+
+
+def test_year_is_honoured_for_csv_and_refused_where_there_is_none(tmp_path: Path) -> None:
+    (tmp_path / "y.csv").write_text("year," + HEADER + "2023,USA,CHN,0201,Meat,10,0\n2024,USA,CHN,0201,Meat,11,0\n")
+    code, out = run_json(tmp_path, "--trade", str(tmp_path / "y.csv"))
+    assert code == 1 and "several years" in out
+    code, out = run_json(tmp_path, "--trade", str(tmp_path / "y.csv"), "--year", "2024")
+    assert code == 0 and json.loads(out)["totals"]["import_value_usd"] == 11
+    (tmp_path / "t.csv").write_text(OK_TABLE)
+    code, out = run_json(tmp_path, "--trade", str(tmp_path / "t.csv"), "--year", "2024")
+    assert code == 1 and "has no year column" in out
+
+
+@pytest.mark.parametrize("engine", ENGINES, ids=["pandas", "dask"])
+def test_a_column_missing_from_the_first_file_is_kept_from_the_others(tmp_path: Path, engine: list[str]) -> None:
+    if engine:
+        pytest.importorskip("dask")
+    rows = rows_of(OK_TABLE)
+    parquet(tmp_path / "d" / "a.parquet", rows.drop(columns=["base_rate"]).iloc[[0]])
+    parquet(tmp_path / "d" / "b.parquet", rows.iloc[[0]].assign(base_rate=0.5))
+    code, out = run_json(tmp_path, "--trade", str(tmp_path / "d"), *engine)
+    assert code == 0 and json.loads(out)["totals"]["base_duty_usd"] == pytest.approx(50)
+
+
+@pytest.mark.parametrize("engine", ENGINES, ids=["pandas", "dask"])
+def test_parquet_and_csv_of_the_same_rows_agree_or_refuse_alike(tmp_path: Path, engine: list[str]) -> None:
+    if engine:
+        pytest.importorskip("dask")
+    padded = rows_of(OK_TABLE)
+    padded.loc[0, "importer"], padded.loc[1, "exporter"], padded.loc[1, "category"] = "CHN ", " USA", "Chips "
+    padded.to_csv(tmp_path / "p.csv", index=False)
+    parquet(tmp_path / "p.parquet", padded)
+    totals = [json.loads(run_json(tmp_path, "--trade", str(tmp_path / "p.csv"))[1])["totals"]]
+    code, out = run_json(tmp_path, "--trade", str(tmp_path / "p.parquet"), *engine)
+    assert code == 0 and json.loads(out)["totals"] == totals[0]
+    assert totals[0]["import_value_usd"] == 150
+    lower = padded.assign(importer=["CHN", "chn"])
+    parquet(tmp_path / "l.parquet", lower)
+    code, out = run_json(tmp_path, "--trade", str(tmp_path / "l.parquet"), *engine)
+    assert code == 1 and "importer 'chn' is not an ISO alpha-3 code" in out
+    flows = CliRunner().invoke(cli, ["flows", str(tmp_path / "l.parquet")])
+    assert flows.exit_code == 1 and "'chn'" in flows.output
+
+
+def test_a_hive_folder_of_an_impossible_country_is_named_not_skipped(tmp_path: Path) -> None:
+    rows = rows_of(OK_TABLE).drop(columns=["importer"]).iloc[[0]]
+    parquet(tmp_path / "d" / "importer=%00" / "a.parquet", rows)
+    parquet(tmp_path / "d" / "importer=CHN" / "a.parquet", rows)
+    code, out = run_json(tmp_path, "--trade", str(tmp_path / "d"))
+    assert code == 1 and "is not an ISO alpha-3 code" in out

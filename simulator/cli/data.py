@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@click.argument("table", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.argument("table", type=click.Path(path_type=Path), required=False)
 @friendly
 def flows(table: Path | None) -> None:
     """Check a trade-flow table and summarise it by direction (default: the bundled table).

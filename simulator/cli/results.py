@@ -54,7 +54,7 @@ MAX_DRAWS = 1_000_000  # each draw holds a row of totals; a million is about 100
     show_default=True,
     help="dask: run partition by partition over a Parquet dataset (needs tariffsim[dask]).",
 )
-@click.option("--year", type=int, help="With --engine dask: the year to use when the dataset holds several.")
+@click.option("--year", type=int, help="The year to use when the trade table holds several (a year column).")
 @click.option("--scheduler", help="With --engine dask: address of a dask distributed scheduler (default: local).")
 @click.option(
     "--draws",
@@ -101,7 +101,7 @@ def run(
             raise click.UsageError("--draws runs on the pandas engine; drop --engine dask")
         result = run_dask(loaded, when, scheduler, year)
     else:
-        result = simulate(loaded, date=when)
+        result = simulate(loaded, date=when, year=year)
     text = render(result, fmt, by)
     uncertain = [x.name for x in loaded.exemptions if x.probability < 1]
     if uncertain and draws is None:

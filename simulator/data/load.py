@@ -17,6 +17,7 @@ import pandas as pd
 from simulator.bundled import BUNDLED_LABEL, PARTNERS_TABLE, bundled_parts
 from simulator.data.cache import cached
 from simulator.data.columns import CODED
+from simulator.data.parquet import check_year, countries_clean, open_dataset, pick_year
 from simulator.data.validate import validate_flows
 from simulator.errors import FlowsError, Problem
 
@@ -29,8 +30,12 @@ def load_flows(
     *,
     columns: tuple[str, ...] | None = None,
     direction: tuple[str, str | None] | None = None,
+    year: int | None = None,
 ) -> pd.DataFrame:
     """Load and validate a trade-flow table (CSV, or Parquet with pyarrow); default the bundled one.
+
+    A table with a `year` column holding several years is refused unless `year` picks one: summing
+    years would double every figure.
 
     `columns` (the engine's needs) and `direction` (importer, exporter or None) let a Parquet dataset
     be read in part: only those columns, only those rows, with codes kept as dictionaries from the
@@ -38,13 +43,35 @@ def load_flows(
     files the direction needs (see simulator.bundled).
     """
     if path is None:
+        if year is not None:
+            raise FlowsError([Problem(BUNDLED_LABEL, f"--year {year} given, but the bundled table holds 2024 only")])
         return load_bundled(columns=columns, direction=direction)
     path = Path(path)
     check_readable(path, "trade-flow table")
     parquet = path.is_dir() or path.suffix.lower() in (".parquet", ".pq")  # a directory is a Parquet dataset
     if parquet:
-        return validate_flows(_read_parquet(path, columns, direction), str(path))
-    return cached(path, lambda: validate_flows(_read_csv(path), str(path)))
+        return validate_flows(_read_parquet(path, columns, direction, year), str(path))
+    if year is not None:
+        return validate_flows(one_year(_read_csv(path), year, path), str(path))
+    return cached(path, lambda: validate_flows(one_year(_read_csv(path), None, path), str(path)))
+
+
+def one_year(frame: pd.DataFrame, year: int | None, path: Path) -> pd.DataFrame:
+    """The rows of `year` from a table with a year column (checked as data/parquet checks a dataset)."""
+    if "year" not in frame.columns:
+        if year is not None:
+            raise FlowsError([Problem(str(path), f"--year {year} given, but the table has no year column")])
+        return frame
+    text = frame["year"].astype(str).str.strip()
+    numbers = pd.to_numeric(text, errors="coerce")
+    wrong = numbers.isna() | (numbers != numbers.round())
+    if bool(wrong.any()):
+        row = int(np.flatnonzero(wrong.to_numpy())[0])
+        raise FlowsError([Problem(str(path), f"row {row + 2}: year {text.iloc[row]!r} is not a year like 2024")])
+    years = numbers.astype(int)
+    chosen = check_year(sorted(set(years.tolist())), path, year)
+    return frame if chosen is None else frame.loc[(years == chosen).to_numpy()].reset_index(drop=True)
+
 
 
 def load_bundled(
@@ -149,8 +176,13 @@ def _delimiter(header: str) -> str:
 
 
 def _read_parquet(
-    path: Path, columns: tuple[str, ...] | None, direction: tuple[str, str | None] | None
+    path: Path, columns: tuple[str, ...] | None, direction: tuple[str, str | None] | None, year: int | None
 ) -> pd.DataFrame:
+    """The table's rows (of the direction, where every country is written cleanly) and needed columns.
+
+    Where a country is written unclean (` CHN`, `chn`), every row is read, so that the checks strip
+    or name it as they would in a CSV; the engine then keeps the direction's rows.
+    """
     try:
         import pyarrow.compute as pc
         import pyarrow.dataset as ds
@@ -159,15 +191,17 @@ def _read_parquet(
             [Problem(str(path), "reading Parquet needs pyarrow: pip install 'tariffsim[parquet]'")]
         ) from None
     try:
-        dataset = ds.dataset(str(path), format="parquet", partitioning="hive")
+        dataset = open_dataset(path)
         names = dataset.schema.names
         wanted = [c for c in (columns or names) if c in names]
-        condition = None
-        if direction is not None and {"importer", "exporter"} <= set(names):
+        chosen = pick_year(dataset, path, year)
+        condition = ds.field("year") == chosen if chosen is not None else None
+        if direction is not None and {"importer", "exporter"} <= set(names) and countries_clean(dataset):
             importer, exporter = direction
-            condition = ds.field("importer") == importer
+            towards = ds.field("importer") == importer
             if exporter is not None:
-                condition = condition & (ds.field("exporter") == exporter)
+                towards = towards & (ds.field("exporter") == exporter)
+            condition = towards if condition is None else condition & towards
         table = dataset.to_table(columns=wanted, filter=condition)
         if condition is not None and table.num_rows == 0:  # say which directions there are
             table = dataset.to_table(columns=wanted)
@@ -175,5 +209,7 @@ def _read_parquet(
             if name in CODED and str(table.schema.field(name).type) in ("string", "large_string"):
                 table = table.set_column(i, name, pc.dictionary_encode(table[name]))
         return table.to_pandas()
+    except FlowsError:
+        raise
     except Exception as exc:  # pyarrow raises many kinds; all mean "not a readable Parquet file"
         raise FlowsError([Problem(str(path), f"cannot read as Parquet: {str(exc)[:200]}")]) from None

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.data.columns import HS_PATTERN
+from simulator.data.parquet import countries_clean, open_dataset, pick_year
 from simulator.data.validate import COUNTRY, MAX_TOTAL_USD, PERCENT_LOOKING_SHARE, validate_flows
 
 REQUIRED = ("exporter", "importer", "hs", "category", "value_usd")
@@ -30,17 +31,23 @@ class _Unclean(Exception):
     """A batch failed a check: the caller reads the table the slow way to say which rows."""
 
 
-def read_reduced(path: Path, importer: str, exporter: str | None, responds: bool) -> pd.DataFrame | None:
-    """The direction's lines of a Parquet dataset summed per key, or None when a check fails."""
-    import pyarrow.dataset as ds
+def read_reduced(
+    path: Path, importer: str, exporter: str | None, responds: bool, year: int | None = None
+) -> pd.DataFrame | None:
+    """The direction's lines of a Parquet dataset summed per key, or None when a check fails.
 
-    dataset = ds.dataset(str(path), format="parquet", partitioning="hive")
+    Raises FlowsError for a dataset of several years and no `year` chosen (see data.parquet).
+    """
+    dataset = open_dataset(path)
     if not set(REQUIRED) <= set(dataset.schema.names):
         return None
-    columns, condition = _scan(dataset, importer, exporter, responds, None)
+    chosen = pick_year(dataset, path, year)
+    if not countries_clean(dataset):
+        return None
+    columns, condition = _scan(dataset, importer, exporter, responds, chosen)
     fragments = dataset.get_fragments(filter=condition)  # hive folders of other directions are never opened
     batches = (b for f in fragments for b in _fragment_batches(f, dataset.schema, columns, condition))
-    sums = _summed(batches, responds, _wanted(importer, exporter, None))
+    sums = _summed(batches, responds, _wanted(importer, exporter, chosen))
     return None if sums is None else key_table(sums.lines(responds), importer, exporter, responds)
 
 
@@ -53,17 +60,24 @@ def reduce_file(
     A file that fails a check is read whole and checked the slow way, so the error names its rows
     (`source` says which file); a file that passes gives the same sums the pandas engine would.
     """
-    import pyarrow.dataset as ds
-
-    dataset = ds.dataset(root, format="parquet", partitioning="hive")
+    dataset = open_dataset(Path(root))
     fragment = next(f for f in dataset.get_fragments() if f.path == file)
     columns, condition = _scan(dataset, importer, exporter, responds, year)
+    clean_file = countries_clean(dataset, fragment)
     batches = _fragment_batches(fragment, dataset.schema, columns, condition)
-    sums = _summed(batches, responds, _wanted(importer, exporter, year)) if set(REQUIRED) <= set(columns) else None
+    ready = clean_file and set(REQUIRED) <= set(columns)
+    sums = _summed(batches, responds, _wanted(importer, exporter, year)) if ready else None
     if sums is not None:
         return sums.lines(responds)
-    rows = fragment.to_table(schema=dataset.schema, columns=columns, filter=condition).to_pandas()
-    clean = validate_flows(rows, source)  # raises, naming the bad rows, unless only a whole-table check failed
+    # every row of the file checked, so a badly written country is named rather than filtered away
+    kept = [c for c in dataset.schema.names if c in (*columns, "year")]
+    rows = validate_flows(fragment.to_table(schema=dataset.schema, columns=kept).to_pandas(), source)
+    mask = np.array(rows["importer"] == importer, dtype=bool)
+    if exporter is not None:
+        mask &= np.array(rows["exporter"] == exporter, dtype=bool)
+    if year is not None:
+        mask &= (fragment.to_table(schema=dataset.schema, columns=["year"])["year"].to_numpy() == year)
+    clean = rows.loc[mask].reset_index(drop=True)
     frame = pd.DataFrame(
         {
             "hs": clean["hs"].astype(str).to_numpy(dtype=object),

@@ -19,40 +19,13 @@ from typing import Any
 
 import pandas as pd
 
+from simulator.data.parquet import open_dataset, pick_year
 from simulator.data.reduce import key_table, reduce_file
 from simulator.engine.evaluate import Result, evaluate
 from simulator.engine.evaluate import default_date as _default_date
 from simulator.engine.prepare import prepare
 from simulator.errors import FlowsError, Problem
 from simulator.scenario.model import Scenario
-
-
-def _years(dataset: Any, path: Path, year: int | None) -> int | None:
-    """A dataset of several years must not be summed across them: pick one, or be told which there are."""
-    import pyarrow.compute as pc
-
-    if "year" not in dataset.schema.names:
-        if year is not None:
-            raise FlowsError([Problem(str(path), f"--year {year} given, but the dataset has no year column")])
-        return None
-    years = sorted(int(y) for y in pc.unique(dataset.to_table(columns=["year"])["year"]).to_pylist())
-    if year is not None:
-        if year not in years:
-            raise FlowsError([Problem(str(path), f"no rows for year {year}; the dataset has {_listing(years)}")])
-        return year
-    if len(years) > 1:
-        raise FlowsError(
-            [
-                Problem(
-                    str(path), f"holds several years ({_listing(years)}); pick one with --year, e.g. --year {years[-1]}"
-                )
-            ]
-        )
-    return None
-
-
-def _listing(years: list[int]) -> str:
-    return ", ".join(map(str, years[:10])) + (f" and {len(years) - 10} more" if len(years) > 10 else "")
 
 
 def simulate_dask(
@@ -87,8 +60,8 @@ def simulate_dask(
             ]
         )
     try:
-        table = ds.dataset(str(path), format="parquet", partitioning="hive")
-        chosen = _years(table, path, year)
+        table = open_dataset(path)
+        chosen = pick_year(table, path, year)
         condition = ds.field("importer") == scenario.importer
         if scenario.exporter is not None:
             condition = condition & (ds.field("exporter") == scenario.exporter)

@@ -88,14 +88,16 @@ class Result:
         return pd.concat([frame.head(top), pd.DataFrame([other])], ignore_index=True)
 
 
-def simulate(scenario: Scenario, flows: pd.DataFrame | None = None, date: date | None = None) -> Result:
+def simulate(
+    scenario: Scenario, flows: pd.DataFrame | None = None, date: date | None = None, *, year: int | None = None
+) -> Result:
     """Apply a scenario to a trade-flow table at a date.
 
     `flows` defaults to the scenario's `trade:` table or the bundled one. `date` defaults to the
     last date on which anything changes (None for an undated scenario). The timeline holds the
-    totals at every change date.
+    totals at every change date. `year` picks one year of a table that holds several.
     """
-    prepared = prepare(scenario, flows)
+    prepared = prepare(scenario, flows, year=year)
     when = date if date is not None else default_date(scenario)
     return evaluate(prepared, when)
 

@@ -192,11 +192,14 @@ def classes(columns: list[np.ndarray]) -> np.ndarray:
     return pd.factorize(cls)[0] if n else cls
 
 
-def prepare(scenario: Scenario, flows: pd.DataFrame | None = None, *, reduce: bool = True) -> Prepared:
+def prepare(
+    scenario: Scenario, flows: pd.DataFrame | None = None, *, reduce: bool = True, year: int | None = None
+) -> Prepared:
     """Resolve every selector once per distinct (HS code, category, partner) key of the scenario's direction.
 
     A Parquet dataset is read reduced to one row per line key when `reduce` (the numbers are the same;
-    only a count of the table's lines, as `explain` gives, needs the lines themselves).
+    only a count of the table's lines, as `explain` gives, needs the lines themselves). `year` picks
+    one year of a table that holds several (see data.load).
     """
     needed: tuple[str, ...] = ("exporter", "importer", "hs", "category", "value_usd", "base_rate", "source")
     needed += ("elasticity",) if scenario.response is not None else ()
@@ -204,14 +207,14 @@ def prepare(scenario: Scenario, flows: pd.DataFrame | None = None, *, reduce: bo
     if flows is None and scenario.trade is None:
         parts = bundled_parts((scenario.importer, scenario.exporter))
         source = str(parts[0]) if len(parts) == 1 else BUNDLED_LABEL
-        flows = load_flows(None, columns=needed, direction=(scenario.importer, scenario.exporter))
+        flows = load_flows(None, columns=needed, direction=(scenario.importer, scenario.exporter), year=year)
     elif flows is None:
         path = scenario.trade
         assert path is not None
         source = str(path)
-        flows = _reduced(scenario, path) if reduce else None
+        flows = _reduced(scenario, path, year) if reduce else None
         if flows is None:
-            flows = load_flows(path, columns=needed, direction=(scenario.importer, scenario.exporter))
+            flows = load_flows(path, columns=needed, direction=(scenario.importer, scenario.exporter), year=year)
     else:
         flows, source = _validated(flows), str(scenario.trade or "<DataFrame>")
     rows = _direction(scenario, flows, source)
@@ -363,7 +366,7 @@ def _direction(scenario: Scenario, flows: pd.DataFrame, source: str) -> pd.DataF
     return flows.loc[mask].reset_index(drop=True) if not bool(mask.all()) else flows
 
 
-def _reduced(scenario: Scenario, path: Path) -> pd.DataFrame | None:
+def _reduced(scenario: Scenario, path: Path, year: int | None) -> pd.DataFrame | None:
     """The Parquet dataset summed per line key (see data.reduce), or None to read it whole."""
     if not (path.is_dir() or path.suffix.lower() in (".parquet", ".pq")):
         return None
@@ -373,7 +376,7 @@ def _reduced(scenario: Scenario, path: Path) -> pd.DataFrame | None:
         return None
     check_readable(path, "trade-flow table")
     try:
-        lines = read_reduced(path, scenario.importer, scenario.exporter, scenario.response is not None)
+        lines = read_reduced(path, scenario.importer, scenario.exporter, scenario.response is not None, year)
     except Exception:  # no pyarrow, or not a readable dataset: load_flows says what is wrong
         return None
     return validate_flows(lines, str(path)) if lines is not None else None

@@ -169,6 +169,7 @@ def safe_stem(text: str) -> str:
 def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
     """The app: `choices` maps the label shown to the scenario reference (bundled name or file)."""
     first = next(iter(choices.values()))
+    offered = frozenset(choices.values())
     app_ui = ui.page_sidebar(
         ui.sidebar(
             ui.input_select("scenario", "Scenario", {ref: label for label, ref in choices.items()}, selected=first),
@@ -193,6 +194,7 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
             ui.download_button("chart_png", "Download the chart (PNG)"),
             ui.h4("Save as scenario"),
             ui.input_text("save_name", "File name (saved in " + str(save_dir) + ")", "my_experiment"),
+            ui.input_checkbox("save_replace", "Replace a file of that name if there is one", value=False),
             ui.input_action_button("save", "Save as scenario"),
             ui.output_ui("saved"),
             ui.output_ui("data_note"),
@@ -213,6 +215,8 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
         @reactive.calc
         def loaded() -> Loaded:
             ref = input.scenario()
+            if ref not in offered:  # a client may send any value: load only what the page listed
+                return Loaded(None, None, "That scenario is not one this page offers; pick one from the list.")
             if ref not in cache:
                 cache[ref] = load(ref, trade)
             return cache[ref]
@@ -376,7 +380,7 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
                 return
             scenario, result = current()
             target = save_dir / f"{safe_stem(input.save_name())}.yaml"
-            saved_text.set(save(found.scenario, scenario, target, result.date))
+            saved_text.set(save(found.scenario, scenario, target, result.date, replace_file=input.save_replace()))
 
         @render.ui
         def data_note() -> Any:
@@ -395,18 +399,35 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
     return App(app_ui, server)
 
 
-def save(base: Scenario, changed: Scenario, target: Path, day: date | None) -> ui.TagList:
-    """Write the extension file, load it back with the loader, and say how to rerun it."""
+def save(
+    base: Scenario, changed: Scenario, target: Path, day: date | None, *, replace_file: bool = False
+) -> ui.TagList:
+    """Write the extension file, load it back with the loader, and say how to rerun it.
+
+    A file the scenario reads (itself or what it extends) is never replaced: the saved file would
+    extend itself. Any other existing file is replaced only when the user ticked the box for it.
+    """
     name = f"{base.name}, explored" if changed != base else base.name
     text = extension_yaml(base, changed, target, name=name, note="Settings saved from tariffsim explore.")
+    read = {p.resolve() for p in (base.source, *base.extends) if p is not None}
+    if target.resolve() in read:
+        return refusal(f"{target.name} is the scenario being explored (or one it extends); choose another name.")
+    if target.exists() and not replace_file:
+        return refusal(f"{target} already exists; choose another name, or tick 'Replace a file of that name'.")
     try:
-        with atomic_path(target) as tmp:  # checked by the loader before it takes the file's name
+        with atomic_path(target, replace=replace_file) as tmp:  # checked by the loader before it takes the name
             tmp.write_text(text, encoding="utf-8")
             load_scenario(tmp)
+    except FileExistsError:
+        return refusal(f"{target} already exists; choose another name, or tick 'Replace a file of that name'.")
     except (OSError, SimulatorError) as exc:
-        return ui.TagList(ui.div(f"Could not save {target}: {exc}", class_="problems", role="alert"))
+        return refusal(f"Could not save {target}: {exc}")
     command = f"tariffsim run {target}" + (f" --date {day.isoformat()}" if day else "")
     return ui.TagList(
         ui.p("Saved ", ui.code(str(target)), ". Rerun it with ", ui.code(command, id="rerun-command")),
         ui.pre(text),
     )
+
+
+def refusal(text: str) -> ui.TagList:
+    return ui.TagList(ui.div(text, class_="problems", role="alert"))

@@ -29,9 +29,52 @@ def port_is_free(port: int) -> bool:
         return True
 
 
+def guarded(app: Any, port: int) -> Any:
+    """`app` answering only this machine's own page: any other Host or Origin gets 403.
+
+    Listening on 127.0.0.1 is not enough: a page from any site, open in the same browser, can send
+    requests and open WebSockets to it (and DNS rebinding can give it our address under its own
+    name). Browsers always send Origin with a WebSocket and with a cross-site request, and the Host
+    they name is what they think they talk to; so both must be this server's own address.
+    """
+    hosts = {f"{HOST}:{port}", f"localhost:{port}"}
+    origins = {f"http://{host}" for host in hosts}
+
+    async def guard(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] in ("http", "websocket"):
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+            origin = headers.get("origin")
+            allowed = headers.get("host") in hosts and (
+                origin in origins if origin is not None else scope["type"] == "http"
+            )
+            if not allowed:
+                await refuse(scope, receive, send)
+                return
+        await app(scope, receive, send)
+
+    return guard
+
+
+async def refuse(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    if scope["type"] == "websocket":
+        await receive()  # websocket.connect; closing before accepting answers the handshake with 403
+        await send({"type": "websocket.close", "code": 1008})
+        return
+    body = b"Forbidden: this explorer answers only its own page at its own address.\n"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 403,
+            "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
 def serve(app: Any, port: int, *, open_browser: bool, say: Callable[[str], None]) -> None:
     """Run until interrupted; `say` gets the address as soon as the server accepts connections."""
-    server = uvicorn.Server(uvicorn.Config(app, host=HOST, port=port, log_level="warning", lifespan="off"))
+    config = uvicorn.Config(guarded(app, port), host=HOST, port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
     address = f"http://{HOST}:{port}/"
 
     def announce() -> None:
