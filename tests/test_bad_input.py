@@ -37,6 +37,101 @@ def table(rows: str, header: str = HEADER) -> str:
 
 # (id, files {name: text or bytes}, command args, exit code, fragments of the message)
 CASES: list[tuple[str, dict[str, str | bytes], list[str], int, list[str]]] = [
+    # --- rate tables and code lists (issue 25)
+    (
+        "rate table column twice",
+        {
+            "s.yaml": "name: s\nimporter: CHN\ntrade: t.csv\nlayers: [{name: r, rates: r.csv}]\n",
+            "t.csv": OK_TABLE,
+            "r.csv": "hs,rate,rate\n8542,0,25\n",
+        },
+        ["run", "s.yaml"],
+        1,
+        ["'rate' appear twice in the header"],
+    ),
+    (
+        "rate table fields beyond the header",
+        {
+            "s.yaml": "name: s\nimporter: CHN\ntrade: t.csv\nlayers: [{name: r, rates: r.csv}]\n",
+            "t.csv": OK_TABLE,
+            "r.csv": "hs,rate\n8542,0,25\n1201,10%\n",
+        },
+        ["run", "s.yaml"],
+        1,
+        ["row 2: has 3 fields but the header names 2", "quote the value"],
+    ),
+    (
+        "code list fields beyond the header",
+        {
+            "s.yaml": "name: s\nimporter: CHN\ntrade: t.csv\nlayers: [{name: r, rate: 10%}]\nexemptions: [{name: e, hs_list: l.csv}]\n",
+            "t.csv": OK_TABLE,
+            "l.csv": "hs\n8542,1201\n",
+        },
+        ["run", "s.yaml"],
+        1,
+        ["row 2: has 2 fields but the header names 1"],
+    ),
+    (
+        "rate table with only its header",
+        {
+            "s.yaml": "name: s\nimporter: CHN\ntrade: t.csv\nlayers: [{name: r, rates: r.csv}]\n",
+            "t.csv": OK_TABLE,
+            "r.csv": "hs,rate\n",
+        },
+        ["validate", "s.yaml"],
+        1,
+        ["holds only its header"],
+    ),
+    (
+        "rate table with only its header, run",
+        {
+            "s.yaml": "name: s\nimporter: CHN\ntrade: t.csv\nlayers: [{name: r, rates: r.csv}]\n",
+            "t.csv": OK_TABLE,
+            "r.csv": "hs,rate\n",
+        },
+        ["explain", "s.yaml"],
+        1,
+        ["holds only its header"],
+    ),
+    (
+        "rate table stray quote",
+        {
+            "s.yaml": "name: s\nimporter: CHN\ntrade: t.csv\nlayers: [{name: r, rates: r.csv}]\n",
+            "t.csv": OK_TABLE,
+            "r.csv": "hs,rate\n" + "".join(f"{1000 + i},10%\n" for i in range(300)) + '8542,"25%\n' + "1201,5%\n" * 50,
+        },
+        ["run", "s.yaml"],
+        1,
+        ["cannot be read as CSV from row 302 on", "stray or unclosed double quote"],
+    ),
+    (
+        "rate table is a folder",
+        {
+            "s.yaml": "name: s\nimporter: CHN\ntrade: t.csv\nlayers: [{name: r, rates: r.csv}]\n".replace("r.csv", "."),
+            "t.csv": OK_TABLE,
+        },
+        ["run", "s.yaml"],
+        1,
+        ["is a folder; name the CSV file inside it"],
+    ),
+    (
+        "yields_to cycle",
+        {
+            "s.yaml": "name: s\nimporter: CHN\nlayers: [{name: a, rate: 10%}, {name: b, rate: 20%}]\nstacking: [{layer: a, yields_to: [b]}, {layer: b, yields_to: [a]}]\n"
+        },
+        ["validate", "s.yaml"],
+        1,
+        ["yields_to rules form a cycle (a yields to b yields to a)"],
+    ),
+    (
+        "layer in yields_to and higher_of",
+        {
+            "s.yaml": "name: s\nimporter: CHN\nlayers: [{name: a, rate: 10%}, {name: b, rate: 20%}, {name: c, rate: 5%}]\nstacking: [{layer: a, yields_to: [b]}, {higher_of: [a, c]}]\n"
+        },
+        ["run", "s.yaml"],
+        1,
+        ["layer 'a' is in this higher_of and in a yields_to rule"],
+    ),
     # --- scenarios: silently wrong numbers first
     (
         "empty hs list",
@@ -441,8 +536,34 @@ def test_api_blank_base_rate_is_zero_like_a_blank_csv_cell() -> None:
     frame = good_frame()
     frame["base_rate"] = [np.nan, 0.0]
     scenario = load_scenario(TRADE_TABLE.parent / "scenarios" / "china_125.yaml")
-    totals = simulate(scenario, flows=frame).totals
+    result = simulate(scenario, flows=frame)
+    totals = result.totals
     assert totals["duty_usd"] == pytest.approx(1.25 * 150) and np.isfinite(list(totals.values())).all()
+    assert any("1 row of the DataFrame has no base_rate (NaN), read as 0%" in w for w in result.warnings)
+    frame["base_rate"] = [0.0, 0.0]
+    assert not any("base_rate" in w for w in simulate(scenario, flows=frame).warnings)
+
+
+def test_categories_that_print_alike_are_one_category() -> None:
+    import unicodedata
+
+    frame = good_frame()
+    composed, decomposed = unicodedata.normalize("NFC", "Café"), unicodedata.normalize("NFD", "Café")
+    frame["category"] = [composed, decomposed]
+    for name in (composed, decomposed):
+        scenario = load_scenario(TRADE_TABLE.parent / "scenarios" / "china_125.yaml")
+        from dataclasses import replace
+
+        from simulator.scenario.model import Exemption, Schedule, Selector
+
+        exemption = Exemption(
+            name="cafe",
+            selector=Selector(categories=(unicodedata.normalize("NFC", name),)),
+            share=Schedule.constant(1.0),
+        )
+        result = simulate(replace(scenario, exemptions=(exemption,)), flows=frame)
+        assert result.totals["exempted_value_usd"] == pytest.approx(150)
+        assert len(result.by_category) == 1
 
 
 def test_api_empty_selector_refused(tmp_path: Path) -> None:
@@ -602,7 +723,9 @@ def test_save_never_replaces_the_scenario_it_extends_nor_a_file_unasked(tmp_path
     said = str(save(base, changed, other, None, replace_file=True))
     assert "Saved" in said and load_scenario(other).layers[0].rate.steps == ((None, 0.5),)
     fresh = tmp_path / "fresh.yaml"
-    assert "Saved" in str(save(base, changed, fresh, None)) and load_scenario(fresh).layers[0].rate.steps == ((None, 0.5),)
+    assert "Saved" in str(save(base, changed, fresh, None)) and load_scenario(fresh).layers[0].rate.steps == (
+        (None, 0.5),
+    )
 
 
 def http_status(port: int, request: bytes) -> str:

@@ -130,7 +130,9 @@ def test_flows_summary() -> None:
     assert code == 0
     table = load_flows()
     part = table[table.importer == "CHN"]
-    assert f"CHN from USA: {len(part):,} lines, {part.category.nunique()} categories, {usd(part.value_usd.sum())}" in out
+    assert (
+        f"CHN from USA: {len(part):,} lines, {part.category.nunique()} categories, {usd(part.value_usd.sum())}" in out
+    )
     us = table[table.importer == "USA"]
     assert f"USA from 198 partners: {len(us):,} lines, {us.category.nunique()} categories, $3,251.2B" in out
     china = us[us.exporter == "CHN"]

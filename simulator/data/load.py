@@ -73,7 +73,6 @@ def one_year(frame: pd.DataFrame, year: int | None, path: Path) -> pd.DataFrame:
     return frame if chosen is None else frame.loc[(years == chosen).to_numpy()].reset_index(drop=True)
 
 
-
 def load_bundled(
     *, columns: tuple[str, ...] | None = None, direction: tuple[str, str | None] | None = None
 ) -> pd.DataFrame:

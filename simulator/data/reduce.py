@@ -76,7 +76,7 @@ def reduce_file(
     if exporter is not None:
         mask &= np.array(rows["exporter"] == exporter, dtype=bool)
     if year is not None:
-        mask &= (fragment.to_table(schema=dataset.schema, columns=["year"])["year"].to_numpy() == year)
+        mask &= fragment.to_table(schema=dataset.schema, columns=["year"])["year"].to_numpy() == year
     clean = rows.loc[mask].reset_index(drop=True)
     frame = pd.DataFrame(
         {

@@ -9,6 +9,7 @@ DataFrame handed to the Python API (already float or categorical columns include
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -103,7 +104,10 @@ def _text(col: Column, values: pd.Series, bad: _Bad, source: str) -> pd.Series:
         codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
     else:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)  # missing values (None, NaN) become -1
-    text = pd.Series([str(v).strip() for v in np.asarray(uniques, dtype=object)], dtype=object)
+    # NFC: "Café" typed on a Mac (e + combining accent) and on Windows (é) is one category, as a reader sees it
+    text = pd.Series(
+        [unicodedata.normalize("NFC", str(v).strip()) for v in np.asarray(uniques, dtype=object)], dtype=object
+    )
     absent = codes < 0
     any_absent = bool(absent.any())
     if col.required or col.kind == "hs":

@@ -201,6 +201,7 @@ def prepare(
     only a count of the table's lines, as `explain` gives, needs the lines themselves). `year` picks
     one year of a table that holds several (see data.load).
     """
+    given = ""
     needed: tuple[str, ...] = ("exporter", "importer", "hs", "category", "value_usd", "base_rate", "source")
     needed += ("elasticity",) if scenario.response is not None else ()
     needed += ("description",) if not reduce else ()  # explain lists lines by name
@@ -216,6 +217,7 @@ def prepare(
         if flows is None:
             flows = load_flows(path, columns=needed, direction=(scenario.importer, scenario.exporter), year=year)
     else:
+        given = _blank_base_rates(flows)
         flows, source = _validated(flows), str(scenario.trade or "<DataFrame>")
     rows = _direction(scenario, flows, source)
     hs_index, hs_codes = codes_of(rows["hs"])
@@ -251,7 +253,7 @@ def prepare(
 
     known = set(categories.tolist())
     problems: list[Problem] = []
-    warnings: list[str] = []
+    warnings: list[str] = [given] if given else []
     matcher = Matcher(hs_distinct, key_category, tuple(categories.tolist()), key_partner, partners, hs_of_key)
     rules: list[Layer | Exemption] = [*scenario.layers, *scenario.exemptions]
     warnings += partner_warnings(scenario, rules, set(partners), source)
@@ -380,6 +382,19 @@ def _reduced(scenario: Scenario, path: Path, year: int | None) -> pd.DataFrame |
     except Exception:  # no pyarrow, or not a readable dataset: load_flows says what is wrong
         return None
     return validate_flows(lines, str(path)) if lines is not None else None
+
+
+def _blank_base_rates(flows: pd.DataFrame) -> str:
+    """A warning when a DataFrame's base_rate has NaN: read as 0%, as a blank CSV cell is, but said."""
+    if "base_rate" not in flows.columns or not pd.api.types.is_numeric_dtype(flows["base_rate"]):
+        return ""
+    blank = int(flows["base_rate"].isna().sum())
+    if not blank:
+        return ""
+    return (
+        f"{blank:,} row{'s' if blank != 1 else ''} of the DataFrame {'have' if blank != 1 else 'has'} no base_rate "
+        "(NaN), read as 0% as a blank CSV cell is; fill them if the lines pay a base duty"
+    )
 
 
 def _validated(flows: pd.DataFrame) -> pd.DataFrame:

@@ -303,7 +303,55 @@ def _stacking_in_force(draft: _Draft, problems: list[Problem]) -> tuple[Stacking
             rule.kind == "higher_of" and len(others) >= 2
         ):
             kept.append(replace(rule, others=others))
+    problems.extend(_undefined_stacking(kept))
     return tuple(kept)
+
+
+def _undefined_stacking(rules: list[Stacking]) -> list[Problem]:
+    """Rules with no defined meaning, since each rule reads the rates before any rule: a cycle of
+    `yields_to` (each layer yields to the other: neither is levied), and a layer both in a `yields_to`
+    and in a `higher_of` (it would cancel a layer where it is itself not levied, or the reverse)."""
+    found: list[Problem] = []
+    yields = {r.layer: (r, r.others) for r in rules if r.kind == "yields_to"}
+    reported: set[frozenset[str]] = set()
+    for start, (rule, _) in yields.items():
+        path, seen = [start], {start}
+        stack = [(start, iter(yields[start][1]))]
+        while stack:  # depth-first: the first cycle back to `start` is reported
+            _, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                path.pop()
+            elif child == start:
+                cycle = frozenset(path)
+                if cycle not in reported:
+                    reported.add(cycle)
+                    chain = " yields to ".join([*path, start])
+                    found.append(
+                        Problem(
+                            rule.where,
+                            f"yields_to rules form a cycle ({chain}): where they are all in force none would be "
+                            "levied; keep the rules for the layers that give way, drop one",
+                        )
+                    )
+                break
+            elif child in yields and child not in seen:
+                seen.add(child)
+                path.append(child)
+                stack.append((child, iter(yields[child][1])))
+    in_yields = {name for r in rules if r.kind == "yields_to" for name in (r.layer, *r.others)}
+    for rule in rules:
+        both = [name for name in rule.others if rule.kind == "higher_of" and name in in_yields]
+        if both:
+            found.append(
+                Problem(
+                    rule.where,
+                    f"layer {short(both[0])} is in this higher_of and in a yields_to rule; the two would disagree "
+                    "where one cancels a layer the other does not levy. Express it with one kind of rule",
+                )
+            )
+    return found
 
 
 def with_rates(scenario: Scenario, rates: dict[str, float]) -> Scenario:

@@ -7,6 +7,7 @@ fix it.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -160,7 +161,7 @@ class Reader:
             if not isinstance(item, Scalar):
                 self.fail(item if item is not None else node, sub, f"expected a {what} as text, got {kind_of(item)}")
                 continue
-            out.append(str(item))
+            out.append(unicodedata.normalize("NFC", str(item)))  # as the table's text (data.validate)
         return tuple(out)
 
     def hs_codes(self, node: Any, path: str) -> tuple[str, ...]:
@@ -393,7 +394,7 @@ class Reader:
                 for key, value in cats.items():
                     number = self.elasticity(value, f"response.categories.{key}")
                     if number is not None:
-                        overrides.append((key, number))
+                        overrides.append((unicodedata.normalize("NFC", str(key)), number))
         return Response(default, tuple(overrides), self.where(mapping, "response"))
 
     def elasticity(self, node: Any, path: str) -> float | None:

@@ -14,6 +14,7 @@ Section 232 on metal content only), `all_in` (yes: the rate is a level the base 
 from __future__ import annotations
 
 import csv
+import io
 import re
 from datetime import date
 from pathlib import Path
@@ -69,6 +70,9 @@ def read_rate_table(path: Path, where: str, *, shares: bool = False) -> RateTabl
             all_in.append(flag)
     if not shares:
         _percent_looking(path, rows, out, bad)
+    if not rows and not bad:
+        what = "share table" if shares else "rate table"
+        bad.append((1, f"holds only its header; a {what} needs at least one row (or drop the key that names it)"))
     _raise(path, where, bad)
     return RateTable(
         source=str(path),
@@ -125,7 +129,11 @@ def read_hs_list(path: Path, where: str) -> tuple[str, ...]:
 def _rows(
     path: Path, where: str, required: tuple[str, ...], allowed: tuple[str, ...]
 ) -> tuple[list[tuple[int, dict[str, str]]], list[tuple[int, str]]]:
+    if path.is_dir():
+        raise ScenarioError([Problem(where, f"{path} is a folder; name the CSV file inside it")])
     if not path.is_file():
+        if path.exists():
+            raise ScenarioError([Problem(where, f"{path} is not a regular file (a pipe or device?); save it as CSV")])
         raise ScenarioError([Problem(where, f"no such file {path} (paths are relative to the scenario file)")])
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -133,8 +141,16 @@ def _rows(
         raise ScenarioError(
             [Problem(str(path), f"cannot read as UTF-8 text ({exc.__class__.__name__}); save it as CSV UTF-8")]
         ) from None
-    reader = csv.reader(text.splitlines())
-    header = [h.strip() for h in next(reader, [])]
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = [h.strip() for h in next(reader, [])]
+    except csv.Error as exc:
+        raise _unreadable(path, reader.line_num, exc) from None
+    twice = sorted({h for h in header if header.count(h) > 1})
+    if twice:
+        raise ScenarioError(
+            [Problem(str(path), f"column(s) {', '.join(map(short, twice))} appear twice in the header; keep one")]
+        )
     missing = [c for c in required if c not in header]
     unknown = [h for h in header if h not in allowed]
     if missing or unknown:
@@ -145,12 +161,41 @@ def _rows(
             [Problem(str(path), f"{what}; the columns are {', '.join(allowed)} ({', '.join(required)} required)")]
         )
     rows: list[tuple[int, dict[str, str]]] = []
-    for i, cells in enumerate(reader):  # cells past the header are ignored; missing ones read as blank
-        if i >= MAX_ROWS:
+    bad: list[tuple[int, str]] = []
+    while True:  # missing trailing cells read as blank
+        line = reader.line_num + 1  # where this row starts (a quoted value may span lines)
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise _unreadable(path, line, exc) from None
+        if len(rows) >= MAX_ROWS:
             raise ScenarioError([Problem(str(path), f"has more than {MAX_ROWS:,} rows; is this a trade table?")])
-        if cells:  # a blank line is no row (as csv.DictReader reads it)
-            rows.append((i + 2, dict(zip(header, map(str.strip, cells), strict=False))))
-    return rows, []
+        if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
+            bad.append(
+                (
+                    line,
+                    f"has {len(cells)} fields but the header names {len(header)} "
+                    f"({short(','.join(cells), 40)}); a comma inside a value? quote the value or remove the comma",
+                )
+            )
+        elif any(c.strip() for c in cells):  # a blank line is no row (as csv.DictReader reads it)
+            rows.append((line, dict(zip(header, map(str.strip, cells), strict=False))))
+    return rows, bad
+
+
+def _unreadable(path: Path, line: int, exc: csv.Error) -> ScenarioError:
+    """A CSV the reader cannot split into rows, almost always a stray or unclosed double quote."""
+    return ScenarioError(
+        [
+            Problem(
+                str(path),
+                f"cannot be read as CSV from row {line} on ({str(exc)[:80]}); a stray or unclosed double quote? "
+                "remove it, or close the quoted value",
+            )
+        ]
+    )
 
 
 def _code(text: str, line: int, bad: list[tuple[int, str]]) -> str | None:
