@@ -130,7 +130,7 @@ CASES: list[tuple[str, dict[str, str | bytes], list[str], int, list[str]]] = [
         },
         ["run", "s.yaml"],
         1,
-        ["layer 'a' is in this higher_of and in a yields_to rule"],
+        ["layer 'a' yields to another layer and is in this higher_of"],
     ),
     # --- scenarios: silently wrong numbers first
     (
@@ -868,3 +868,44 @@ def test_a_hive_folder_of_an_impossible_country_is_named_not_skipped(tmp_path: P
     parquet(tmp_path / "d" / "importer=CHN" / "a.parquet", rows)
     code, out = run_json(tmp_path, "--trade", str(tmp_path / "d"))
     assert code == 1 and "is not an ISO alpha-3 code" in out
+
+
+# --- rank: memory grows with the exemptions, not with their square
+
+
+def many_exemptions(tmp_path: Path, n: int) -> Path:
+    codes = ["8542", "1201", "8471", "3004", "2709", "8802", "2901"]
+    path = tmp_path / "many.yaml"
+    path.write_text(
+        "name: s\nimporter: CHN\nlayers: [{name: r, rate: 10%}]\nexemptions:\n"
+        + "".join(f'  - {{name: e{i}, hs: ["{codes[i % 7]}"], share: {1 + i % 99}%}}\n' for i in range(n))
+    )
+    return path
+
+
+def test_rank_in_slices_gives_the_same_figures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import simulator.analysis.rank as ranking
+
+    scenario = load_scenario(many_exemptions(tmp_path, 40))
+    whole = ranking.rank(scenario)
+    monkeypatch.setattr(ranking, "VARIANT_CELLS", 7)  # one variant per slice
+    sliced = ranking.rank(scenario)
+    pd.testing.assert_frame_equal(whole.exemptions, sliced.exemptions)
+    pd.testing.assert_frame_equal(whole.candidates, sliced.candidates)
+
+
+def test_rank_of_thousands_of_exemptions_stays_small(tmp_path: Path) -> None:
+    import tracemalloc
+
+    from simulator.analysis.rank import rank
+
+    scenario = load_scenario(many_exemptions(tmp_path, 2000))
+    rank(scenario)  # the table is read and cached first
+    tracemalloc.start()
+    try:
+        ranked = rank(scenario)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(ranked.exemptions) == 2000
+    assert peak < 200e6, f"{peak / 1e6:.0f} MB"  # one matrix of all variants took 306 MB here, 6 GiB at 20,000

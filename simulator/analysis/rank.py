@@ -16,10 +16,13 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from simulator.engine.batch import batch_totals
+from simulator.engine.batch import alike_merged, batch_totals
 from simulator.engine.evaluate import default_date, evaluate, rates_at, shares_at
 from simulator.engine.prepare import prepare
 from simulator.scenario.model import Scenario
+
+
+VARIANT_CELLS = 1 << 22  # shares per slice of variants: 32 MB
 
 
 @dataclass(frozen=True)
@@ -50,16 +53,33 @@ def rank(scenario: Scenario, *, when: date | None = None, flows: pd.DataFrame | 
         waives=np.vstack([prepared.waives, np.ones((len(categories), prepared.cover.shape[1]), bool)]),
     )
     n_cat = len(categories)
-    variants = np.zeros((2 + 2 * e + n_cat, e + n_cat))
-    variants[1, :e] = shares
-    for i in range(e):
-        variants[2 + i, i] = shares[i]
-        variants[2 + e + i, :e] = shares
-        variants[2 + e + i, i] = 0.0
-    for c in range(n_cat):
-        variants[2 + 2 * e + c, :e] = shares
-        variants[2 + 2 * e + c, e + c] = 1.0
-    duty = batch_totals(wide, rates, variants, when=when)["duty_usd"]
+    n_variants = 2 + 2 * e + n_cat
+
+    def variants(start: int, stop: int) -> np.ndarray:
+        """Rows start..stop of the variants: none, all, each alone, all but each, all plus each category."""
+        rows = np.arange(start, stop)
+        out = np.zeros((stop - start, e + n_cat))
+        out[(rows >= 1) & ((rows < 2) | (rows >= 2 + e)), :e] = shares  # all, all but one, all plus a category
+        alone = (rows >= 2) & (rows < 2 + e)
+        out[alone, rows[alone] - 2] = shares[rows[alone] - 2]
+        dropped = (rows >= 2 + e) & (rows < 2 + 2 * e)
+        out[dropped, rows[dropped] - 2 - e] = 0.0
+        added = rows >= 2 + 2 * e
+        out[added, e + rows[added] - 2 - 2 * e] = 1.0
+        return out
+
+    # the variants grow with E and so does each row: built a slice at a time, memory stays bounded
+    # (20,000 exemptions as one matrix took 6 GiB)
+    step = max(1, VARIANT_CELLS // max(e + n_cat, 1))
+    merged = wide if wide.responds else alike_merged(wide, when)
+    duty = np.concatenate(
+        [
+            batch_totals(merged, rates, variants(start, min(n_variants, start + step)), when=when, merge=False)[
+                "duty_usd"
+            ]
+            for start in range(0, n_variants, step)
+        ]
+    )
     none, everything = duty[0], duty[1]
     matched = [float(prepared.value[prepared.match[:, i]].sum()) for i in range(e)]
     total_relief = float(none - everything)

@@ -28,9 +28,13 @@ def batch_totals(
     *,
     when: date | None = None,
     progress: Progress | None = None,
+    merge: bool = True,
 ) -> dict[str, np.ndarray]:
-    """Totals for B variants: `rates` (B, L) or (L,), `shares` (B, E) or (E,); each result is (B,)."""
-    if not prepared.responds:
+    """Totals for B variants: `rates` (B, L) or (L,), `shares` (B, E) or (E,); each result is (B,).
+
+    `merge=False` when the caller already passed `alike_merged(prepared, when)` (rank, in slices).
+    """
+    if merge and not prepared.responds:
         prepared = alike_merged(prepared, when)
     n_keys, n_layers = prepared.cover.shape
     b = max(rates.shape[0] if rates.ndim == 2 else 1, shares.shape[0] if shares.ndim == 2 else 1)
@@ -61,8 +65,8 @@ def alike_merged(prepared: Prepared, when: date | None) -> Prepared:
         parts.append(prepared.match_scale)
     if prepared.tops_up:
         parts.append(np.where(prepared.base_matters, prepared.key_base, -1.0)[:, None])
-    behaviour = np.ascontiguousarray(np.hstack(parts).astype(float))
-    rows = behaviour.view(np.dtype((np.void, behaviour.itemsize * max(behaviour.shape[1], 1))))[:, 0]
+    behaviour = np.hstack([_row_bytes(p) for p in parts])  # flags packed 8 to a byte: 20,000 exemptions stay small
+    rows = np.ascontiguousarray(behaviour).view(np.dtype((np.void, max(behaviour.shape[1], 1))))[:, 0]
     _, first, cls = np.unique(rows, return_index=True, return_inverse=True)
     if len(first) == len(rows):
         return prepared
@@ -79,6 +83,14 @@ def alike_merged(prepared: Prepared, when: date | None) -> Prepared:
         match=prepared.match[first],
         tables={j: replace(t, groups=t.groups[first]) for j, t in prepared.tables.items()},
     )
+
+
+def _row_bytes(part: np.ndarray) -> np.ndarray:
+    """(K, n) bytes per key that are equal exactly when the key's values in `part` are (as floats)."""
+    part = part.reshape(len(part), -1)
+    if part.dtype == bool:
+        return np.packbits(part, axis=1)
+    return np.ascontiguousarray(part.astype(float)).view(np.uint8).reshape(len(part), -1)
 
 
 def _chunk(prepared: Prepared, rates: np.ndarray, shares: np.ndarray, when: date | None) -> dict[str, np.ndarray]:

@@ -309,8 +309,9 @@ def _stacking_in_force(draft: _Draft, problems: list[Problem]) -> tuple[Stacking
 
 def _undefined_stacking(rules: list[Stacking]) -> list[Problem]:
     """Rules with no defined meaning, since each rule reads the rates before any rule: a cycle of
-    `yields_to` (each layer yields to the other: neither is levied), and a layer both in a `yields_to`
-    and in a `higher_of` (it would cancel a layer where it is itself not levied, or the reverse)."""
+    `yields_to` (each layer yields to the other: neither is levied), and a layer that yields and is in
+    a `higher_of` (where it yields it would still cancel the group's other layers). A layer yielded
+    *to* may be in a `higher_of`: "in force" is read before any rule, so that is defined."""
     found: list[Problem] = []
     yields = {r.layer: (r, r.others) for r in rules if r.kind == "yields_to"}
     reported: set[frozenset[str]] = set()
@@ -340,15 +341,15 @@ def _undefined_stacking(rules: list[Stacking]) -> list[Problem]:
                 seen.add(child)
                 path.append(child)
                 stack.append((child, iter(yields[child][1])))
-    in_yields = {name for r in rules if r.kind == "yields_to" for name in (r.layer, *r.others)}
     for rule in rules:
-        both = [name for name in rule.others if rule.kind == "higher_of" and name in in_yields]
+        both = [name for name in rule.others if rule.kind == "higher_of" and name in yields]
         if both:
             found.append(
                 Problem(
                     rule.where,
-                    f"layer {short(both[0])} is in this higher_of and in a yields_to rule; the two would disagree "
-                    "where one cancels a layer the other does not levy. Express it with one kind of rule",
+                    f"layer {short(both[0])} yields to another layer and is in this higher_of: where it is not "
+                    "levied it would still cancel the others here. Drop one of the two rules, or list the layer it "
+                    "yields to in this higher_of instead",
                 )
             )
     return found

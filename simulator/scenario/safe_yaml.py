@@ -43,12 +43,20 @@ class Sequence(list[Any]):
 
 STANDARD_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
 NULLS = {"", "~", "null", "Null", "NULL"}
-# A scenario holds at most a few thousand values. Anchors and aliases can make a short file expand
-# exponentially (a "billion laughs"); past this many values the file is refused before it grows.
+# Anchors and aliases can make a short file expand exponentially (a "billion laughs"): past this many
+# values repeated through aliases the file is refused before it grows. Values written out are bounded
+# by the file's length and never counted, so a long scenario without aliases is read whole.
 MAX_VALUES = 100_000
+# A scenario nests five or six levels (layers > a layer > its rate's dates); a file nested hundreds deep
+# is not a scenario, and would exhaust Python's stack in the parser.
+MAX_DEPTH = 50
 
 
 class _TooBig(Exception):
+    pass
+
+
+class _TooDeep(Exception):
     pass
 
 
@@ -63,8 +71,13 @@ def parse_yaml(text: str, source: str) -> Any:
     Raises ScenarioError naming the file and line for syntax errors, duplicate keys,
     multiple documents and non-string keys.
     """
+    too_deep = ScenarioError(
+        [Problem(source, f"is nested more than {MAX_DEPTH} levels deep; a scenario needs a handful: flatten the lists")]
+    )
     try:
         node = _compose(text)
+    except RecursionError:
+        raise too_deep from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark is not None else source
@@ -74,7 +87,9 @@ def parse_yaml(text: str, source: str) -> Any:
         raise ScenarioError([Problem(where, f"YAML syntax error: {problem}")]) from None
     problems: list[Problem] = []
     try:
-        value = _build(node, source, problems, set(), [0]) if node is not None else None
+        value = _build(node, source, problems, set(), [0, set()]) if node is not None else None
+    except (_TooDeep, RecursionError):
+        raise too_deep from None
     except _TooBig:
         raise ScenarioError(
             [
@@ -105,10 +120,18 @@ def _compose(text: str) -> yaml.Node | None:
     return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
-def _build(node: yaml.Node, source: str, problems: list[Problem], active: set[int], count: list[int]) -> Any:
-    count[0] += 1
-    if count[0] > MAX_VALUES:
-        raise _TooBig
+def _build(
+    node: yaml.Node, source: str, problems: list[Problem], active: set[int], count: list[Any], depth: int = 0
+) -> Any:
+    """`count` is [values repeated through aliases so far, ids of the nodes built once]."""
+    if id(node) in count[1]:
+        count[0] += 1
+        if count[0] > MAX_VALUES:
+            raise _TooBig
+    else:
+        count[1].add(id(node))
+    if depth > MAX_DEPTH:
+        raise _TooDeep
     line = node.start_mark.line + 1
     if node.tag not in STANDARD_TAGS:
         problems.append(
@@ -129,7 +152,7 @@ def _build(node: yaml.Node, source: str, problems: list[Problem], active: set[in
     active.add(id(node))
     try:
         if isinstance(node, yaml.SequenceNode):
-            seq = Sequence(_build(item, source, problems, active, count) for item in node.value)
+            seq = Sequence([_build(item, source, problems, active, count, depth + 1) for item in node.value])
             seq.line = line
             return seq
         assert isinstance(node, yaml.MappingNode)
@@ -151,7 +174,7 @@ def _build(node: yaml.Node, source: str, problems: list[Problem], active: set[in
                 )
                 continue
             mapping.key_lines[key] = key_line
-            mapping[key] = _build(value_node, source, problems, active, count)
+            mapping[key] = _build(value_node, source, problems, active, count, depth + 1)
         return mapping
     finally:
         active.discard(id(node))
