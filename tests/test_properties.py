@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -286,3 +287,31 @@ def test_batches_with_alike_keys_merged_equal_one_evaluation_each(
         scale = 1e-12 * max(1.0, single["import_value_usd"], single["duty_without_exemptions_usd"])
         for key, value in single.items():
             assert batch[key][b] == pytest.approx(value, rel=1e-12, abs=scale), key
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["", "84", "8471", "85", "8542"]),
+            st.one_of(st.none(), st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 12, 31))),
+            st.floats(0, 2),
+            st.sampled_from([None, "CAN", "MEX"]),
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    when=st.one_of(st.none(), st.dates(min_value=date(2023, 6, 1), max_value=date(2027, 6, 1))),
+)
+def test_rows_in_force_found_at_once_match_the_tables_own_reading(
+    rows: list[tuple[str, date | None, float, str | None]], when: date | None
+) -> None:
+    """The engine's vectorised lookup against RateTable.entries_at, a plain loop over the rows."""
+    from simulator.engine.rates import TableIndex
+    from simulator.scenario.model import RateTable
+
+    table = RateTable("t", tuple((h, d, r) for h, d, r, _ in rows), partners=tuple(p for *_, p in rows))
+    index = TableIndex.build(table, np.array(["847130"]), np.zeros(1, np.intp), ("CAN",))
+    found = index.rows.in_force(when)
+    expected = table.entries_at(when)
+    assert {g: int(i) for g, i in zip(index.groups_of, found, strict=True) if i >= 0} == expected

@@ -21,7 +21,6 @@ from simulator.engine.evaluate import default_date, evaluate, rates_at, shares_a
 from simulator.engine.prepare import prepare
 from simulator.scenario.model import Scenario
 
-
 VARIANT_CELLS = 1 << 22  # shares per slice of variants: 32 MB
 
 

@@ -24,6 +24,46 @@ from simulator.scenario.model import RateTable, Scenario
 
 
 @dataclass(frozen=True)
+class RowsByGroup:
+    """A rate table's rows sorted by group, then date, then order in the file, so that a group's rows in
+    force on a date are a leading run of its block and the last of them is the one that holds (a later
+    row of the same date wins, as `RateTable.entries_at` reads it). Finding every group's row is then
+    one comparison and one bincount, not a Python loop over rows at every date: a table of 100,000
+    daily rows took 50 s over its 366 dates."""
+
+    order: np.ndarray  # (N,) row numbers in (group, date, row) order
+    start: np.ndarray  # (N,) their dates as ordinals (0: undated, in force from the beginning)
+    group: np.ndarray  # (N,) their groups
+    offset: np.ndarray  # (G,) where each group's block begins in `order`
+    rate: np.ndarray  # (N + 1,) per row in file order, then NaN for "no row"
+    share: np.ndarray  # (N + 1,) dutiable share per row, then 1
+    all_in: np.ndarray  # (N + 1,) per row, then False
+
+    @staticmethod
+    def of(table: RateTable, row_group: np.ndarray, n_groups: int) -> RowsByGroup:
+        n = len(table.rows)
+        start = np.fromiter((d.toordinal() if d else 0 for _, d, _ in table.rows), np.int64, n)
+        order = np.lexsort((np.arange(n), start, row_group))
+        counts = np.bincount(row_group, minlength=n_groups)
+        return RowsByGroup(
+            order=order,
+            start=start[order],
+            group=row_group[order],
+            offset=np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp),
+            rate=np.array([*(r for _, _, r in table.rows), np.nan], dtype=float),
+            share=np.array([*(table.shares or [1.0] * n), 1.0], dtype=float),
+            all_in=np.array([*(table.all_in or [False] * n), False], dtype=bool),
+        )
+
+    def in_force(self, when: date | None) -> np.ndarray:
+        """(G,) each group's row in force on `when` (None: the latest), -1 where none is yet."""
+        valid = self.start <= (when.toordinal() if when is not None else np.iinfo(np.int64).max)
+        count = np.bincount(self.group[valid], minlength=len(self.offset))
+        last = self.offset + count - 1
+        return np.where(count > 0, self.order[np.maximum(last, 0)] if len(self.order) else -1, -1)
+
+
+@dataclass(frozen=True)
 class TableIndex:
     """A rate table resolved against K keys: which (prefix, partner) group each key falls in.
 
@@ -36,6 +76,7 @@ class TableIndex:
     table: RateTable
     groups_of: tuple[tuple[str, str | None], ...]  # group g is (prefix, partner or None)
     groups: np.ndarray  # (K, columns) group of each key, -1 none
+    rows: RowsByGroup  # the table's rows by group and date, to find each group's row in force at once
     # what `at` found, per span between the table's own dates: a path asks at every change date of
     # every layer, and most of them change nothing in this table (not copied by dataclasses.replace)
     _found: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
@@ -82,7 +123,10 @@ class TableIndex:
                 columns.append(np.where(key_slot > 0, own, -1))
             columns.append(lut[key_prefix, 0])
         groups = np.column_stack(columns) if columns else np.full((len(hs_of_key), 0), -1, dtype=np.int64)
-        return TableIndex(table, groups_of, groups)
+        row_group = np.fromiter(
+            (index[(hs, table.partner_of(i))] for i, (hs, _, _) in enumerate(table.rows)), np.intp, len(table.rows)
+        )
+        return TableIndex(table, groups_of, groups, RowsByGroup.of(table, row_group, len(groups_of)))
 
     def at(self, when: date | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(K,) each key's rate on `when` (NaN where no row in force matches), dutiable share and all-in flag."""
@@ -93,18 +137,13 @@ class TableIndex:
         return self._found[span]
 
     def _at(self, when: date | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        in_force = self.table.entries_at(when)
-        row = np.array([in_force.get(g, -1) for g in self.groups_of] + [-1], dtype=np.intp)
+        row = np.append(self.rows.in_force(when), -1)
         by_column = row[self.groups]  # -1 picks the trailing "none"
         found = by_column >= 0
         first = found.argmax(axis=1) if by_column.shape[1] else np.zeros(len(by_column), np.intp)
         chosen = by_column[np.arange(len(by_column)), first] if by_column.shape[1] else np.full(len(by_column), -1)
         chosen = np.where(found.any(axis=1), chosen, -1)
-        t = self.table
-        rates = np.array([r for _, _, r in t.rows] + [np.nan])[chosen]
-        shares = np.array([*(t.shares or [1.0] * len(t.rows)), 1.0])[chosen]
-        all_in = np.array([*(t.all_in or [False] * len(t.rows)), False])[chosen]
-        return rates, shares, all_in
+        return self.rows.rate[chosen], self.rows.share[chosen], self.rows.all_in[chosen]
 
     def rates_at(self, when: date | None) -> np.ndarray:
         """(K,) each key's rate on `when`; NaN where no prefix in force matches."""
