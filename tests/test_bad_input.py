@@ -37,6 +37,35 @@ def table(rows: str, header: str = HEADER) -> str:
 
 # (id, files {name: text or bytes}, command args, exit code, fragments of the message)
 CASES: list[tuple[str, dict[str, str | bytes], list[str], int, list[str]]] = [
+    # --- messages that say what happened (issue 25)
+    (
+        "extends shadowed by a local file",
+        {"x.yaml": "name: x\nextends: exempt_chips\n", "exempt_chips.yaml": "name: e\nimporter: CHN\n"},
+        ["validate", "x.yaml"],
+        1,
+        ["could mean exempt_chips.yaml beside this file or the bundled scenario", "extends: bundled/exempt_chips"],
+    ),
+    (
+        "compare charts of too many scenarios",
+        {f"s{i}.yaml": f"name: s{i}\nextends: bundled/exempt_chips\n" for i in range(9)},
+        ["compare", *[f"s{i}.yaml" for i in range(9)], "--charts", "ch"],
+        2,
+        ["--charts draws at most 8 scenarios side by side (9 given"],
+    ),
+    (
+        "sweep of a table layer is a scale",
+        {"s.yaml": "name: s\nimporter: CHN\ntrade: t.csv\nlayers: [{name: r, rates: r.csv}]\n", "t.csv": OK_TABLE, "r.csv": "hs,rate\n8542,25%\n"},
+        ["sweep", "s.yaml", "--steps", "3"],
+        0,
+        ["Sweep of layer r's table rates, scaled", "r scale", "of the listed rates"],
+    ),
+    (
+        "sweep needs --layer only when there are several",
+        {"s.yaml": "name: s\nimporter: CHN\ntrade: t.csv\nlayers: [{name: a, rate: 5%}, {name: b, rate: 5%}]\n", "t.csv": OK_TABLE},
+        ["sweep", "s.yaml"],
+        2,
+        ["has 2 layers; name one with --layer (a, b)"],
+    ),
     # --- rate tables and code lists (issue 25)
     (
         "rate table column twice",
@@ -909,3 +938,20 @@ def test_rank_of_thousands_of_exemptions_stays_small(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert len(ranked.exemptions) == 2000
     assert peak < 200e6, f"{peak / 1e6:.0f} MB"  # one matrix of all variants took 306 MB here, 6 GiB at 20,000
+
+
+def test_comparing_hundreds_of_scenarios_warns_of_nothing(tmp_path: Path) -> None:
+    import warnings
+
+    from simulator.analysis.compare import compare
+    from simulator.output.comparison import COMPARE_RENDERERS
+
+    base = load_scenario("exempt_chips")
+    from simulator.scenario.load import with_rates
+
+    scenarios = [with_rates(base, {"retaliation": i / 100}) for i in range(150)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        comparison = compare(scenarios)
+        for render in COMPARE_RENDERERS.values():
+            render(comparison)

@@ -90,7 +90,7 @@ def compare(
         axis=1,
     )
     first = results[0].by_category["category"].tolist()
-    rates = rates.loc[first + [c for c in rates.index if c not in first]]
+    rates = rates.loc[first + [c for c in rates.index if c not in first]].copy()  # one block, not one per scenario
     rates.index.name = "category"
     partner_rates = pd.DataFrame()
     if any(r.partners > 1 for r in results):
@@ -102,7 +102,7 @@ def compare(
             axis=1,
         )
         order = [p for r in results for p in r.by_partner["partner"]]  # the first scenario's largest first
-        partner_rates = partner_rates.loc[list(dict.fromkeys(order))]
+        partner_rates = partner_rates.loc[list(dict.fromkeys(order))].copy()
         partner_rates.index.name = "partner"
 
     rows = [

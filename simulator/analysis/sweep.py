@@ -45,6 +45,12 @@ def sweep(
     return pd.DataFrame({"rate": grid, **totals})
 
 
+def swept(scenario: Scenario, layer: str) -> str:
+    """What a sweep of `layer` moves: its rate, or for a layer with a rate table the scale of the
+    table's rates (100% = as listed; 200% doubles every line's rate)."""
+    return "scale" if any(x.name == layer and x.table is not None for x in scenario.layers) else "rate"
+
+
 def peak(table: pd.DataFrame) -> pd.Series:
     """The sweep row with the most duty (the top of the revenue curve)."""
     return table.iloc[int(np.argmax(table["duty_usd"].to_numpy()))]

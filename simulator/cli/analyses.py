@@ -26,7 +26,7 @@ MAX_STEPS = 100_001
 
 @click.command(name="sweep")
 @click.argument("scenario", type=SCENARIO_PATH)
-@click.option("--layer", required=True, help="The layer whose rate is swept.")
+@click.option("--layer", help="The layer whose rate is swept (may be left out when the scenario has one layer).")
 @click.option("--from", "low", default="0%", show_default=True, help="First rate, with a percent sign.")
 @click.option("--to", "high", default="200%", show_default=True, help="Last rate, with a percent sign.")
 @click.option(
@@ -44,7 +44,7 @@ MAX_STEPS = 100_001
 @friendly
 def sweep_command(
     scenario: Path,
-    layer: str,
+    layer: str | None,
     low: str,
     high: str,
     steps: int,
@@ -62,21 +62,27 @@ def sweep_command(
     Example:
       tariffsim sweep scenarios/china_125.yaml --layer retaliation --from 0% --to 200% --steps 101
     """
-    from simulator.analysis.sweep import sweep
+    from simulator.analysis.sweep import sweep, swept
     from simulator.output.analyses import render_sweep
 
     lo, hi = percent_option(low, "--from"), percent_option(high, "--to")
     if lo > hi:
         raise click.BadParameter(f"--from {low} is above --to {high}", param_hint="--from")
     loaded = load_scenario(scenario)
+    if layer is None:
+        names = [x.name for x in loaded.layers]
+        if len(names) != 1:
+            raise click.UsageError(f"{loaded.name} has {len(names)} layers; name one with --layer ({', '.join(names)})")
+        layer = names[0]
     with ProgressBar("sweeping") as progress:
         table = sweep(loaded, layer, lo, hi, steps, when=when, progress=progress)
-    emit(render_sweep(table, fmt, loaded.name, layer), output)
+    moved = swept(loaded, layer)
+    emit(render_sweep(table, fmt, loaded.name, layer, moved), output)
     if charts_dir is not None:
         from simulator.output.charts import plot_sweep, save
 
         path = save(
-            plot_sweep(table, title=loaded.name, layer=layer),
+            plot_sweep(table, title=loaded.name, layer=layer, swept=moved),
             charts_dir / f"{scenario.stem}_sweep_{layer}.{chart_format}",
         )
         click.echo(f"wrote {path}", err=True)

@@ -190,6 +190,8 @@ def compare_command(
     from simulator.analysis.compare import compare
     from simulator.output.comparison import COMPARE_RENDERERS
 
+    if charts_dir is not None:
+        charted(scenarios, "--charts")
     comparison = compare([load_scenario(path) for path in scenarios], date=when)
     warnings = [f"[{i + 1}] {w}" for i, r in enumerate(comparison.results) for w in r.warnings]
     emit(COMPARE_RENDERERS[fmt](comparison), output, warnings, fmt)
@@ -198,6 +200,17 @@ def compare_command(
 
         for path in write_comparison_charts(comparison, charts_dir, chart_format):
             click.echo(f"wrote {path}", err=True)
+
+
+MAX_CHARTED = 8  # one colour each in the palette; past that a legend or a bar group cannot be read
+
+
+def charted(scenarios: tuple[Path, ...], what: str) -> None:
+    if len(scenarios) > MAX_CHARTED:
+        raise click.UsageError(
+            f"{what} draws at most {MAX_CHARTED} scenarios side by side ({len(scenarios)} given: their charts could "
+            "not be read); compare fewer, or leave charts out and read the tables of `tariffsim compare`"
+        )
 
 
 @click.command()
@@ -224,6 +237,7 @@ def report(scenarios: tuple[Path, ...], out: Path, when: date | None, title: str
     from simulator.engine.evaluate import simulate
     from simulator.output.page import to_html  # matplotlib only when drawing
 
+    charted(scenarios, "report")
     loaded = [load_scenario(path) for path in scenarios]
     if len(loaded) == 1:
         write_text(out, to_html([simulate(loaded[0], date=when)], title=title))

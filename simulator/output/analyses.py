@@ -31,14 +31,16 @@ def _money_or_rate(key: str, x: float) -> str:
 # --- sweeps -------------------------------------------------------------------------------------
 
 
-def sweep_table(table: pd.DataFrame, title: str, layer: str) -> str:
+def sweep_table(table: pd.DataFrame, title: str, layer: str, swept: str = "rate") -> str:
     top = peak(table)
+    scaled = swept == "scale"
+    of = " of the listed rates" if scaled else ""
     responds = "baseline_import_value_usd" in table
     every = max(1, -(-len(table) // MAX_TABLE_ROWS))
     shown = table.iloc[::every]
     if top.name not in shown.index:
         shown = pd.concat([shown, table.loc[[top.name]]]).sort_values("rate")
-    header = [f"{layer} rate", "Eff. rate", "Duty", "Imports", "Exempted", ""]
+    header = [f"{layer} {swept}", "Eff. rate", "Duty", "Imports", "Exempted", ""]
     rows = [
         [
             pct(r.rate),
@@ -57,34 +59,42 @@ def sweep_table(table: pd.DataFrame, title: str, layer: str) -> str:
     )
     out = [
         title,
-        f"Sweep of layer {layer}: {len(table)} steps from {pct(table['rate'].iloc[0])} to {pct(table['rate'].iloc[-1])}; {note}",
+        (
+            f"Sweep of layer {layer}'s table rates, scaled in {len(table)} steps from {pct(table['rate'].iloc[0])} to "
+            f"{pct(table['rate'].iloc[-1])} of the rates listed (100% = as listed); {note}"
+            if scaled
+            else f"Sweep of layer {layer}: {len(table)} steps from {pct(table['rate'].iloc[0])} to "
+            f"{pct(table['rate'].iloc[-1])}; {note}"
+        ),
         "",
     ]
     out += grid(header, rows)
     out += [
         "",
-        f"Most duty: {usd(top['duty_usd'])} at {pct(top['rate'])} ({usd(top['import_value_usd'])} of imports left).",
+        f"Most duty: {usd(top['duty_usd'])} at {pct(top['rate'])}{of} ({usd(top['import_value_usd'])} of imports left).",
     ]
     return "\n".join(out) + "\n"
 
 
-def render_sweep(table: pd.DataFrame, fmt: str, title: str, layer: str) -> str:
+def render_sweep(table: pd.DataFrame, fmt: str, title: str, layer: str, swept: str = "rate") -> str:
+    """`swept` is "rate", or "scale" for a layer with a rate table (see analysis.sweep.swept)."""
     if fmt == "json":
         return (
             json.dumps(
                 {
                     "scenario": title,
                     "layer": layer,
-                    "peak_rate": float(peak(table)["rate"]),
-                    "steps": records(table),
+                    "swept": swept,
+                    f"peak_{swept}": float(peak(table)["rate"]),
+                    "steps": records(table.rename(columns={"rate": swept})),
                 },
                 indent=2,
             )
             + "\n"
         )
     if fmt == "csv":
-        return csv_text(table)
-    text = sweep_table(table, title, layer)
+        return csv_text(table.rename(columns={"rate": swept}))
+    text = sweep_table(table, title, layer, swept)
     return "```\n" + text + "```\n" if fmt == "markdown" else text
 
 

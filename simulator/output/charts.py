@@ -266,8 +266,10 @@ def plot_timeline(result: Result, *, ax: Axes | None = None) -> Figure:
 
 
 @styled
-def plot_sweep(table: pd.DataFrame, *, title: str, layer: str, ax: Axes | None = None) -> Figure:
-    """Duty (revenue), import value and exempted value as one layer's rate sweeps; the peak marked."""
+def plot_sweep(
+    table: pd.DataFrame, *, title: str, layer: str, swept: str = "rate", ax: Axes | None = None
+) -> Figure:
+    """Duty (revenue), import value and exempted value as one layer's rate (or table scale) sweeps; the peak marked."""
     fig, ax = new_axes(ax)
     rate = table["rate"].to_numpy()
     duty = table["duty_usd"].to_numpy() / 1e9
@@ -292,9 +294,10 @@ def plot_sweep(table: pd.DataFrame, *, title: str, layer: str, ax: Axes | None =
     top = int(np.argmax(duty))
     ax.plot([rate[top]], [duty[top]], marker="o", markersize=9, color=PALETTE[0])
     ax.annotate(
-        f"most duty: {usd_b(duty[top])} at {rate[top]:.0%}",
+        f"most duty: {usd_b(duty[top])} at {rate[top]:.0%}" + (" of the listed rates" if swept == "scale" else ""),
+        ha="right" if top > len(rate) * 0.7 else "left",
         xy=(rate[top], duty[top]),
-        xytext=(10, 10),
+        xytext=(-10 if top > len(rate) * 0.7 else 10, 10),
         textcoords="offset points",
         fontsize=11,
         color=PALETTE[0],
@@ -302,13 +305,16 @@ def plot_sweep(table: pd.DataFrame, *, title: str, layer: str, ax: Axes | None =
     )
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.yaxis.set_major_formatter(FuncFormatter(usd_b))
-    ax.set_xlabel(f"rate of layer '{layer}' (%)")
+    ax.set_xlabel(
+        f"layer '{layer}': its table's rates, scaled (100% = as listed)" if swept == "scale" else f"rate of layer '{layer}' (%)"
+    )
     ax.set_ylabel("USD billions a year")
     ax.set_ylim(bottom=0)
     ax.legend(loc="upper left", bbox_to_anchor=(0, -0.1), ncol=3)
     responds = "baseline_import_value_usd" in table
     note = "imports respond to the rate" if responds else "static: imports held at 2024 values"
-    title_text(ax, f"Duty collected as the '{layer}' rate rises", f"{title}; {note}")
+    rises = f"the '{layer}' table's rates are scaled up" if swept == "scale" else f"the '{layer}' rate rises"
+    title_text(ax, f"Duty collected as {rises}", f"{title}; {note}")
     return fig
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from simulator.scenario.load import bundled_name
+from simulator.scenario.load import BUNDLED_PREFIX, bundled_name
 from simulator.scenario.model import Exemption, Layer, Response, Scenario, Schedule, Selector
 
 
@@ -34,7 +34,13 @@ def extension_yaml(base: Scenario, changed: Scenario, target: Path, *, name: str
     doc["importer"] = base.importer
     if base.exporter:
         doc["exporter"] = base.exporter
-    doc["extends"] = bundled_name(base.source) or _relative(base.source, target.parent)
+    bundled = bundled_name(base.source)
+    if bundled is not None:  # by name, so it runs anywhere; marked as bundled where a file here has that name
+        here = target.parent / f"{bundled}.yaml"
+        shadowed = here.is_file() and here.resolve() != base.source.resolve()
+        doc["extends"] = f"{BUNDLED_PREFIX}{bundled}" if shadowed else bundled
+    else:
+        doc["extends"] = _relative(base.source, target.parent)
     old_layers = {x.name: x for x in base.layers}
     layers = [_layer(x, target.parent) for x in changed.layers if x != old_layers[x.name]]
     if layers:

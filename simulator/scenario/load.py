@@ -60,6 +60,9 @@ def find_scenario(ref: str | Path) -> Path:
     return same_stem[0] if len(same_stem) == 1 else path
 
 
+BUNDLED_PREFIX = "bundled/"  # `extends: bundled/exempt_chips` names the bundled scenario whatever lies beside
+
+
 def bundled_named(name: str) -> Path | None:
     """The bundled scenario called `name` (`exempt_chips`, `paths/us_on_china_escalation`), if any."""
     file = SCENARIOS / f"{name.removesuffix('.yaml')}.yaml"
@@ -132,8 +135,22 @@ def _load(path: Path, stack: tuple[Path, ...], *, check_trade: bool = True) -> _
         if target is not None:
             parent_path = path.parent / target
             if not parent_path.is_file():  # a bundled scenario's name, so a saved experiment runs anywhere
-                parent_path = bundled_named(target) or parent_path
-            if not parent_path.is_file():
+                parent_path = bundled_named(target.removeprefix(BUNDLED_PREFIX)) or parent_path
+            shadow = path.parent / f"{target}.yaml"
+            if (
+                not target.startswith(BUNDLED_PREFIX)
+                and bundled_name(parent_path) is not None
+                and shadow.is_file()
+                and shadow.resolve() != parent_path.resolve()
+            ):
+                reader.fail(
+                    top["extends"],
+                    "extends",
+                    f"{short(target)} could mean {shadow.name} beside this file or the bundled scenario {target}; "
+                    f"write extends: {target}.yaml for the file here, or extends: {BUNDLED_PREFIX}{target} for the "
+                    "bundled one",
+                )
+            elif not parent_path.is_file():
                 reader.fail(
                     top["extends"],
                     "extends",
