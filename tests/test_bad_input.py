@@ -797,6 +797,16 @@ def test_the_explorer_loads_only_the_scenarios_it_offered(tmp_path: Path) -> Non
         page = browser.new_page(viewport=DESKTOP)
         page.goto(address)
         page.wait_for_selector("#fig-effective_rate", timeout=30_000)
+        before = page.get_attribute("#fig-effective_rate", "data-value")
+        slider_id = page.evaluate("document.querySelector('input[id$=_layer_0]').id")
+        for forged in (1e9, -5, "NaN"):  # no slider sends these: no figure is computed from them
+            page.evaluate("([id, v]) => Shiny.setInputValue(id, v)", [slider_id, forged])
+            page.wait_for_timeout(500)
+            shown = page.locator("#fig-effective_rate")
+            assert shown.count() == 0 or shown.get_attribute("data-value") == before
+        page.get_by_role("button", name="Reset to the scenario").click()
+        page.wait_for_selector("#fig-effective_rate", timeout=10_000)
+        assert page.get_attribute("#fig-effective_rate", "data-value") == before
         for ref in (str(secret), "/etc/passwd"):
             page.evaluate("ref => Shiny.setInputValue('scenario', ref)", ref)
             page.wait_for_selector("[role=alert]", timeout=10_000)

@@ -8,6 +8,7 @@ so a figure is never computed from a slider of the previous scenario.
 from __future__ import annotations
 
 import io
+import math
 import re
 from dataclasses import dataclass, replace
 from datetime import date
@@ -293,17 +294,21 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
             start = controls_of(found.scenario, day)
             prefix = f"c{controls_gen.get()}_"
             rates = {}
+            # a client can send any value for any input: only what the controls could give is used
             for i, layer in enumerate(start.layers):
                 value = input[f"{prefix}layer_{i}"]()
-                req(value is not None)
+                req(
+                    value is not None
+                    and (layer.table or within(value, 0, max(layer.high * 100, round(layer.high * 100))))
+                )
                 rates[layer.name] = (1.0 if value else 0.0) if layer.table else float(value) / 100
             shares: dict[str, float | None] = {}
             for i, ex in enumerate(start.exemptions):
                 on, share = input[f"{prefix}ex_{i}"](), input[f"{prefix}share_{i}"]()
-                req(on is not None and share is not None)
+                req(on is not None and within(share, 0, 100))
                 shares[ex.name] = float(share) / 100 if on else None
             elasticity = input[f"{prefix}elasticity"]()
-            req(elasticity is not None)
+            req(within(elasticity, -5, 0))
             return Settings(when=day, rates=rates, shares=shares, elasticity=float(elasticity))
 
         @reactive.calc
@@ -426,6 +431,16 @@ def save(
     return ui.TagList(
         ui.p("Saved ", ui.code(str(target)), ". Rerun it with ", ui.code(command, id="rerun-command")),
         ui.pre(text),
+    )
+
+
+def within(value: Any, low: float, high: float) -> bool:
+    """A number the page's slider could have sent: finite and in its range (not a bool, not text)."""
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and low <= value <= high
     )
 
 
