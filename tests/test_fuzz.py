@@ -182,6 +182,51 @@ def test_mutated_tables(
     check(CliRunner().invoke(cli, ["run", scenario, "--trade", str(path), "--format", "json"]))
 
 
+CSV_NASTY = ['"', ",", ",,", "8542,0,25", "hs,rate", "", "rate", "25", "1e9%", "-1%", "nan", "2025-13-01", "é", "\x00"]
+CSV_OPS = st.lists(
+    st.tuples(st.integers(0, 4), st.integers(0, 90), st.integers(0, 90), st.sampled_from(CSV_NASTY)), max_size=4
+)
+
+
+@settings(
+    max_examples=100,
+    deadline=5000,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    derandomize=True,
+)
+@given(ops=CSV_OPS, command=st.sampled_from(["run", "validate"]))
+def test_mutated_rate_tables(
+    tmp_path_factory: pytest.TempPathFactory, ops: list[tuple[int, int, int, str]], command: str
+) -> None:
+    """A real rate table (Section 232 copper) with lines dropped, doubled, swapped and cells replaced
+    by quotes, extra fields and bad values: a message or a sound result, never a traceback."""
+    directory = tmp_path_factory.mktemp("r")
+    (directory / "paths").mkdir()
+    (directory / "measures").mkdir()
+    path = directory / "paths" / "us_on_china_escalation.yaml"
+    path.write_text((SCENARIOS / "paths" / "us_on_china_escalation.yaml").read_text(encoding="utf-8"))
+    for table in (SCENARIOS / "measures").glob("*.csv"):
+        (directory / "measures" / table.name).write_text(table.read_text(encoding="utf-8"), encoding="utf-8")
+    copper = directory / "measures" / "us_section232_copper.csv"
+    lines = copper.read_text(encoding="utf-8").splitlines()
+    out = list(lines)
+    for kind, i, j, token in ops:
+        i, j = i % len(out), j % len(out)
+        if kind == 0 and len(out) > 1:
+            del out[i]
+        elif kind == 1:
+            out.insert(j, out[i])
+        elif kind == 2:
+            out[i], out[j] = out[j], out[i]
+        else:
+            cells = out[i].split(",")
+            cells[j % len(cells)] = token
+            out[i] = ",".join(cells)
+    copper.write_text("\n".join(out) + "\n", encoding="utf-8")
+    args = [command, str(path)] + (["--format", "json"] if command == "run" else [])
+    check(CliRunner().invoke(cli, args))
+
+
 def test_memory_stayed_bounded() -> None:
     """Run after the fuzzers in this module: the whole test process stayed under 3 GB."""
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
