@@ -315,3 +315,41 @@ def test_rows_in_force_found_at_once_match_the_tables_own_reading(
     found = index.rows.in_force(when)
     expected = table.entries_at(when)
     assert {g: int(i) for g, i in zip(index.groups_of, found, strict=True) if i >= 0} == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    base=st.floats(0, 0.3),
+    rate=st.floats(0.01, 3),
+    share=st.floats(0, 1),
+    elasticity=st.floats(-5, 0),
+    values=st.lists(st.floats(1, 1e9), min_size=1, max_size=4),
+)
+def test_a_line_taxed_at_r_shows_r_without_exemptions_whatever_the_response(
+    base: float, rate: float, share: float, elasticity: float, values: list[float]
+) -> None:
+    """The counterfactual without exemptions responds to its own rates: its duty over its own imports."""
+    from simulator.scenario.model import Response
+
+    n = len(values)
+    flows = pd.DataFrame(
+        {
+            "exporter": ["USA"] * n,
+            "importer": ["CHN"] * n,
+            "hs": [f"85{i:02d}" for i in range(n)],
+            "category": ["Chips"] * n,
+            "value_usd": values,
+            "base_rate": [base] * n,
+        }
+    )
+    scenario = Scenario(
+        name="p",
+        importer="CHN",
+        exporter="USA",
+        layers=(Layer(name="r", rate=Schedule.constant(rate)),),
+        exemptions=(Exemption(name="e", selector=Selector(hs=("85",)), share=Schedule.constant(share)),),
+        response=Response(elasticity=elasticity),
+    )
+    result = simulate(scenario, flows)
+    for row in (result.totals, *result.by_category.to_dict(orient="records")):
+        assert row["effective_rate_without_exemptions"] == pytest.approx(base + rate, rel=1e-9)

@@ -121,4 +121,5 @@ def _chunk(prepared: Prepared, rates: np.ndarray, shares: np.ndarray, when: date
         (vg * (t0 + gross_rate[:, rk])).sum(axis=1),
         (v1 * exempt_share[:, rk]).sum(axis=1),
         np.full(len(rates), v0.sum()),
+        vg.sum(axis=1),
     )

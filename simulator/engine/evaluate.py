@@ -83,8 +83,12 @@ class Result:
         rest = frame.iloc[top:]
         sums = [np.asarray(rest[k].sum()) for k in ("import_value_usd", "base_duty_usd", "duty_usd")]
         sums += [np.asarray(rest[k].sum()) for k in ("duty_without_exemptions_usd", "exempted_value_usd")]
+        responded = [
+            np.asarray(rest[k].sum()) for k in ("baseline_import_value_usd", "import_value_without_exemptions_usd")
+        ]
         other: dict[str, object] = {"partner": "", "partner_name": f"{len(rest)} other partners"}
-        other |= {k: float(v) for k, v in summarize(*sums).items()}
+        extra = responded if "baseline_import_value_usd" in rest else []
+        other |= {k: float(v) for k, v in summarize(*sums, *extra).items()}
         return pd.concat([frame.head(top), pd.DataFrame([other])], ignore_index=True)
 
 
@@ -164,6 +168,7 @@ def key_arrays(
         "exempted": value * (s * in_force).max(axis=1, initial=0.0),
         "duty": base_duty + layer_duty.sum(axis=1),
         "gross": gross_base + gross.sum(axis=1),
+        "gross_value": gross_value,
     }
 
 
@@ -180,7 +185,7 @@ def _responded(prepared: Prepared, additional: np.ndarray) -> tuple[np.ndarray, 
     )
 
 
-RESPONSE_KEYS = ("baseline_import_value_usd", "trade_change_usd")
+RESPONSE_KEYS = ("baseline_import_value_usd", "trade_change_usd", "import_value_without_exemptions_usd")
 
 
 def summarize(
@@ -190,7 +195,12 @@ def summarize(
     gross: np.ndarray,
     exempted: np.ndarray,
     baseline: np.ndarray | None = None,
+    gross_value: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
+    """The totals keys from sums. `gross_value`: with a trade response, the imports that would flow
+    without the exemptions (they respond to the higher rates too); the rate without exemptions is
+    the duty without them over those imports, so a line taxed at r shows r."""
+    gross_value = value if gross_value is None else gross_value
     with np.errstate(invalid="ignore", divide="ignore"):
         safe = np.where(value > 0, value, np.nan)
         out = {
@@ -202,11 +212,12 @@ def summarize(
             "duty_relief_usd": gross - duty,
             "base_duty_usd": base,
             "duty_without_exemptions_usd": gross,
-            "effective_rate_without_exemptions": np.nan_to_num(gross / np.where(value > 0, value, np.nan)),
+            "effective_rate_without_exemptions": np.nan_to_num(gross / np.where(gross_value > 0, gross_value, np.nan)),
         }
     if baseline is not None:  # with a trade response: what the table held, and how far trade moved
         out["baseline_import_value_usd"] = baseline
         out["trade_change_usd"] = value - baseline
+        out["import_value_without_exemptions_usd"] = gross_value
     return out
 
 
@@ -221,6 +232,7 @@ def _reduce(
         reduce(a["gross"]),
         reduce(a["exempted"]),
         baseline,
+        reduce(a["gross_value"]) if prepared.responds else None,
     )
 
 

@@ -108,7 +108,12 @@ def headline(result: Result) -> list[tuple[str, str]]:
             (
                 "Trade response",
                 f"imports {usd(t['baseline_import_value_usd'])} -> {usd(t['import_value_usd'])} ({usd(t['trade_change_usd'])})",
-            )
+            ),
+            (
+                "Without exemptions",
+                f"imports would fall to {usd(t['import_value_without_exemptions_usd'])}, paying "
+                f"{usd(t['duty_without_exemptions_usd'])} ({pct(t['effective_rate_without_exemptions'])})",
+            ),
         ]
         if "trade_change_usd" in t
         else []
