@@ -120,6 +120,25 @@ def test_new_writes_a_valid_commented_starter(tmp_path: Path, monkeypatch: pytes
     assert [x.name for x in child.layers] == ["retaliation"] and [x.name for x in child.exemptions] == ["new_exemption"]
 
 
+def test_a_new_file_travels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Written in one folder, moved to another: `extends` names the bundled scenario, not a path into
+    this machine's site-packages, and the schema line points at the copy written beside the file."""
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(cli, ["new", "softer", "--extends", "china_125"]).exit_code == 0
+    text = (tmp_path / "softer.yaml").read_text()
+    assert "extends: china_125\n" in text and "site-packages" not in text and str(SCENARIOS) not in text
+    first = text.splitlines()[0]
+    assert first == "# yaml-language-server: $schema=scenario.schema.json"
+    assert (tmp_path / "scenario.schema.json").read_text() == SCHEMA_FILE.read_text()
+    moved = tmp_path / "elsewhere"
+    moved.mkdir()
+    (moved / "softer.yaml").write_text(text)
+    assert [x.name for x in load_scenario(moved / "softer.yaml").exemptions] == ["new_exemption"]
+    mine = tmp_path / "scenario.schema.json"
+    mine.write_text("{}")  # someone's own file of that name is left alone
+    assert CliRunner().invoke(cli, ["new", "other"]).exit_code == 0 and mine.read_text() == "{}"
+
+
 def _commands(group: click.Group) -> list[tuple[str, click.Command]]:
     return sorted(group.commands.items())
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from simulator.atomic import write_text
 from simulator.bundled import SCHEMA_FILE
 from simulator.errors import Problem, ScenarioError
-from simulator.scenario.load import find_scenario
+from simulator.scenario.load import BUNDLED_PREFIX, bundled_name, find_scenario
 
 HEADER = """\
 # yaml-language-server: $schema={schema}
@@ -53,13 +53,35 @@ exemptions:
 
 
 def starter_text(target: Path, name: str, parent: Path | None = None) -> str:
-    schema = _relative(SCHEMA_FILE, target.parent)
-    body = (
-        FRESH.format(name=name)
-        if parent is None
-        else EXTENDING.format(name=name, parent=_relative(parent, target.parent), parent_name=parent.name)
-    )
-    return HEADER.format(schema=schema, file=target.name) + body
+    """The starter's text. Files that travel: a bundled parent is named (`china_125`), never by its
+    path inside this machine's site-packages, and the schema is the copy beside the file."""
+    if parent is None:
+        body = FRESH.format(name=name)
+    else:
+        bundled = bundled_name(parent)
+        if bundled is not None:
+            here = target.parent / f"{bundled}.yaml"
+            shadowed = here.is_file() and here.resolve() != parent.resolve()
+            reference = f"{BUNDLED_PREFIX}{bundled}" if shadowed else bundled
+            body = EXTENDING.format(name=name, parent=reference, parent_name=f"the bundled scenario {bundled}")
+        else:
+            body = EXTENDING.format(name=name, parent=_relative(parent, target.parent), parent_name=parent.name)
+    return HEADER.format(schema=SCHEMA_FILE.name, file=target.name) + body
+
+
+def place_schema(directory: Path) -> None:
+    """The JSON schema beside the new file, so the `$schema` line works wherever the pair goes; an older
+    copy written by tariffsim is brought up to date, any other file of that name is left alone."""
+    target = directory / SCHEMA_FILE.name
+    text = SCHEMA_FILE.read_text(encoding="utf-8")
+    if target.exists():
+        try:
+            old = target.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return
+        if old == text or '"title": "tariffsim scenario"' not in old:
+            return
+    write_text(target, text)
 
 
 def write_starter(
@@ -74,6 +96,7 @@ def write_starter(
         raise ScenarioError([Problem(str(parent_path), "no such scenario file to extend")])
     title = Path(name).stem.replace("_", " ").replace("-", " ").strip().capitalize() or "New scenario"
     write_text(target, starter_text(target, title, parent_path))
+    place_schema(target.parent)
     return target
 
 
