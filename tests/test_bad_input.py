@@ -965,3 +965,19 @@ def test_comparing_hundreds_of_scenarios_warns_of_nothing(tmp_path: Path) -> Non
         comparison = compare(scenarios)
         for render in COMPARE_RENDERERS.values():
             render(comparison)
+
+
+def test_messages_name_bundled_files_by_name_not_by_their_installed_path(tmp_path: Path) -> None:
+    from simulator.bundled import SCENARIOS, shown
+
+    assert shown(SCENARIOS / "exempt_chips.yaml") == "exempt_chips (bundled)"
+    assert shown(SCENARIOS / "paths" / "us_on_china_escalation.yaml") == "paths/us_on_china_escalation (bundled)"
+    assert shown(SCENARIOS / "measures" / "us_section232_copper.csv") == "measures/us_section232_copper.csv (bundled)"
+    assert shown(tmp_path / "mine.yaml") == str(tmp_path / "mine.yaml")
+    with pytest.raises(ScenarioError) as caught:  # a bundled scenario's error, as a broken install would give it
+        from simulator.scenario.reader import Reader
+
+        reader = Reader(SCENARIOS / "exempt_chips.yaml")
+        reader.fail(None, "layers[0].rate", "example", line=3)
+        raise ScenarioError(reader.problems)
+    assert str(caught.value).startswith("exempt_chips (bundled):3: layers[0].rate")

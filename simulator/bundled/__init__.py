@@ -28,6 +28,18 @@ SCHEMA_FILE = SCENARIOS / "scenario.schema.json"  # beside the scenarios: $schem
 PUBLISHED = HERE / "published.csv"  # published figures the validation page sets beside tariffsim's
 
 
+def shown(path: str | Path) -> str:
+    """A file as messages name it: a bundled scenario as `exempt_chips (bundled)` and a bundled table as
+    `measures/us_section232_copper.csv (bundled)`, not by its path inside this machine's site-packages;
+    any other file as given."""
+    try:
+        inside = Path(path).resolve().relative_to(SCENARIOS.resolve())
+    except (ValueError, OSError):
+        return str(path)
+    name = inside.with_suffix("").as_posix() if inside.suffix == ".yaml" else inside.as_posix()
+    return f"{name} (bundled)"
+
+
 def bundled_parts(direction: tuple[str, str | None] | None) -> tuple[Path, ...]:
     """The bundled files that can hold rows of a direction (importer, exporter or None for all)."""
     if direction is None:

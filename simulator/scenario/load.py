@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from simulator.bundled import SCENARIOS
+from simulator.bundled import SCENARIOS, shown
 from simulator.errors import Problem, ScenarioError, did_you_mean, short
 from simulator.scenario.fields import TOP_KEYS
 from simulator.scenario.model import Exemption, Layer, Response, Scenario, Schedule, Stacking
@@ -87,22 +87,22 @@ def _load(path: Path, stack: tuple[Path, ...], *, check_trade: bool = True) -> _
     try:
         resolved = path.resolve()
     except (RuntimeError, OSError):  # a symbolic link that points back to itself
-        raise ScenarioError([Problem(str(path), "is a symbolic link that loops; point it at a real file")]) from None
+        raise ScenarioError([Problem(shown(path), "is a symbolic link that loops; point it at a real file")]) from None
     if len(stack) >= MAX_EXTENDS_DEPTH:
         raise ScenarioError(
-            [Problem(str(path), f"extends goes more than {MAX_EXTENDS_DEPTH} files deep; merge some of the files")]
+            [Problem(shown(path), f"extends goes more than {MAX_EXTENDS_DEPTH} files deep; merge some of the files")]
         )
     if resolved in stack:
         chain = " -> ".join(p.name for p in (*stack, resolved))
-        raise ScenarioError([Problem(str(path), f"extends makes a cycle ({chain}); remove one of the extends")])
+        raise ScenarioError([Problem(shown(path), f"extends makes a cycle ({chain}); remove one of the extends")])
     if path.exists() and not path.is_file():
         kind = "a directory" if path.is_dir() else "not a regular file (a pipe or device?)"
-        raise ScenarioError([Problem(str(path), f"is {kind}; give a scenario .yaml file")])
+        raise ScenarioError([Problem(shown(path), f"is {kind}; give a scenario .yaml file")])
     if not path.is_file():
         raise ScenarioError(
             [
                 Problem(
-                    str(path),
+                    shown(path),
                     "no such scenario file or bundled scenario name; check the path (tariffsim list shows the bundled names)",
                 )
             ]
@@ -111,7 +111,7 @@ def _load(path: Path, stack: tuple[Path, ...], *, check_trade: bool = True) -> _
         raise ScenarioError(
             [
                 Problem(
-                    str(path),
+                    shown(path),
                     f"is {path.stat().st_size / 1e6:.1f} MB; scenario files are a few kB (at most "
                     f"{MAX_SCENARIO_BYTES // 1_000_000} MB): is this the trade table? Pass tables with trade: or --trade",
                 )
@@ -120,8 +120,8 @@ def _load(path: Path, stack: tuple[Path, ...], *, check_trade: bool = True) -> _
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(str(path), f"cannot read the file: {exc.__class__.__name__}")]) from None
-    doc = parse_yaml(text, str(path))
+        raise ScenarioError([Problem(shown(path), f"cannot read the file: {exc.__class__.__name__}")]) from None
+    doc = parse_yaml(text, shown(path))
     reader = Reader(path)
     top = reader.mapping(doc, "", TOP_KEYS, "name, importer, layers, exemptions...") if doc is not None else None
     if doc is None:

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from simulator.bundled import shown
 from simulator.data.partners import groups, suggestion
 from simulator.errors import Problem, ScenarioError, did_you_mean, short
 from simulator.scenario.fields import (
@@ -39,10 +40,11 @@ class Reader:
 
     def __init__(self, source: Path) -> None:
         self.source = source
+        self.label = shown(source)  # as messages name it: `exempt_chips (bundled)`, not a site-packages path
         self.problems: list[Problem] = []
 
     def where(self, node: object, path: str, line: int = 0) -> str:
-        return f"{self.source}:{line or line_of(node)}: {path}" if path else f"{self.source}:{line or line_of(node)}"
+        return f"{self.label}:{line or line_of(node)}: {path}" if path else f"{self.label}:{line or line_of(node)}"
 
     def fail(self, node: object, path: str, message: str, line: int = 0) -> None:
         self.problems.append(Problem(self.where(node, path, line), message))

@@ -19,6 +19,7 @@ import re
 from datetime import date
 from pathlib import Path
 
+from simulator.bundled import shown
 from simulator.data.columns import COUNTRY, HS_PATTERN, ODD_HS, PERCENT_LOOKING_SHARE
 from simulator.data.partners import groups, suggestion
 from simulator.errors import Problem, ScenarioError, short
@@ -139,7 +140,7 @@ def _rows(
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(
-            [Problem(str(path), f"cannot read as UTF-8 text ({exc.__class__.__name__}); save it as CSV UTF-8")]
+            [Problem(shown(path), f"cannot read as UTF-8 text ({exc.__class__.__name__}); save it as CSV UTF-8")]
         ) from None
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
@@ -149,7 +150,7 @@ def _rows(
     twice = sorted({h for h in header if header.count(h) > 1})
     if twice:
         raise ScenarioError(
-            [Problem(str(path), f"column(s) {', '.join(map(short, twice))} appear twice in the header; keep one")]
+            [Problem(shown(path), f"column(s) {', '.join(map(short, twice))} appear twice in the header; keep one")]
         )
     missing = [c for c in required if c not in header]
     unknown = [h for h in header if h not in allowed]
@@ -158,7 +159,7 @@ def _rows(
             ("; " if missing else "") + f"unknown column(s) {', '.join(map(short, unknown))}" if unknown else ""
         )
         raise ScenarioError(
-            [Problem(str(path), f"{what}; the columns are {', '.join(allowed)} ({', '.join(required)} required)")]
+            [Problem(shown(path), f"{what}; the columns are {', '.join(allowed)} ({', '.join(required)} required)")]
         )
     rows: list[tuple[int, dict[str, str]]] = []
     bad: list[tuple[int, str]] = []
@@ -171,7 +172,7 @@ def _rows(
         except csv.Error as exc:
             raise _unreadable(path, line, exc) from None
         if len(rows) >= MAX_ROWS:
-            raise ScenarioError([Problem(str(path), f"has more than {MAX_ROWS:,} rows; is this a trade table?")])
+            raise ScenarioError([Problem(shown(path), f"has more than {MAX_ROWS:,} rows; is this a trade table?")])
         if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
             bad.append(
                 (
@@ -277,5 +278,5 @@ def _raise(path: Path, where: str, bad: list[tuple[int, str]]) -> None:
     listed = "\n".join(f"  row {line}: {why}" for line, why in bad[:MAX_LISTED])
     more = f"\n  ... and {len(bad) - MAX_LISTED} more" if len(bad) > MAX_LISTED else ""
     raise ScenarioError(
-        [Problem(f"{path} (from {where})", f"{len(bad)} bad row{'s' if len(bad) != 1 else ''}:\n{listed}{more}")]
+        [Problem(f"{shown(path)} (from {where})", f"{len(bad)} bad row{'s' if len(bad) != 1 else ''}:\n{listed}{more}")]
     )
