@@ -67,8 +67,8 @@ def test_run_csv_and_markdown(tmp_path: Path) -> None:
     code, _, err = invoke("run", CHIPS, "--format", "csv", "--output", str(out_file))
     assert code == 0 and "wrote" in err
     text = out_file.read_text()
-    assert text.splitlines()[0].startswith("category,import_value_usd,duty_usd,effective_rate")
-    assert text.splitlines()[-1].startswith("Total,")
+    assert text.splitlines()[0].startswith("scenario,date,category,import_value_usd,duty_usd,effective_rate")
+    assert text.splitlines()[-1].startswith("China exempts US chips from its 125% tariff,,Total,")
     code, out, _ = invoke("run", CHIPS, "--format", "markdown")
     assert code == 0 and out.startswith("# China exempts") and "| Semiconductors |" in out
 
@@ -194,3 +194,24 @@ def test_version_and_help_import_no_heavy_library(args: list[str]) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "HEAVY []" in out.stderr
+
+
+def test_tidy_csv_stacks_runs_of_several_scenarios_and_dates() -> None:
+    import csv
+    import io
+
+    frames = []
+    for args in (["exempt_chips"], ["paths/china_on_us_deescalation", "--date", "2025-05-14"]):
+        code, out, _ = invoke("run", *args, "--format", "tidy")
+        assert code == 0
+        frames.append(list(csv.DictReader(io.StringIO(out))))
+    rows = frames[0] + frames[1]
+    assert set(rows[0]) == {"scenario", "date", "breakdown", "item", "measure", "value"}
+    assert {r["date"] for r in frames[1]} == {"2025-05-14"}
+    _, as_json, _ = invoke("run", "paths/china_on_us_deescalation", "--date", "2025-05-14", "--format", "json")
+    data = json.loads(as_json)
+    total = {r["measure"]: float(r["value"]) for r in frames[1] if r["breakdown"] == "total"}
+    assert total == {k: v for k, v in data["totals"].items() if isinstance(v, float)}
+    soy = {r["measure"]: float(r["value"]) for r in frames[1] if r["item"] == "Soybeans"}
+    expected = next(c for c in data["by_category"] if c["category"] == "Soybeans")
+    assert soy == {k: v for k, v in expected.items() if isinstance(v, float)}

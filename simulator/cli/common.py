@@ -85,7 +85,7 @@ def emit(text: str, output: Path | None, warnings: tuple[str, ...] | list[str] =
     else:
         write_text(output, text)
         click.echo(f"wrote {output}", err=True)
-    if fmt == "csv":
+    if fmt in ("csv", "tidy"):
         for warning in warnings:
             click.echo(f"warning: {warning}", err=True)
 

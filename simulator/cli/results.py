@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import date
 from pathlib import Path
@@ -9,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from simulator.atomic import write_text
 from simulator.cli.common import (
     CHART_FORMAT_OPTION,
     CHARTS_OPTION,
@@ -22,6 +22,7 @@ from simulator.cli.common import (
     friendly,
     plural,
 )
+from simulator.output import FORMATS
 from simulator.scenario.load import load_scenario
 
 if TYPE_CHECKING:
@@ -35,7 +36,14 @@ MAX_DRAWS = 1_000_000  # each draw holds a row of totals; a million is about 100
 @click.command()
 @click.argument("scenario", type=SCENARIO_PATH)
 @click.option("--date", "when", type=DATE, help="Rates in force on this date (default: the last change date).")
-@FORMAT_OPTION
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([*FORMATS, "tidy"]),
+    default="table",
+    show_default=True,
+    help="Output format; tidy: long CSV (scenario, date, breakdown, item, measure, value) that stacks across runs.",
+)
 @OUTPUT_OPTION
 @CHARTS_OPTION
 @CHART_FORMAT_OPTION
@@ -159,6 +167,22 @@ def with_draws(text: str, fmt: str, sampled: Any) -> str:
         return json.dumps(data, indent=2) + "\n"
     if fmt == "csv":
         return csv_text(sampled.samples)
+    if fmt == "tidy":  # the draws' percentiles as more measures of the total
+        import pandas as pd
+
+        p = sampled.percentiles().reset_index(names="key").melt(id_vars="key", var_name="stat")
+        head = pd.read_csv(io.StringIO(text), nrows=1)
+        extra = pd.DataFrame(
+            {
+                "scenario": head["scenario"].iloc[0],
+                "date": head["date"].iloc[0] if head["date"].notna().iloc[0] else "",
+                "breakdown": "total",
+                "item": "Total",
+                "measure": p["key"] + "_" + p["stat"],
+                "value": p["value"],
+            }
+        )
+        return text + csv_text(extra).split("\n", 1)[1]
     table = draws_table(sampled)
     return text + ("\n## Uncertainty\n\n```\n" + table + "```\n" if fmt == "markdown" else "\n" + table)
 
@@ -198,7 +222,8 @@ def compare_command(
     if charts_dir is not None:
         from simulator.output.charts import write_comparison_charts  # matplotlib only when drawing
 
-        for path in write_comparison_charts(comparison, charts_dir, chart_format):
+        stems = [Path(str(path)).with_suffix("").name for path in scenarios]
+        for path in write_comparison_charts(comparison, charts_dir, chart_format, stems):
             click.echo(f"wrote {path}", err=True)
 
 
@@ -216,7 +241,13 @@ def charted(scenarios: tuple[Path, ...], what: str) -> None:
 @click.command()
 @click.argument("scenarios", type=SCENARIO_PATH, nargs=-1, required=True)
 @click.option(
-    "--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The HTML file to write."
+    "--output",
+    "-o",
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The HTML file to write ('-' is stdout).",
 )
 @click.option(
     "--date",
@@ -231,7 +262,7 @@ def report(scenarios: tuple[Path, ...], out: Path, when: date | None, title: str
 
     \b
     Example:
-      tariffsim report scenarios/china_125.yaml scenarios/exempt_131.yaml --out report.html
+      tariffsim report scenarios/china_125.yaml scenarios/exempt_131.yaml -o report.html
     """
     from simulator.analysis.compare import compare
     from simulator.engine.evaluate import simulate
@@ -240,8 +271,8 @@ def report(scenarios: tuple[Path, ...], out: Path, when: date | None, title: str
     charted(scenarios, "report")
     loaded = [load_scenario(path) for path in scenarios]
     if len(loaded) == 1:
-        write_text(out, to_html([simulate(loaded[0], date=when)], title=title))
+        page = to_html([simulate(loaded[0], date=when)], title=title)
     else:  # one date for all, as `compare` does, so the page compares like with like
         comparison = compare(loaded, date=when)
-        write_text(out, to_html(comparison.results, title=title, comparison=comparison))
-    click.echo(f"wrote {out}", err=True)
+        page = to_html(comparison.results, title=title, comparison=comparison)
+    emit(page, out)

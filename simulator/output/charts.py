@@ -266,9 +266,7 @@ def plot_timeline(result: Result, *, ax: Axes | None = None) -> Figure:
 
 
 @styled
-def plot_sweep(
-    table: pd.DataFrame, *, title: str, layer: str, swept: str = "rate", ax: Axes | None = None
-) -> Figure:
+def plot_sweep(table: pd.DataFrame, *, title: str, layer: str, swept: str = "rate", ax: Axes | None = None) -> Figure:
     """Duty (revenue), import value and exempted value as one layer's rate (or table scale) sweeps; the peak marked."""
     fig, ax = new_axes(ax)
     rate = table["rate"].to_numpy()
@@ -306,7 +304,9 @@ def plot_sweep(
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.yaxis.set_major_formatter(FuncFormatter(usd_b))
     ax.set_xlabel(
-        f"layer '{layer}': its table's rates, scaled (100% = as listed)" if swept == "scale" else f"rate of layer '{layer}' (%)"
+        f"layer '{layer}': its table's rates, scaled (100% = as listed)"
+        if swept == "scale"
+        else f"rate of layer '{layer}' (%)"
     )
     ax.set_ylabel("USD billions a year")
     ax.set_ylim(bottom=0)

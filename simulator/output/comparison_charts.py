@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 import textwrap
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -168,6 +171,26 @@ def comparison_figures(comparison: Comparison) -> dict[str, Figure]:
     return out
 
 
-def write_comparison_charts(comparison: Comparison, directory: str | Path, fmt: str = "png") -> list[Path]:
+def write_comparison_charts(
+    comparison: Comparison, directory: str | Path, fmt: str = "png", stems: Sequence[str] = ()
+) -> list[Path]:
+    """Draw the comparison's charts into `directory`, named after what was compared
+    (`compare_exempt_chips_vs_china_125_rates.png`), so the charts of another comparison in the same
+    folder are never overwritten; a long list of names is cut and given a short hash of the whole."""
     out = Path(directory)
-    return [save(fig, out / f"{name}.{fmt}") for name, fig in comparison_figures(comparison).items()]
+    prefix = comparison_prefix(stems)
+    return [
+        save(fig, out / f"{prefix}{name.removeprefix('compare_')}.{fmt}")
+        for name, fig in comparison_figures(comparison).items()
+    ]
+
+
+def comparison_prefix(stems: Sequence[str]) -> str:
+    if not stems:
+        return "compare_"
+    safe = [re.sub(r"[^A-Za-z0-9_-]+", "_", s).strip("_") or "scenario" for s in stems]
+    joined = "_vs_".join(safe)
+    if len(joined) > 80:
+        digest = hashlib.blake2b("\0".join(stems).encode(), digest_size=4).hexdigest()
+        joined = f"{joined[:60]}_{digest}"
+    return f"compare_{joined}_"

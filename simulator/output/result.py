@@ -49,11 +49,32 @@ def to_json(result: Result) -> str:
 
 
 def to_csv(result: Result, by: str = "category") -> str:
-    """One row per category (or partner) plus a final 'Total' row; rates as fractions, money in USD."""
+    """One row per category (or partner) plus a final 'Total' row; rates as fractions, money in USD.
+    The scenario and date lead every row, so exports of several runs stack into one table."""
     name = "partner" if by == "partner" else "category"
     total = pd.DataFrame([{name: "Total", **result.totals}])
     frame = pd.concat([breakdown(result, by), total], ignore_index=True)
+    frame.insert(0, "date", result.date.isoformat() if result.date else "")
+    frame.insert(0, "scenario", result.scenario.name)
     return csv_text(frame)
+
+
+def to_tidy(result: Result, by: str = "category") -> str:
+    """Long (tidy) CSV: one row per scenario, date, breakdown, item and measure, so runs of several
+    scenarios and dates concatenate and pivot in any tool. Every breakdown the result has is given."""
+    when = result.date.isoformat() if result.date else ""
+    parts = [pd.DataFrame([{"breakdown": "total", "item": "Total", **result.totals}])]
+    frames = {"category": result.by_category}
+    if result.partners > 1:
+        frames["partner"] = result.by_partner.drop(columns=["partner_name"], errors="ignore")
+    for name, frame in frames.items():
+        parts.append(frame.rename(columns={name: "item"}).assign(breakdown=name))
+    wide = pd.concat(parts, ignore_index=True)
+    measures = [c for c in wide.columns if c not in ("breakdown", "item") and pd.api.types.is_numeric_dtype(wide[c])]
+    long = wide.melt(id_vars=["breakdown", "item"], value_vars=measures, var_name="measure").dropna(subset=["value"])
+    long.insert(0, "date", when)
+    long.insert(0, "scenario", result.scenario.name)
+    return csv_text(long)
 
 
 BREAKDOWNS = ("category", "partner")
@@ -191,6 +212,7 @@ RENDERERS: dict[str, Callable[[Result, str], str]] = {
     "json": lambda result, by: to_json(result),  # JSON holds every breakdown
     "csv": to_csv,
     "markdown": to_markdown,
+    "tidy": to_tidy,
 }
 
 
