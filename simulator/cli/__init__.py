@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 
 from simulator import __version__
-from simulator.cli.analyses import published_command, rank_command, sweep_command
+from simulator.cli.analyses import lines_command, published_command, rank_command, sweep_command
 from simulator.cli.authoring import explain_command, list_scenarios, new, schema, validate
 from simulator.cli.common import quiet_exit_on_closed_pipe
 from simulator.cli.data import data, flows
@@ -36,6 +36,7 @@ for command in (
     flows,
     sweep_command,
     rank_command,
+    lines_command,
     explain_command,
     schema,
     new,

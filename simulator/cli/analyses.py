@@ -1,4 +1,4 @@
-"""Commands that vary a scenario: sweep a rate, rank exemptions."""
+"""Commands that vary a scenario or open it up: sweep a rate, rank exemptions, list its lines."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from simulator.cli.common import (
     friendly,
     percent_option,
 )
+from simulator.output import TABLE_FORMATS
 from simulator.scenario.load import load_scenario
 
 MAX_STEPS = 100_001
@@ -122,3 +123,58 @@ def published_command(output: Path | None) -> None:
     from simulator.output.published import to_markdown
 
     emit(to_markdown(published_comparisons()), output)
+
+
+@click.command(name="lines")
+@click.argument("scenario", type=SCENARIO_PATH)
+@click.option("--date", "when", type=DATE, help="Rates in force on this date (default: the last change date).")
+@click.option("--exempted", is_flag=True, help="Only lines with an exempted value.")
+@click.option("--category", "categories", multiple=True, help="Only this category (repeat for several).")
+@click.option("--partner", "partners", multiple=True, help="Only this partner, an ISO code (repeat for several).")
+@click.option("--hs", "hs", multiple=True, help="Only lines under this HS prefix, e.g. 8542 (repeat for several).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(TABLE_FORMATS),
+    help="csv, parquet or xlsx (default: from the --output file's extension, else csv).",
+)
+@OUTPUT_OPTION
+@click.option("--trade", type=click.Path(path_type=Path), help="Use this trade-flow table instead of the scenario's.")
+@friendly
+def lines_command(
+    scenario: Path,
+    when: date | None,
+    exempted: bool,
+    categories: tuple[str, ...],
+    partners: tuple[str, ...],
+    hs: tuple[str, ...],
+    fmt: str | None,
+    output: Path | None,
+    trade: Path | None,
+) -> None:
+    """Every line of a scenario at a date: value, each layer's rate and waived share, the exemptions
+    that match, exempted value, duty and relief. Largest relief first.
+
+    \b
+    Examples:
+      tariffsim lines exempt_131 --exempted -o exempted_lines.csv
+      tariffsim lines paths/us_ieepa_all_partners_2025 --partner VNM --category Smartphones -o vietnam.xlsx
+    """
+    from simulator.analysis.lines import lines
+    from simulator.output.formats import csv_text
+    from simulator.output.workbook import write_table
+
+    fmt = fmt or (output.suffix.lower().lstrip(".") if output is not None else "csv")
+    if fmt not in TABLE_FORMATS:
+        raise click.BadParameter(f"cannot tell the format of {output}; add --format csv, parquet or xlsx")
+    loaded = load_scenario(scenario, trade=trade)
+    table = lines(loaded, when, exempted=exempted, categories=categories, partners=partners, hs=hs)
+    if output is None or str(output) == "-":
+        if fmt != "csv":
+            raise click.UsageError(f"{fmt} is a binary format; write it to a file with -o FILE.{fmt}")
+        click.echo(csv_text(table), nl=False)
+    else:
+        write_table(output, table, fmt)
+        click.echo(f"wrote {output}: {len(table):,} lines", err=True)
+    if table.empty:
+        click.echo("note: no line matches the filters given", err=True)

@@ -14,7 +14,6 @@ from simulator.cli.common import (
     CHART_FORMAT_OPTION,
     CHARTS_OPTION,
     DATE,
-    FORMAT_OPTION,
     OUTPUT_OPTION,
     SCENARIO_PATH,
     ProgressBar,
@@ -39,10 +38,11 @@ MAX_DRAWS = 1_000_000  # each draw holds a row of totals; a million is about 100
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice([*FORMATS, "tidy"]),
+    type=click.Choice([*FORMATS, "tidy", "xlsx"]),
     default="table",
     show_default=True,
-    help="Output format; tidy: long CSV (scenario, date, breakdown, item, measure, value) that stacks across runs.",
+    help="Output format; tidy: long CSV (scenario, date, breakdown, item, measure, value) that stacks across "
+    "runs; xlsx: a workbook, one sheet per table (needs -o FILE and tariffsim[xlsx]).",
 )
 @OUTPUT_OPTION
 @CHARTS_OPTION
@@ -103,6 +103,7 @@ def run(
     from simulator.engine.evaluate import simulate  # pandas only when a command computes
     from simulator.output.result import render
 
+    workbook_target(fmt, output)
     loaded = load_scenario(scenario, trade=trade)
     if engine == "dask":
         if draws is not None:
@@ -110,7 +111,7 @@ def run(
         result = run_dask(loaded, when, scheduler, year)
     else:
         result = simulate(loaded, date=when, year=year)
-    text = render(result, fmt, by)
+    text = render(result, fmt, by) if fmt != "xlsx" else ""
     uncertain = [x.name for x in loaded.exemptions if x.probability < 1]
     if uncertain and draws is None:
         click.echo(
@@ -124,8 +125,18 @@ def run(
 
         with ProgressBar("drawing") as progress:
             sampled = draw(loaded, draws, seed, when=when, progress=progress)
-        text = with_draws(text, fmt, sampled)
-    emit(text, output, result.warnings, fmt)
+        text = with_draws(text, fmt, sampled) if fmt != "xlsx" else ""
+    if fmt == "xlsx":
+        from simulator.output.workbook import result_sheets, write_workbook
+
+        sheets = result_sheets(result)
+        if sampled is not None:
+            sheets["uncertainty"] = sampled.percentiles().reset_index(names="measure")
+        assert output is not None
+        write_workbook(output, sheets)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        emit(text, output, result.warnings, fmt)
     if charts_dir is not None:
         from simulator.output.charts import plot_draws, save, write_charts  # matplotlib only when drawing
 
@@ -192,7 +203,14 @@ def with_draws(text: str, fmt: str, sampled: Any) -> str:
 @click.option(
     "--date", "when", type=DATE, help="Rates in force on this date (default: the latest change date of any scenario)."
 )
-@FORMAT_OPTION
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([*FORMATS, "xlsx"]),
+    default="table",
+    show_default=True,
+    help="Output format; xlsx: a workbook, one sheet per table (needs -o FILE and tariffsim[xlsx]).",
+)
 @OUTPUT_OPTION
 @CHARTS_OPTION
 @CHART_FORMAT_OPTION
@@ -216,15 +234,31 @@ def compare_command(
 
     if charts_dir is not None:
         charted(scenarios, "--charts")
+    workbook_target(fmt, output)
     comparison = compare([load_scenario(path) for path in scenarios], date=when)
     warnings = [f"[{i + 1}] {w}" for i, r in enumerate(comparison.results) for w in r.warnings]
-    emit(COMPARE_RENDERERS[fmt](comparison), output, warnings, fmt)
+    if fmt == "xlsx":
+        from simulator.output.workbook import comparison_sheets, write_workbook
+
+        assert output is not None
+        write_workbook(output, comparison_sheets(comparison))
+        click.echo(f"wrote {output}", err=True)
+        for warning in warnings:
+            click.echo(f"warning: {warning}", err=True)
+    else:
+        emit(COMPARE_RENDERERS[fmt](comparison), output, warnings, fmt)
     if charts_dir is not None:
         from simulator.output.charts import write_comparison_charts  # matplotlib only when drawing
 
         stems = [Path(str(path)).with_suffix("").name for path in scenarios]
         for path in write_comparison_charts(comparison, charts_dir, chart_format, stems):
             click.echo(f"wrote {path}", err=True)
+
+
+def workbook_target(fmt: str, output: Path | None) -> None:
+    """A workbook is binary: it goes to a file, never to the terminal."""
+    if fmt == "xlsx" and (output is None or str(output) == "-"):
+        raise click.UsageError("--format xlsx writes a workbook file: add -o FILE.xlsx")
 
 
 MAX_CHARTED = 8  # one colour each in the palette; past that a legend or a bar group cannot be read

@@ -4,3 +4,4 @@ Only names live here, so the command line can offer the formats without importin
 """
 
 FORMATS = ("table", "json", "csv", "markdown")
+TABLE_FORMATS = ("csv", "parquet", "xlsx")  # files of one table (`tariffsim lines`)
