@@ -26,6 +26,7 @@ PARTNER_GROUPS = HERE / "partner_groups.csv"
 SCENARIOS = HERE / "scenarios"
 SCHEMA_FILE = SCENARIOS / "scenario.schema.json"  # beside the scenarios: $schema lines resolve through the link too
 PUBLISHED = HERE / "published.csv"  # published figures the validation page sets beside tariffsim's
+SOURCES = HERE / "sources.md"  # the bibliography every scenario, page and table cites by [key]
 
 
 def shown(path: str | Path) -> str:

@@ -9,7 +9,7 @@ import click
 
 from simulator import __version__
 from simulator.cli.analyses import lines_command, published_command, rank_command, sweep_command
-from simulator.cli.authoring import explain_command, list_scenarios, new, schema, validate
+from simulator.cli.authoring import explain_command, list_scenarios, new, schema, sources_command, validate
 from simulator.cli.common import quiet_exit_on_closed_pipe
 from simulator.cli.data import data, flows
 from simulator.cli.explore import explore
@@ -42,6 +42,7 @@ for command in (
     new,
     data,
     published_command,
+    sources_command,
     explore,
 ):
     cli.add_command(command)

@@ -133,3 +133,27 @@ def new(name: str, parent: Path | None, force: bool) -> None:
 
     path = write_starter(name, parent=parent, force=force)
     click.echo(f"wrote {path}; check it with: tariffsim validate {path}", err=True)
+
+
+@click.command(name="sources")
+@click.argument("keys", nargs=-1)
+@friendly
+def sources_command(keys: tuple[str, ...]) -> None:
+    """Print the sources scenarios and reports cite by [key]: publisher, document, address.
+
+    \b
+    Examples:
+      tariffsim sources
+      tariffsim sources eo-14257 cbp-csms-64724565
+    """
+    from simulator.errors import Problem, ProblemsError, did_you_mean
+    from simulator.output.bibliography import sources
+
+    known = sources()
+    wanted = [k.strip("[]") for k in keys]
+    unknown = [k for k in wanted if k not in known]
+    if unknown:
+        raise ProblemsError([Problem(k, f"no such source{did_you_mean(k, list(known))}") for k in unknown])
+    shown = dict.fromkeys(known[k] for k in (wanted or known))
+    for source in shown:
+        click.echo(f"[{', '.join(source.keys)}] {source.text}\n")

@@ -19,6 +19,7 @@ from simulator import __version__
 from simulator.analysis.compare import Comparison
 from simulator.bundled import is_bundled
 from simulator.engine.evaluate import Result
+from simulator.output.bibliography import cited
 from simulator.output.describe import describe, describe_comparison
 from simulator.output.page_tables import category_table, comparison_table, layer_table, partner_table, timeline_table
 from simulator.output.result import context_line
@@ -53,6 +54,7 @@ summary { cursor: pointer; color: #0060A0; }
 .note { background: #F3F7FA; padding: 8px 12px; border-left: 4px solid #0072B2; }
 .warnings { color: #8A4B00; background: #FFF4E0; padding: 8px 12px; border-radius: 6px; }
 footer, .source { color: #555; font-size: 14px; }
+.bibliography li { margin-bottom: 6px; } .bibliography a { overflow-wrap: anywhere; }
 a { color: #0060A0; }
 @media (max-width: 640px) {
   body { padding: 16px 14px 48px; }
@@ -86,7 +88,9 @@ SOURCE_NOTE = (
     "collected divided by its value. US exports to China ($143.3B) equal the Census chapter totals (USITC DataWeb); "
     "farm and food lines are Census HS6 values, and the rest of each chapter is split to HS6 lines by China's 2017 "
     "imports from the US, an estimate marked as such on every line. China's base rates are its MFN rates (2019 "
-    "levels compiled by Bown, Jung and Zhang, PIIE). The project's docs/sources.md lists every publisher."
+    "levels compiled by Bown, Jung and Zhang, PIIE). Sources: [census-imports-partners-2024], [census-imports-2024], "
+    "[dataweb-exports-2024], [census-farm-hs6-2024], [trademap-2017], [piie-bjz-2019]; `tariffsim sources` lists "
+    "every publisher."
 )
 OWN_DATA_NOTE = "The trade table is the user's own; its sources are theirs to state."
 PHONE_INCHES = 4.4  # drawn this wide, 9-point chart text stays about 9 px on a 390 px screen
@@ -238,6 +242,30 @@ def comparison_section(c: Comparison) -> str:
     )
 
 
+def bibliography(results: Sequence[Result], notes: Sequence[str]) -> str:
+    """The sources the page's scenarios and notes cite by [key], with their publishers and addresses."""
+    texts = [*notes]
+    for r in results:
+        s = r.scenario
+        texts += [s.description, *(x.description for x in s.layers), *(x.description for x in s.exemptions)]
+        texts += [x.description for x in s.stacking]
+    found = cited(*texts)
+    if not found:
+        return ""
+    items = []
+    for source in found:
+        text = escape(source.text)
+        for address in source.addresses:
+            text = text.replace(escape(address), f'<a href="{escape(address)}">{escape(address)}</a>')
+        names = ", ".join(f"[{k}]" for k in source.keys)
+        items.append(f'<li id="src-{escape(source.keys[0])}"><b>{escape(names)}</b> {text}</li>')
+    return (
+        '<h2 id="sources">Sources cited</h2><p class="source">Scenario descriptions cite these by the name in '
+        "brackets (all sources: <code>tariffsim sources</code>).</p>"
+        f'<ol class="bibliography">{"".join(items)}</ol>'
+    )
+
+
 def to_html(results: Sequence[Result], *, title: str = "", comparison: Comparison | None = None) -> str:
     """A whole page: the comparison (several scenarios), a section per result, where the data comes from."""
     title = title or (results[0].scenario.name if len(results) == 1 else "tariffsim: scenarios compared")
@@ -270,5 +298,5 @@ def to_html(results: Sequence[Result], *, title: str = "", comparison: Compariso
         "Rates are trade-weighted: duty divided by import value. Money is annual, in US dollars.</p>"
         f"<ul>{headline_lines}</ul>{toc}</header><main>{compared}{body}</main>"
         f'<footer><h2>Where the data comes from</h2><p class="source">Trade table: {escape(", ".join(sources))}. '
-        f"{escape(' '.join(notes))}</p></footer></body></html>\n"
+        f"{escape(' '.join(notes))}</p>{bibliography(results, notes)}</footer></body></html>\n"
     )
