@@ -6,13 +6,20 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint typecheck unit wheel data golden bench notebooks explore clean
 
-$(STAMP): pyproject.toml
+CORE := $(VENV)/.core
+
+# the demo needs tariffsim and its five runtime packages only; the tests need the dev extra on top
+$(CORE): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $(CORE)
+
+$(STAMP): $(CORE)
 	$(BIN)/pip install --quiet -e '.[dev,parquet]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(CORE)
 	$(BIN)/tariffsim run exempt_chips
 
 test: $(STAMP) lint typecheck data wheel
@@ -55,4 +62,4 @@ bench: $(STAMP)  # engine, analyses, the bundled table, and whole processes agai
 	$(BIN)/python benchmarks/explore_latency.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist *.egg-info

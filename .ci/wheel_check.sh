@@ -6,7 +6,16 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PYTHON="${PYTHON:-python3}"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
-"$ROOT/.venv/bin/pip" wheel --quiet --no-deps --wheel-dir "$WORK/dist" "$ROOT"
+# built from a copy of the tracked files, so the checkout gets no build/ or *.egg-info of it
+mkdir "$WORK/src"
+git -C "$ROOT" ls-files -z --cached --others --exclude-standard | (cd "$ROOT" && xargs -0 cp --parents -P -t "$WORK/src")
+"$ROOT/.venv/bin/pip" wheel --quiet --no-deps --wheel-dir "$WORK/dist" "$WORK/src"
+# the sdist carries the tests with their fixtures and the raw inputs the data is built from
+"$ROOT/.venv/bin/python" -m build --sdist --outdir "$WORK/sdist" "$WORK/src" >/dev/null 2>&1 || { echo "wheel check FAILED: sdist" >&2; exit 1; }
+listing="$(tar tzf "$WORK"/sdist/tariffsim-*.tar.gz)"
+for wanted in tests/fixtures/baci_sample.csv tests/golden seeds/raw/multicountry/PROVENANCE.txt notebooks docs/sources.md; do
+    grep -q "/$wanted" <<<"$listing" || { echo "wheel check FAILED: the sdist lacks $wanted" >&2; exit 1; }
+done
 "$PYTHON" -m venv "$WORK/venv"
 "$WORK/venv/bin/pip" install --quiet "$WORK"/dist/tariffsim-*.whl
 mkdir "$WORK/empty" && cd "$WORK/empty"
@@ -26,7 +35,7 @@ fail() { echo "wheel check FAILED: $*" >&2; exit 1; }
 schema="$(sed -n 's/^# yaml-language-server: \$schema=//p' mine.yaml)"
 [ -f "$schema" ] || fail "new wrote \$schema=$schema, which does not resolve from $PWD"
 "$T" validate mine.yaml >/dev/null || fail "the starter does not validate"
-"$T" report exempt_chips exempt_131 --out report.html 2>/dev/null && grep -q "US Census Bureau" report.html || fail "report"
+"$T" report exempt_chips exempt_131 -o report.html 2>/dev/null && grep -q "US Census Bureau" report.html || fail "report"
 said="$("$T" explore --no-browser 2>&1 || true)"  # exits 1, by design: pipefail would hide the match
 grep -q "pip install 'tariffsim\[explore\]'" <<<"$said" || fail "explore without the extra must say how to get it: $said"
 # with the extra: the page answers from an empty directory, the bundled scenarios come along
