@@ -28,12 +28,13 @@ from simulator.engine.prepare import Prepared, prepare
 from simulator.errors import SimulatorError
 from simulator.explore.bars import CSS as BARS_CSS
 from simulator.explore.bars import bars
-from simulator.explore.settings import Controls, Settings, apply, fixed, responding
+from simulator.explore.settings import Controls, Settings, apply, fixed, responding, what_changed
 from simulator.explore.settings import controls as controls_of  # `controls` names the page's output
 from simulator.output.page import OWN_DATA_NOTE, SOURCE_NOTE
 from simulator.scenario.extension import extension_yaml
 from simulator.scenario.load import load_scenario
 from simulator.scenario.model import Scenario
+from simulator.scenario.starter import place_schema
 from simulator.units import pct, usd
 
 FIGURES = (
@@ -51,11 +52,20 @@ CSS = """
 .figure .delta { font-size: .85rem; color: #444; }
 .problems { color: #9a1c1c; white-space: pre-wrap; }
 .control-note { font-size: .8rem; color: #555; margin-top: -.6rem; margin-bottom: .6rem; }
+.page-title { font-size: 1.5rem; margin: 0 0 .5rem; }
+.section-title { font-size: 1.25rem; margin-top: 1rem; }
+.control-title { font-size: 1.05rem; margin-top: .8rem; }
+@media (max-width: 575.98px) {  /* a phone: the controls first, then the figures they move */
+  .bslib-sidebar-layout[data-collapsible-mobile="false"] { display: flex !important; flex-direction: column; }
+  .bslib-sidebar-layout[data-collapsible-mobile="false"] > .sidebar { order: -1; }
+}
 """
 
 # Shiny waits for a slider to rest 250 ms before sending it; a class watching the projector wants the
 # figures to follow the handle, so sliders send at most every THROTTLE_MS while they move.
 THROTTLE_MS = 60
+# render.download_button replaced render.download (deprecated, with a warning on every page load)
+DOWNLOAD: Any = getattr(render, "download_button", None) or render.download
 MAX_PREPARED = 16  # preparations kept (one per scenario and elasticity tried)
 FAST_SLIDERS = (
     "(function () { var entry = window.Shiny && Shiny.inputBindings.bindingNames['shiny.sliderInput'];"
@@ -127,13 +137,13 @@ def layer_input(prefix: str, i: int, control: Any) -> ui.Tag:
 
 def control_panel(prefix: str, found: Controls) -> ui.TagList:
     """One slider per layer, one switch and share slider per exemption, the elasticity."""
-    parts: list[Any] = [ui.h5("Layers")]
+    parts: list[Any] = [ui.h2("Layers", class_="control-title")]
     for i, layer in enumerate(found.layers):
         parts.append(layer_input(prefix, i, layer))
         if layer.description:
             parts.append(ui.div(layer.description, class_="control-note"))
     if found.exemptions:
-        parts.append(ui.h5("Exemptions"))
+        parts.append(ui.h2("Exemptions", class_="control-title"))
     for i, ex in enumerate(found.exemptions):
         note = " (uncertain: shown as granted)" if ex.uncertain else ""
         parts.append(ui.input_switch(f"{prefix}ex_{i}", f"{ex.name}{note}", value=True))
@@ -143,7 +153,7 @@ def control_panel(prefix: str, found: Controls) -> ui.TagList:
             )
         )
         parts.append(ui.div(f"waives {ex.waives}. {ex.description}".strip(), class_="control-note"))
-    parts.append(ui.h5("Trade response"))
+    parts.append(ui.h2("Trade response", class_="control-title"))
     parts.append(
         ui.input_slider(
             f"{prefix}elasticity", "import elasticity (0: trade does not move)", -5, 0, found.elasticity, step=0.1
@@ -173,6 +183,7 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
     offered = frozenset(choices.values())
     app_ui = ui.page_sidebar(
         ui.sidebar(
+            ui.h1("tariffsim explorer", class_="page-title"),
             ui.input_select("scenario", "Scenario", {ref: label for label, ref in choices.items()}, selected=first),
             ui.output_ui("partner_panel"),
             ui.output_ui("date_panel"),
@@ -180,10 +191,12 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
             ui.input_action_button("reset", "Reset to the scenario"),
             width=360,
             resizable=False,  # bslib's drag handle lacks the ARIA values axe requires
+            open={"desktop": "open", "mobile": "always"},  # on a phone the controls come first, above the figures
+            max_height_mobile="45vh",  # ... in a panel of their own, so the figures they move stay in sight
         ),
         ui.tags.style(CSS + BARS_CSS),
         ui.tags.script(FAST_SLIDERS),
-        ui.tags.main(
+        ui.div(  # bslib's own <main> holds this: a second one would be a duplicate landmark
             ui.output_ui("problems"),
             ui.output_ui("figures"),
             ui.div(
@@ -193,14 +206,13 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
             ),
             ui.output_ui("chart"),
             ui.download_button("chart_png", "Download the chart (PNG)"),
-            ui.h4("Save as scenario"),
+            ui.h2("Save as scenario", class_="section-title"),
             ui.input_text("save_name", "File name (saved in " + str(save_dir) + ")", "my_experiment"),
             ui.input_checkbox("save_replace", "Replace a file of that name if there is one", value=False),
             ui.input_action_button("save", "Save as scenario"),
             ui.output_ui("saved"),
             ui.output_ui("data_note"),
         ),
-        title="tariffsim explorer",
         window_title="tariffsim explorer",
         lang="en",
     )
@@ -334,7 +346,9 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
             if not found.problems:
                 return ui.TagList()
             return ui.div(
-                ui.h4("This scenario cannot be explored"), ui.pre(found.problems, class_="problems"), role="alert"
+                ui.h2("This scenario cannot be explored", class_="section-title"),
+                ui.pre(found.problems, class_="problems"),
+                role="alert",
             )
 
         @render.ui
@@ -349,7 +363,7 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
             held = pinned.get()
             return bars(result, held[1] if held else None)
 
-        @render.download(filename=lambda: f"{safe_stem(input.save_name())}.png", label="Download the chart (PNG)")
+        @DOWNLOAD(filename=lambda: f"{safe_stem(input.save_name())}.png")
         def chart_png() -> Any:
             from simulator.explore.chart import plot_categories  # matplotlib only when asked for
 
@@ -413,7 +427,7 @@ def save(
     extend itself. Any other existing file is replaced only when the user ticked the box for it.
     """
     name = f"{base.name}, explored" if changed != base else base.name
-    text = extension_yaml(base, changed, target, name=name, note="Settings saved from tariffsim explore.")
+    text = extension_yaml(base, changed, target, name=name, note=what_changed(base, changed, day))
     read = {p.resolve() for p in (base.source, *base.extends) if p is not None}
     if target.resolve() in read:
         return refusal(f"{target.name} is the scenario being explored (or one it extends); choose another name.")
@@ -423,6 +437,7 @@ def save(
         with atomic_path(target, replace=replace_file) as tmp:  # checked by the loader before it takes the name
             tmp.write_text(text, encoding="utf-8")
             load_scenario(tmp)
+        place_schema(target.parent)  # the $schema line's file, beside the saved one
     except FileExistsError:
         return refusal(f"{target} already exists; choose another name, or tick 'Replace a file of that name'.")
     except (OSError, SimulatorError) as exc:

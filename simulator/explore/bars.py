@@ -20,13 +20,11 @@ SERIES = (  # (key, label, colour): the slide chart's colours (chart_style, whic
 )
 CSS = """
 .bars { margin: 0; }
-.bars .row { display: grid; grid-template-columns: minmax(6rem, 13rem) 1fr; gap: .5rem; align-items: center;
-  padding: .2rem 0; border-bottom: 1px solid #eee; }
+.bars .row { display: grid; grid-template-columns: minmax(5rem, 13rem) minmax(0, 1fr) 3.4rem; gap: .5rem;
+  align-items: center; padding: .2rem 0; border-bottom: 1px solid #eee; }
 .bars .name { font-size: .9rem; text-align: right; overflow-wrap: anywhere; }
-.bars .bar { height: .8rem; margin: 1px 0; min-width: 2px; position: relative; }
-.bars .bar span { position: absolute; left: 100%; top: 50%; transform: translateY(-50%); padding-left: .3rem;
-  font-size: .8rem; line-height: 1; white-space: nowrap; }
-.bars .track { margin-right: 3.5rem; }
+.bars .bar { height: .8rem; margin: 1px 0; min-width: 2px; }
+.bars .value { font-size: .8rem; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .bars .legend { display: flex; flex-wrap: wrap; gap: 1rem; font-size: .85rem; margin: .4rem 0; }
 .bars .key { display: inline-block; width: .9rem; height: .9rem; margin-right: .3rem; vertical-align: -2px; }
 """
@@ -40,6 +38,11 @@ def shown_categories(result: Result, top: int = TOP) -> pd.DataFrame:
         cats["exempted_value_usd"].rank(ascending=False, method="first") <= top // 2
     )
     return cats[keep].sort_values("import_value_usd", ascending=False)
+
+
+def rate_label(rate: float) -> str:
+    """A rate as the bar's label: whole percent, and "<1%" rather than a misleading "0%"."""
+    return "0%" if rate == 0 else "<1%" if rate < 0.005 else f"{rate:.0%}"
 
 
 def bars(result: Result, pinned: Result | None = None) -> Tag:
@@ -60,7 +63,6 @@ def bars(result: Result, pinned: Result | None = None) -> Tag:
         track = tags.div(
             *[
                 tags.div(
-                    tags.span(f"{values[key][i]:.0%}" if key == "now" else ""),
                     class_="bar",
                     style=f"width:{100 * values[key][i] / top:.2f}%;background:{colour}",
                     title=f"{label}: {values[key][i]:.1%}",
@@ -70,8 +72,13 @@ def bars(result: Result, pinned: Result | None = None) -> Tag:
             class_="track",
             aria_hidden="true",
         )
+        now = tags.div(
+            rate_label(values["now"][i]), class_="value", aria_hidden="true"
+        )  # its own column: never clipped
         rows.append(
-            tags.div(tags.div(name, class_="name"), track, class_="row", role="listitem", aria_label=f"{name}: {said}")
+            tags.div(
+                tags.div(name, class_="name"), track, now, class_="row", role="listitem", aria_label=f"{name}: {said}"
+            )
         )
     legend = tags.div(
         *[tags.span(tags.span(class_="key", style=f"background:{colour}"), label) for _, label, colour in series],

@@ -159,3 +159,36 @@ def fixed(scenario: Scenario, settings: Settings) -> Scenario:
         share = settings.shares.get(exemption.name, ex_control.share)
         exemptions.append(replace(exemption, share=Schedule.constant(0.0 if share is None else share)))
     return replace(scenario, layers=layers, exemptions=tuple(exemptions))
+
+
+def what_changed(base: Scenario, changed: Scenario, when: date | None) -> str:
+    """The settings that differ from the scenario on `when`, in words, for the saved file's description."""
+    said = []
+    old_layers = {x.name: x for x in base.layers}
+    for layer in changed.layers:
+        old = old_layers.get(layer.name)
+        if old is not None and old != layer:
+            before, after = old.rate.at(when), layer.rate.at(when)
+            if layer.table is not None:
+                said.append(f"{layer.name} {'switched off' if after == 0 else 'kept'} (its rate table)")
+            else:
+                said.append(f"{layer.name} rate {after:.1%} (was {before:.1%})")
+    kept = {x.name: x for x in changed.exemptions}
+    for exemption in base.exemptions:
+        now = kept.get(exemption.name)
+        if now is None:
+            said.append(f"exemption {exemption.name} switched off")
+        elif now != exemption:
+            said.append(
+                f"exemption {exemption.name} share {now.share.at(when):.0%} (was {exemption.share.at(when):.0%})"
+            )
+    if changed.response != base.response:
+        was = base.response.elasticity if base.response is not None and base.response.elasticity is not None else 0.0
+        now_e = changed.response.elasticity if changed.response is not None else 0.0
+        said.append(f"import elasticity {now_e} (was {was})")
+    when_text = f" on {when.isoformat()}" if when else ""
+    return (
+        f"Settings saved from tariffsim explore{when_text}: " + "; ".join(said) + "."
+        if said
+        else f"Settings saved from tariffsim explore{when_text}, unchanged from {base.name}."
+    )

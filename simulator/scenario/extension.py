@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from simulator.bundled import SCHEMA_FILE
 from simulator.scenario.load import BUNDLED_PREFIX, bundled_name
 from simulator.scenario.model import Exemption, Layer, Response, Scenario, Schedule, Selector
 
@@ -55,7 +56,10 @@ def extension_yaml(base: Scenario, changed: Scenario, target: Path, *, name: str
         doc["remove"] = removed
     if changed.response != base.response and changed.response is not None:
         doc["response"] = _response(changed.response)
-    header = "# Written by tariffsim explore; rerun with: tariffsim run " + target.name + "\n"
+    header = (
+        f"# yaml-language-server: $schema={SCHEMA_FILE.name}\n"
+        f"# Written by tariffsim explore; rerun with: tariffsim run {target.name}\n"
+    )
     return header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
 
 
