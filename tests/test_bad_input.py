@@ -54,14 +54,21 @@ CASES: list[tuple[str, dict[str, str | bytes], list[str], int, list[str]]] = [
     ),
     (
         "sweep of a table layer is a scale",
-        {"s.yaml": "name: s\nimporter: CHN\ntrade: t.csv\nlayers: [{name: r, rates: r.csv}]\n", "t.csv": OK_TABLE, "r.csv": "hs,rate\n8542,25%\n"},
+        {
+            "s.yaml": "name: s\nimporter: CHN\ntrade: t.csv\nlayers: [{name: r, rates: r.csv}]\n",
+            "t.csv": OK_TABLE,
+            "r.csv": "hs,rate\n8542,25%\n",
+        },
         ["sweep", "s.yaml", "--steps", "3"],
         0,
         ["Sweep of layer r's table rates, scaled", "r scale", "of the listed rates"],
     ),
     (
         "sweep needs --layer only when there are several",
-        {"s.yaml": "name: s\nimporter: CHN\ntrade: t.csv\nlayers: [{name: a, rate: 5%}, {name: b, rate: 5%}]\n", "t.csv": OK_TABLE},
+        {
+            "s.yaml": "name: s\nimporter: CHN\ntrade: t.csv\nlayers: [{name: a, rate: 5%}, {name: b, rate: 5%}]\n",
+            "t.csv": OK_TABLE,
+        },
         ["sweep", "s.yaml"],
         2,
         ["has 2 layers; name one with --layer (a, b)"],

@@ -119,7 +119,11 @@ def test_compare_cli_formats(tmp_path: Path) -> None:
     assert data["date"] == "2025-11-10"
     assert data["scenarios"][1]["parts_from_first_on"] == "2025-05-14"
     pair = "compare_china_on_us_escalation_vs_china_on_us_deescalation"
-    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{pair}_duty.png", f"{pair}_rates.png", f"{pair}_timeline.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        f"{pair}_duty.png",
+        f"{pair}_rates.png",
+        f"{pair}_timeline.png",
+    ]
     other = runner.invoke(cli, ["compare", "exempt_chips", "china_125", "--charts", str(tmp_path)])
     assert other.exit_code == 0 and len(list(tmp_path.iterdir())) == 5  # another comparison's charts beside them
     for fmt in ("csv", "markdown"):

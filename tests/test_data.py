@@ -220,7 +220,9 @@ def test_dask_engine_never_sums_across_years(tmp_path: Path) -> None:
             part[name] = part[name].astype(str)
         part.to_parquet(tmp_path / f"y{year}.parquet")
     scenario = load_scenario(SCENARIOS / "exempt_chips.yaml")
-    with pytest.raises(FlowsError, match=r"holds several years \(2023, 2024\) that must not be summed; pick one with --year"):
+    with pytest.raises(
+        FlowsError, match=r"holds several years \(2023, 2024\) that must not be summed; pick one with --year"
+    ):
         simulate_dask(scenario, tmp_path)
     one_year = simulate_dask(scenario, tmp_path, year=2024).totals
     assert one_year == pytest.approx(simulate(scenario).totals, rel=1e-9)

@@ -367,3 +367,34 @@ def test_the_page_imports_matplotlib_only_for_the_png_download() -> None:
     code = "import sys, simulator.explore.app\nprint('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_paths_over_time_with_a_pinned_path_and_the_date_marked(tmp_path: Path) -> None:
+    from simulator.explore.timeline import Series, path_chart
+
+    deescalation = simulate(PATH)
+    chart = str(
+        path_chart(
+            [Series("p", tuple(deescalation.timeline["date"]), (0.1,) * len(deescalation.timeline), "#000")], GENEVA
+        )
+    )
+    assert chart.count("<polyline") == 1 and 'stroke-dasharray="3 3"' in chart  # one path, the date marked
+    with chromium() as browser, explorer(cwd=tmp_path) as address:
+        page = browser.new_page(viewport=DESKTOP)
+        page.goto(address)
+        page.wait_for_selector("#fig-effective_rate", timeout=30_000)
+        assert page.locator("#path-chart").count() == 0  # exempt_chips has no dates: no path to draw
+        page.select_option("#scenario", "paths/us_on_china_escalation")
+        page.wait_for_selector("#path-chart", timeout=30_000)
+        page.get_by_role("button", name="Pin for comparison").click()
+        page.select_option("#scenario", "paths/us_on_china_deescalation")
+        page.wait_for_function(
+            "(document.querySelector('#path-chart svg')?.getAttribute('aria-label') || '').includes('Geneva')",
+            timeout=30_000,
+        )
+        assert page.locator("#path-chart polyline").count() == 2
+        label = page.locator("#path-chart svg").get_attribute("aria-label") or ""
+        for day, rate in zip(deescalation.timeline["date"], deescalation.timeline["effective_rate"], strict=True):
+            assert f"{day:%d %b %Y} {rate:.1%}" in label
+        assert "pinned: US on Chinese goods, 2025 escalation" in label
+        assert scroll_overflow(page) <= 0

@@ -35,7 +35,7 @@ def shown(path: str | Path) -> str:
     any other file as given."""
     try:
         inside = Path(path).resolve().relative_to(SCENARIOS.resolve())
-    except (ValueError, OSError):
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symbolic link that loops
         return str(path)
     name = inside.with_suffix("").as_posix() if inside.suffix == ".yaml" else inside.as_posix()
     return f"{name} (bundled)"

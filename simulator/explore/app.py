@@ -8,8 +8,6 @@ so a figure is never computed from a slider of the previous scenario.
 from __future__ import annotations
 
 import io
-import math
-import re
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -19,7 +17,6 @@ import pandas as pd
 from shiny import App, Inputs, Outputs, Session, reactive, render, req, ui
 
 from simulator import __version__
-from simulator.atomic import atomic_path
 from simulator.bundled import is_bundled
 from simulator.data.load import load_flows
 from simulator.data.partners import name_of
@@ -28,15 +25,17 @@ from simulator.engine.prepare import Prepared, prepare
 from simulator.errors import SimulatorError
 from simulator.explore.bars import CSS as BARS_CSS
 from simulator.explore.bars import bars
-from simulator.explore.settings import Controls, Settings, apply, fixed, responding, what_changed
+from simulator.explore.saving import safe_stem, save, within
+from simulator.explore.settings import Controls, Settings, apply, fixed, responding
 from simulator.explore.settings import controls as controls_of  # `controls` names the page's output
+from simulator.explore.timeline import CSS as PATH_CSS
+from simulator.explore.timeline import Series, path_chart
 from simulator.output.page import OWN_DATA_NOTE, SOURCE_NOTE
-from simulator.scenario.extension import extension_yaml
 from simulator.scenario.load import load_scenario
 from simulator.scenario.model import Scenario
-from simulator.scenario.starter import place_schema
 from simulator.units import pct, usd
 
+NOW, PINNED = "#0072B2", "#D55E00"  # the bar chart's colours for now and pinned
 FIGURES = (
     ("effective_rate", "Effective rate", pct),
     ("effective_rate_without_exemptions", "Without exemptions", pct),
@@ -171,12 +170,6 @@ def date_slider(input_id: str, dates: tuple[date, ...], start: int) -> ui.Tag:
     return slider
 
 
-def safe_stem(text: str) -> str:
-    """A file name from what the user typed: letters, digits, - and _ only."""
-    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", text.strip()).strip("_")
-    return stem[:80] or "my_scenario"
-
-
 def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
     """The app: `choices` maps the label shown to the scenario reference (bundled name or file)."""
     first = next(iter(choices.values()))
@@ -194,7 +187,7 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
             open={"desktop": "open", "mobile": "always"},  # on a phone the controls come first, above the figures
             max_height_mobile="45vh",  # ... in a panel of their own, so the figures they move stay in sight
         ),
-        ui.tags.style(CSS + BARS_CSS),
+        ui.tags.style(CSS + BARS_CSS + PATH_CSS),
         ui.tags.script(FAST_SLIDERS),
         ui.div(  # bslib's own <main> holds this: a second one would be a duplicate landmark
             ui.output_ui("problems"),
@@ -205,6 +198,7 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
                 ui.output_text("pinned_label", inline=True),
             ),
             ui.output_ui("chart"),
+            ui.output_ui("path_panel"),
             ui.download_button("chart_png", "Download the chart (PNG)"),
             ui.h2("Save as scenario", class_="section-title"),
             ui.input_text("save_name", "File name (saved in " + str(save_dir) + ")", "my_experiment"),
@@ -223,6 +217,8 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
         dates_gen = reactive.value(0)
         controls_gen = reactive.value(0)
         pinned: reactive.Value[tuple[str, Result] | None] = reactive.value(None)
+        pinned_path: reactive.Value[Series | None] = reactive.value(None)
+        paths: dict[tuple[str, str], Series] = {}
         saved_text = reactive.value(ui.TagList())
 
         @reactive.calc
@@ -340,6 +336,31 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
             result = evaluate(replace(ready, scenario=fixed(ready.scenario, chosen)), chosen.when, timeline=False)
             return apply(found.scenario, chosen), result
 
+        @reactive.calc
+        def current_path() -> Series | None:
+            """The scenario's own path (as written, for the partner picked): its rate at every change date."""
+            found = loaded()
+            if found.scenario is None or found.flows is None or not found.scenario.change_dates:
+                return None
+            who = partner()
+            key = (input.scenario(), who)
+            if key not in paths:
+                scenario = replace(found.scenario, exporter=who) if who else found.scenario
+                timeline = evaluate(prepare(scenario, found.flows).alike, default_date(scenario)).timeline
+                paths[key] = Series(
+                    scenario.name + (f" ({who})" if who else ""),
+                    tuple(timeline["date"]),
+                    tuple(float(r) for r in timeline["effective_rate"]),
+                    NOW,
+                )
+            return paths[key]
+
+        @render.ui
+        def path_panel() -> Any:
+            mine, held = current_path(), pinned_path.get()
+            shown = [p for p in (held, mine) if p is not None]
+            return path_chart(shown, when()) if mine is not None or held is not None else ui.TagList()
+
         @render.ui
         def problems() -> Any:
             found = loaded()
@@ -380,11 +401,14 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
         def _pin() -> None:
             scenario, result = current()
             pinned.set((scenario.name + (f" on {result.date:%d %b %Y}" if result.date else ""), result))
+            mine = current_path()
+            pinned_path.set(replace(mine, label=f"pinned: {mine.label}", colour=PINNED, dashed=True) if mine else None)
 
         @reactive.effect
         @reactive.event(input.unpin)
         def _unpin() -> None:  # switching scenario keeps the pin: that is how two scenarios are compared
             pinned.set(None)
+            pinned_path.set(None)
 
         @render.text
         def pinned_label() -> str:
@@ -416,48 +440,3 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
             return saved_text.get()
 
     return App(app_ui, server)
-
-
-def save(
-    base: Scenario, changed: Scenario, target: Path, day: date | None, *, replace_file: bool = False
-) -> ui.TagList:
-    """Write the extension file, load it back with the loader, and say how to rerun it.
-
-    A file the scenario reads (itself or what it extends) is never replaced: the saved file would
-    extend itself. Any other existing file is replaced only when the user ticked the box for it.
-    """
-    name = f"{base.name}, explored" if changed != base else base.name
-    text = extension_yaml(base, changed, target, name=name, note=what_changed(base, changed, day))
-    read = {p.resolve() for p in (base.source, *base.extends) if p is not None}
-    if target.resolve() in read:
-        return refusal(f"{target.name} is the scenario being explored (or one it extends); choose another name.")
-    if target.exists() and not replace_file:
-        return refusal(f"{target} already exists; choose another name, or tick 'Replace a file of that name'.")
-    try:
-        with atomic_path(target, replace=replace_file) as tmp:  # checked by the loader before it takes the name
-            tmp.write_text(text, encoding="utf-8")
-            load_scenario(tmp)
-        place_schema(target.parent)  # the $schema line's file, beside the saved one
-    except FileExistsError:
-        return refusal(f"{target} already exists; choose another name, or tick 'Replace a file of that name'.")
-    except (OSError, SimulatorError) as exc:
-        return refusal(f"Could not save {target}: {exc}")
-    command = f"tariffsim run {target}" + (f" --date {day.isoformat()}" if day else "")
-    return ui.TagList(
-        ui.p("Saved ", ui.code(str(target)), ". Rerun it with ", ui.code(command, id="rerun-command")),
-        ui.pre(text),
-    )
-
-
-def within(value: Any, low: float, high: float) -> bool:
-    """A number the page's slider could have sent: finite and in its range (not a bool, not text)."""
-    return (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and low <= value <= high
-    )
-
-
-def refusal(text: str) -> ui.TagList:
-    return ui.TagList(ui.div(text, class_="problems", role="alert"))

@@ -54,7 +54,7 @@ summary { cursor: pointer; color: #0060A0; }
 .note { background: #F3F7FA; padding: 8px 12px; border-left: 4px solid #0072B2; }
 .warnings { color: #8A4B00; background: #FFF4E0; padding: 8px 12px; border-radius: 6px; }
 footer, .source { color: #555; font-size: 14px; }
-.bibliography li { margin-bottom: 6px; } .bibliography a { overflow-wrap: anywhere; }
+.bibliography { overflow-wrap: anywhere; } .bibliography li { margin-bottom: 6px; }
 a { color: #0060A0; }
 @media (max-width: 640px) {
   body { padding: 16px 14px 48px; }
