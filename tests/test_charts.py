@@ -72,8 +72,14 @@ def test_duty_by_layer_chart_sums_to_duty(chips: Result) -> None:
     fig = charts.plot_duty_by_layer(chips)
     ax = fig.axes[0]
     assert sum(b.get_width() for b in ax.patches) == pytest.approx(chips.totals["duty_usd"] / 1e9)
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend == ["base rate (MFN and earlier duties)", "retaliation"]
+    legend = [t.get_text().replace("\n", " ") for t in ax.get_legend().get_texts()]
+    assert legend[0] == "base rate (MFN and earlier duties)"
+    assert legend[1].startswith("retaliation: Additional ad valorem duty")  # its description, not only its id
+    from matplotlib.colors import to_hex
+
+    from simulator.output.chart_style import EXEMPT
+
+    assert EXEMPT.lower() not in {to_hex(b.get_facecolor()).lower() for b in ax.patches}  # green means exempted
 
 
 def test_timeline_chart_marks_every_change_date(dated: Result) -> None:
@@ -107,18 +113,42 @@ def test_crowded_change_dates_go_up_a_row_instead_of_sliding_away() -> None:
 
 
 def test_every_change_date_label_stands_over_its_own_date() -> None:
+    """Each change date is named once: by a label over its date, raised but never moved sideways, or
+    inside a range label ("03-25 Apr") over its crowded run; labels on one row never overlap."""
+    import re
+
     result = simulate(load_scenario("paths/us_on_china_deescalation"))
     fig = charts.plot_timeline(result)
     ax = fig.axes[0]
     start, end = (mdates.num2date(x).replace(tzinfo=None) for x in ax.get_xlim())
-    labels = {a.get_text(): a for a in ax.texts if a.get_text()[:2].isdigit() and len(a.get_text()) == 6}
-    assert len(labels) == len(result.timeline)
+    single = re.compile(r"\d\d [A-Z][a-z]{2}")
+    ranged = re.compile(r"(\d\d)(?: ([A-Z][a-z]{2}))?-(\d\d) ([A-Z][a-z]{2})")
+    labels = [a for a in ax.texts if single.fullmatch(a.get_text()) or ranged.fullmatch(a.get_text())]
+    named = 0
     for day in result.timeline["date"]:
-        label = labels[f"{day:%d %b}"]
-        where = (pd.Timestamp(day) - pd.Timestamp(start)) / (pd.Timestamp(end) - pd.Timestamp(start))
-        assert label.xy[0] == pytest.approx(where, abs=1e-6)  # at its date
-        assert label.xyann[0] == 0  # and raised, never moved sideways
-        assert label.xy[0] < 1  # inside the chart, not at its edge
+        day = pd.Timestamp(day)
+        where = (day - pd.Timestamp(start)) / (pd.Timestamp(end) - pd.Timestamp(start))
+        own = [a for a in labels if a.get_text() == f"{day:%d %b}"]
+        covering = []
+        for a in labels:
+            m = ranged.fullmatch(a.get_text())
+            if m:
+                first = pd.Timestamp(f"{m.group(1)} {m.group(2) or m.group(4)} {day.year}")
+                last = pd.Timestamp(f"{m.group(3)} {m.group(4)} {day.year}")
+                if first <= day <= last:
+                    covering.append(a)
+        assert len(own) + len(covering) == 1, f"{day:%d %b}"
+        if own:
+            assert own[0].xy[0] == pytest.approx(where, abs=1e-6) and own[0].xyann[0] == 0
+        named += 1
+    assert named == len(result.timeline)
+    rows: dict[float, list[float]] = {}
+    for a in labels:
+        assert 0 < a.xy[0] < 1  # inside the chart, not at its edge
+        rows.setdefault(a.xyann[1], []).append(a.xy[0])
+    for xs in rows.values():
+        xs.sort()
+        assert all(b - a >= 0.06 - 1e-9 for a, b in zip(xs, xs[1:], strict=False)), xs
 
 
 def test_cli_writes_png_and_svg(tmp_path: Path, write: Callable[..., Path]) -> None:

@@ -136,10 +136,14 @@ def test_compare_charts_plot_every_path() -> None:
         [load_scenario(PATHS / "us_on_china_escalation.yaml"), load_scenario(PATHS / "us_on_china_deescalation.yaml")]
     )
     fig = charts.plot_compare_timeline(c)
-    labels = [line.get_label() for line in fig.axes[0].get_lines() if not str(line.get_label()).startswith("_")]
+    labels = [
+        str(line.get_label()).replace("\n", " ")
+        for line in fig.axes[0].get_lines()
+        if not str(line.get_label()).startswith("_")
+    ]
     assert labels == [  # the scenarios' own names, not their file names
         "[1] US on Chinese goods, 2025 escalation (rates stay)",
-        "[2] US on Chinese goods, 2025 de-escalation (Geneva, then…",
+        "[2] US on Chinese goods, 2025 de-escalation (Geneva, then Busan)",  # whole, wrapped: never cut
     ]
     fig = charts.plot_compare_rates(c)
     assert len(fig.axes[0].patches) == 2 * 12  # a slide: the 12 largest categories

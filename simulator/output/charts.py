@@ -7,6 +7,7 @@ Style lives in chart_style; category names sit on the vertical axis so they neve
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -147,7 +148,9 @@ def plot_exempted_value(result: Result, *, ax: Axes | None = None) -> Figure:
     ax.barh(y, dutiable, left=exempt, color=DUTIABLE, label="dutiable")
     for yi, e, total in zip(y, exempt, exempt + dutiable, strict=True):
         if e > 0:
-            ax.text(total, float(yi), f" {e / total:.0%} exempt", va="center", fontsize=9, color=EXEMPT)
+            share = e / total
+            said = "<1%" if 0 < share < 0.005 else f"{share:.0%}"  # a sliver is not "0% exempt"
+            ax.text(total, float(yi), f" {said} exempt", va="center", fontsize=9, color=EXEMPT)
     ax.set_yticks(y, [wrap_label(c) for c in cats["category"]])
     ax.xaxis.set_major_formatter(FuncFormatter(usd_b))
     ax.set_xlabel("annual import value (USD billions)")
@@ -162,6 +165,14 @@ def plot_exempted_value(result: Result, *, ax: Axes | None = None) -> Figure:
     return fig
 
 
+def layer_label(name: str, description: str | None) -> str:
+    """A layer as a legend names it: its name, then the start of its description (what a reader knows)."""
+    if not description:
+        return name
+    first = description.split("; ")[0].split(". ")[0].rstrip(".")
+    return textwrap.fill(f"{name}: {textwrap.shorten(first, 60, placeholder='…')}", 40)
+
+
 @styled
 def plot_duty_by_layer(result: Result, *, ax: Axes | None = None) -> Figure:
     """Duty per category, stacked by the layer that raises it (base rate first)."""
@@ -171,9 +182,11 @@ def plot_duty_by_layer(result: Result, *, ax: Axes | None = None) -> Figure:
     fig, ax = new_axes(ax, len(table))
     y = np.arange(len(table))
     left = np.zeros(len(table))
+    colours = [c for c in PALETTE if c != EXEMPT]  # green means "exempted" in every other chart
+    described = {x.name: x.description for x in result.scenario.layers}
     for i, layer in enumerate(table.columns):
-        color = GREY if layer == BASE_LAYER else PALETTE[(i - 1) % len(PALETTE)]
-        label = "base rate (MFN and earlier duties)" if layer == BASE_LAYER else layer
+        color = GREY if layer == BASE_LAYER else colours[(i - 1) % len(colours)]
+        label = "base rate (MFN and earlier duties)" if layer == BASE_LAYER else layer_label(layer, described.get(layer))
         ax.barh(y, table[layer].to_numpy(), left=left, color=color, label=label)
         left += table[layer].to_numpy()
     ax.set_yticks(y, [wrap_label(c) for c in table.index])

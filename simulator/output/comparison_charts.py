@@ -26,7 +26,7 @@ SHOWN = 12  # categories on a slide; the page's table has them all
 
 def legend_name(i: int, result: Result) -> str:
     """`[2] China exempts US chips...`: the number the tables use and the scenario's own name."""
-    return textwrap.shorten(f"[{i + 1}] {result.scenario.name}", 60, placeholder="…")
+    return textwrap.fill(f"[{i + 1}] {result.scenario.name}", 48)  # wrapped, never cut: the name says which path
 
 
 @styled

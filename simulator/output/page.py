@@ -123,8 +123,14 @@ def _phone(draw: Callable[..., Any], subject: Any, rows: int) -> Any:
         if ticks and any(t.get_text() for t in ticks):  # category and scenario names: narrower lines
             names = [textwrap.fill(t.get_text().replace("\n", " "), 18) for t in ticks]
             ax.set_yticks(ax.get_yticks(), names, fontsize=9)
-        for text in ax.texts:  # value labels at the bar ends
+            # rows are evenly spaced: each as tall as the longest wrapped name (9-point lines, about 0.17
+            # inch), plus the title, axis and legend, so names never overlap
+            lines = max(n.count("\n") + 1 for n in names)
+            tall = 3.6 + len(names) * max(0.27, 0.18 * lines)
+            fig.set_size_inches(PHONE_INCHES, min(max(4.4, tall, fig.get_figheight()), 30))
+        for text in ax.texts:  # value labels at the bar ends; a difference goes to its own line
             text.set_fontsize(min(float(text.get_fontsize()), 9))
+            text.set_text(text.get_text().replace("   (", "\n  ("))
     return fig
 
 

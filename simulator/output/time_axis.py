@@ -63,13 +63,39 @@ def time_axis(ax: Axes, dates: list[pd.Timestamp], start: pd.Timestamp, end: pd.
     return used
 
 
+def date_labels(dates: list[pd.Timestamp], where: list[float], gap: float) -> list[tuple[str, float]]:
+    """(text, position) per label. Four or more dates within `gap` of the first of them ("03 Apr" ...
+    "12 Apr", five changes in nine days) become one range label, "03-12 Apr", over the middle of the run:
+    every date is still named, and no two labels print over each other.
+
+    >>> [t for t, _ in date_labels(list(pd.to_datetime(["2025-04-03", "2025-04-05", "2025-04-09",
+    ...     "2025-04-10", "2025-04-12", "2025-05-14"])), [0.30, 0.31, 0.32, 0.33, 0.34, 0.5], 0.06)]
+    ['03-12 Apr', '14 May']
+    """
+    runs: list[list[int]] = []
+    for i, x in enumerate(where):  # windows `gap` wide from their first date
+        if runs and x - where[runs[-1][0]] < gap:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    out = []
+    for run in runs:
+        if len(run) < MAX_ROWS:  # stacked in rows; four or more in one window read as a range
+            out += [(f"{dates[i]:%d %b}", where[i]) for i in run]
+            continue
+        first, last = dates[run[0]], dates[run[-1]]
+        text = f"{first:%d}-{last:%d %b}" if first.month == last.month else f"{first:%d %b}-{last:%d %b}"
+        out.append((text, (where[run[0]] + where[run[-1]]) / 2))
+    return out
+
+
 def _label_dates(ax: Axes, dates: list[pd.Timestamp], start: pd.Timestamp, end: pd.Timestamp) -> int:
     total = (end - start).total_seconds()
-    where = [(d - start).total_seconds() / total for d in dates]
-    rows = label_rows(where, gap=0.06)
-    for d, x, row in zip(dates, where, rows, strict=True):
+    labels = date_labels(dates, [(d - start).total_seconds() / total for d in dates], gap=0.06)
+    rows = label_rows([x for _, x in labels], gap=0.06)
+    for (text, x), row in zip(labels, rows, strict=True):
         ax.annotate(
-            f"{d:%d %b}",
+            text,
             xy=(x, 1.0),
             xycoords="axes fraction",
             xytext=(0, 3 + ROW_POINTS * row),
