@@ -148,7 +148,7 @@ def test_every_change_date_label_stands_over_its_own_date() -> None:
         rows.setdefault(a.xyann[1], []).append(a.xy[0])
     for xs in rows.values():
         xs.sort()
-        assert all(b - a >= 0.06 - 1e-9 for a, b in zip(xs, xs[1:], strict=False)), xs
+        assert all(b - a >= 0.06 - 1e-9 for a, b in pairwise(xs)), xs
 
 
 def test_cli_writes_png_and_svg(tmp_path: Path, write: Callable[..., Path]) -> None:
