@@ -63,14 +63,14 @@ def scroll_overflow(page: Any) -> int:
     return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
 
 
-def serious_violations(page: Any) -> list[str]:
-    """axe-core's serious and critical findings on the page, one line each."""
+def serious_violations(page: Any, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:
+    """axe-core's findings of these impacts on the page (serious and critical by default), one line each."""
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page)
     found = []
     for item in results.response["violations"]:
-        if item["impact"] in ("serious", "critical"):
+        if item["impact"] in impacts:
             targets = ", ".join(str(n["target"]) for n in item["nodes"][:3])
             found.append(f"{item['id']} ({item['impact']}): {item['help']} at {targets}")
     return found
