@@ -201,7 +201,9 @@ def _matched(prepared: Prepared, keys: np.ndarray, total: float) -> str:
     lines = int(np.bincount(prepared.row_key, minlength=len(keys))[keys].sum())
     value = float(prepared.value[keys].sum())
     share = value / total if total else 0.0
-    return f"{lines} line{'s' if lines != 1 else ''}, {usd(value)} ({pct(share)} of imports)"
+    estimated = float(prepared.estimated[keys].sum()) if prepared.estimated is not None else 0.0
+    said = f", {pct(estimated / value)} of it on estimated lines" if estimated > 0 and value > 0 else ""
+    return f"{lines} line{'s' if lines != 1 else ''}, {usd(value)} ({pct(share)} of imports{said})"
 
 
 PARTNERS_LISTED = 6

@@ -70,6 +70,12 @@ def _summary(frame: pd.DataFrame, name_of: Callable[[str], str]) -> list[str]:
                 f"{name} {plural(int(r['size']), 'line')} {usd(float(r['sum']))}" for name, r in sources.iterrows()
             )
             out.append(f"  sources: {listed}")
+            estimated = float(sources[[str(n).startswith("estimate") for n in sources.index]]["sum"].sum())
+            if estimated > 0:
+                out.append(
+                    f"  estimated: {pct(estimated / value)} of the value ({usd(estimated)}) rests on estimated "
+                    "lines; results say so beside every figure that uses them"
+                )
     return out
 
 

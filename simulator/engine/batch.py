@@ -13,7 +13,7 @@ from datetime import date
 
 import numpy as np
 
-from simulator.engine.evaluate import over_layers, summarize, waived_share
+from simulator.engine.evaluate import estimated_total, over_layers, summarize, waived_share
 from simulator.engine.prepare import Prepared
 from simulator.engine.response import responded_value
 
@@ -79,6 +79,9 @@ def alike_merged(prepared: Prepared, when: date | None) -> Prepared:
         match_scale=prepared.match_scale[first] if prepared.match_scale is not None else None,
         value=np.bincount(cls, weights=prepared.value, minlength=len(first)),
         base_duty=np.bincount(cls, weights=prepared.base_duty, minlength=len(first)),
+        estimated=np.bincount(cls, weights=prepared.estimated, minlength=len(first))
+        if prepared.estimated is not None
+        else None,
         cover=prepared.cover[first],
         match=prepared.match[first],
         tables={j: replace(t, groups=t.groups[first]) for j, t in prepared.tables.items()},
@@ -106,6 +109,7 @@ def _chunk(prepared: Prepared, rates: np.ndarray, shares: np.ndarray, when: date
             base.sum() + additional @ value,
             base.sum() + gross_rate @ value,
             exempt_share @ value,
+            estimated=np.full(b, estimated_total(prepared)),
         )
     assert prepared.elasticity is not None
     rows = prepared.flows
@@ -122,4 +126,5 @@ def _chunk(prepared: Prepared, rates: np.ndarray, shares: np.ndarray, when: date
         (v1 * exempt_share[:, rk]).sum(axis=1),
         np.full(len(rates), v0.sum()),
         vg.sum(axis=1),
+        estimated=np.full(len(rates), estimated_total(prepared)),
     )

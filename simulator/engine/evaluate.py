@@ -41,7 +41,9 @@ TOTAL_KEYS = (
     "base_duty_usd",
     "duty_without_exemptions_usd",
     "effective_rate_without_exemptions",
+    "estimated_share",
 )
+MOSTLY_ESTIMATED = 0.5  # past this share of value on estimated lines, a figure says so in words
 LAYER_KEYS = ("duty_usd", "exempted_value_usd", "duty_relief_usd")
 BASE_LAYER = "base_rate"
 
@@ -88,7 +90,9 @@ class Result:
         ]
         other: dict[str, object] = {"partner": "", "partner_name": f"{len(rest)} other partners"}
         extra = responded if "baseline_import_value_usd" in rest else []
-        other |= {k: float(v) for k, v in summarize(*sums, *extra).items()}
+        table_value = rest["baseline_import_value_usd"] if extra else rest["import_value_usd"]
+        estimated = np.asarray((rest["estimated_share"] * table_value).sum())
+        other |= {k: float(v) for k, v in summarize(*sums, *extra, estimated=estimated).items()}
         return pd.concat([frame.head(top), pd.DataFrame([other])], ignore_index=True)
 
 
@@ -104,6 +108,29 @@ def simulate(
     prepared = prepare(scenario, flows, year=year)
     when = date if date is not None else default_date(scenario)
     return evaluate(prepared, when)
+
+
+def estimated_total(prepared: Prepared) -> float:
+    return float(prepared.estimated.sum()) if prepared.estimated is not None else 0.0
+
+
+def estimate_notes(totals: dict[str, float], by_category: pd.DataFrame) -> tuple[str, ...]:
+    """Words beside figures that rest on estimates: the total's share, and the largest categories that are
+    mostly estimated (a reader must not take "Semiconductors $9.7B" for a published figure)."""
+    share = totals.get("estimated_share", 0.0)
+    if share <= 0:
+        return ()
+    mostly = by_category[by_category["estimated_share"] > MOSTLY_ESTIMATED]
+    named = ", ".join(mostly["category"].head(6))
+    more = f" and {len(mostly) - 6} more" if len(mostly) > 6 else ""
+    head = f"{share:.0%} of these imports rest on estimated lines (the table's source column says estimate)"
+    detail = (
+        f"; mostly estimated: {named}{more}. Their values split published chapter totals by older shares: read "
+        "each as an estimate inside a real total (the Estimated column gives each one's share)."
+        if named
+        else "; the Estimated column gives each category's share."
+    )
+    return (head + detail,)
 
 
 def default_date(scenario: Scenario) -> date | None:
@@ -196,11 +223,17 @@ def summarize(
     exempted: np.ndarray,
     baseline: np.ndarray | None = None,
     gross_value: np.ndarray | None = None,
+    *,
+    estimated: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """The totals keys from sums. `gross_value`: with a trade response, the imports that would flow
     without the exemptions (they respond to the higher rates too); the rate without exemptions is
-    the duty without them over those imports, so a line taxed at r shows r."""
+    the duty without them over those imports, so a line taxed at r shows r. `estimated`: the table's
+    value on lines it marks as estimates; `estimated_share` is its share of the table's value (before
+    any response), the measure of how far a figure rests on estimates."""
     gross_value = value if gross_value is None else gross_value
+    table_value = baseline if baseline is not None else value
+    estimated = np.zeros_like(np.asarray(value, dtype=float)) if estimated is None else estimated
     with np.errstate(invalid="ignore", divide="ignore"):
         safe = np.where(value > 0, value, np.nan)
         out = {
@@ -213,6 +246,7 @@ def summarize(
             "base_duty_usd": base,
             "duty_without_exemptions_usd": gross,
             "effective_rate_without_exemptions": np.nan_to_num(gross / np.where(gross_value > 0, gross_value, np.nan)),
+            "estimated_share": np.nan_to_num(estimated / np.where(table_value > 0, table_value, np.nan)),
         }
     if baseline is not None:  # with a trade response: what the table held, and how far trade moved
         out["baseline_import_value_usd"] = baseline
@@ -233,6 +267,7 @@ def _reduce(
         reduce(a["exempted"]),
         baseline,
         reduce(a["gross_value"]) if prepared.responds else None,
+        estimated=reduce(prepared.estimated) if prepared.estimated is not None else None,
     )
 
 
@@ -258,6 +293,7 @@ def _by_partner(prepared: Prepared, a: dict[str, np.ndarray], cells: Cells | Non
         by(cells.base_duty + cells.value * added),
         by(cells.base_duty + cells.value * gross),
         by(cells.value * exempt),
+        estimated=by(cells.estimated),
     )
 
 
@@ -272,7 +308,12 @@ def totals_at(prepared: Prepared, when: date | None) -> dict[str, float]:
     value, base = prepared.value, prepared.base_duty
     base_total = base.sum()
     out = summarize(
-        value.sum(), base_total, base_total + additional @ value, base_total + gross @ value, exempt @ value
+        value.sum(),
+        base_total,
+        base_total + additional @ value,
+        base_total + gross @ value,
+        exempt @ value,
+        estimated=np.asarray(estimated_total(prepared)),
     )
     return {k: float(v) for k, v in out.items()}
 
@@ -356,6 +397,6 @@ def evaluate(prepared: Prepared, when: date | None, *, timeline: bool = True) ->
         duty_by_category_layer=duty_by_category_layer,
         timeline=steps,
         warnings=prepared.warnings + ((late,) if (late := scenario.beyond_record(when)) else ()),
-        notes=prepared.notes,
+        notes=prepared.notes + estimate_notes(totals, by_category),
         source=prepared.source,
     )

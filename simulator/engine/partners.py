@@ -26,13 +26,21 @@ class Cells:
     partner: np.ndarray  # (C,) index into Prepared.partners
     value: np.ndarray  # (C,)
     base_duty: np.ndarray  # (C,)
+    estimated: np.ndarray  # (C,) value on lines marked as estimates
 
     @staticmethod
-    def build(keys: KeyIndex, partner_index: np.ndarray, n_partners: int, value: np.ndarray, base: np.ndarray) -> Cells:
+    def build(
+        keys: KeyIndex,
+        partner_index: np.ndarray,
+        n_partners: int,
+        value: np.ndarray,
+        base: np.ndarray,
+        estimated: np.ndarray,
+    ) -> Cells:
         index = KeyIndex.build([(keys.row_key.astype(np.int64), len(keys.present)), (partner_index, n_partners)])
         key, partner = index.split()
         partner = dense_present(partner, n_partners)[1][partner]  # partners present, in code order
-        return Cells(key, partner, index.sum(value), index.sum(value * base))
+        return Cells(key, partner, index.sum(value), index.sum(value * base), index.sum(estimated))
 
 
 class LazyCells:

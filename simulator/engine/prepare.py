@@ -61,6 +61,7 @@ class Prepared:
     partner_keys: bool = True  # the partner is part of the key (else `cells` spreads keys over partners)
     lazy_cells: LazyCells | None = None
     match_scale: np.ndarray | None = None  # (K, E) each match's share factor from share tables; None: 1
+    estimated: np.ndarray | None = None  # (K,) value on lines the table marks as estimates (source estimate_*)
 
     @property
     def cells(self) -> Cells | None:
@@ -154,6 +155,7 @@ class Prepared:
             key_partner=self.key_partner[first],
             value=np.bincount(cls, weights=self.value, minlength=n),
             base_duty=np.bincount(cls, weights=self.base_duty, minlength=n),
+            estimated=np.bincount(cls, weights=self.estimated, minlength=n) if self.estimated is not None else None,
             cover=self.cover[first],
             match=self.match[first],
             match_scale=self.match_scale[first] if self.match_scale is not None else None,
@@ -244,6 +246,8 @@ def prepare(
     value_rows = rows["value_usd"].to_numpy(dtype=float)
     value = keys.sum(value_rows)
     base_duty = keys.sum(value_rows * base_rows)
+    estimated_rows = value_rows * estimate_rows(rows)
+    estimated = keys.sum(estimated_rows)
     if by_partner_keys:
         present_partners, key_partner = np.unique(split[2], return_inverse=True)
     else:
@@ -326,7 +330,9 @@ def prepare(
         partners=partners,
         partner_keys=by_partner_keys,
         lazy_cells=(
-            LazyCells(lambda: Cells.build(keys, partner_index, len(partner_codes), value_rows, base_rows))
+            LazyCells(
+                lambda: Cells.build(keys, partner_index, len(partner_codes), value_rows, base_rows, estimated_rows)
+            )
             if not by_partner_keys and len(partners) > 1
             else None
         ),
@@ -343,6 +349,7 @@ def prepare(
         keys=keys,
         value=value,
         base_duty=base_duty,
+        estimated=estimated,
         cover=cover,
         match=match,
         waives=waives,
@@ -382,6 +389,17 @@ def _reduced(scenario: Scenario, path: Path, year: int | None) -> pd.DataFrame |
     except Exception:  # no pyarrow, or not a readable dataset: load_flows says what is wrong
         return None
     return validate_flows(lines, str(path)) if lines is not None else None
+
+
+def estimate_rows(rows: pd.DataFrame) -> np.ndarray:
+    """(N,) 1.0 where the table marks a line's value as an estimate (`source` estimate_...), else 0.0.
+
+    Decided once per distinct source, not per row."""
+    if "source" not in rows.columns:
+        return np.zeros(len(rows))
+    codes, names = pd.factorize(rows["source"], use_na_sentinel=True)
+    marked = np.array([str(n).startswith("estimate") for n in names] + [False], dtype=float)
+    return marked[codes]
 
 
 def _blank_base_rates(flows: pd.DataFrame) -> str:

@@ -31,6 +31,7 @@ from simulator.explore.settings import controls as controls_of  # `controls` nam
 from simulator.explore.timeline import CSS as PATH_CSS
 from simulator.explore.timeline import Series, path_chart
 from simulator.output.page import OWN_DATA_NOTE, SOURCE_NOTE
+from simulator.output.result import estimate_line
 from simulator.scenario.load import load_scenario
 from simulator.scenario.model import Scenario
 from simulator.units import pct, usd
@@ -51,6 +52,7 @@ CSS = """
 .figure .delta { font-size: .85rem; color: #444; }
 .problems { color: #9a1c1c; white-space: pre-wrap; }
 .control-note { font-size: .8rem; color: #555; margin-top: -.6rem; margin-bottom: .6rem; }
+.estimates { font-size: .85rem; color: #5a3b00; margin: .4rem 0; }
 .page-title { font-size: 1.5rem; margin: 0 0 .5rem; }
 .section-title { font-size: 1.25rem; margin-top: 1rem; }
 .control-title { font-size: 1.05rem; margin-top: .8rem; }
@@ -114,9 +116,11 @@ def figure_cards(result: Result, pinned: Result | None) -> ui.Tag:
             )
         )
     when = f" on {result.date:%d %b %Y}" if result.date else ""
+    line = estimate_line(result)
     return ui.div(
         ui.p(f"{result.scenario.name} ({result.scenario.label}{when})", class_="scenario-line"),
         ui.div(*cards, class_="figures"),
+        ui.p(f"Estimates: {line}.", class_="estimates", id="estimates") if line else ui.TagList(),
     )
 
 

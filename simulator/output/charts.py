@@ -186,7 +186,9 @@ def plot_duty_by_layer(result: Result, *, ax: Axes | None = None) -> Figure:
     described = {x.name: x.description for x in result.scenario.layers}
     for i, layer in enumerate(table.columns):
         color = GREY if layer == BASE_LAYER else colours[(i - 1) % len(colours)]
-        label = "base rate (MFN and earlier duties)" if layer == BASE_LAYER else layer_label(layer, described.get(layer))
+        label = (
+            "base rate (MFN and earlier duties)" if layer == BASE_LAYER else layer_label(layer, described.get(layer))
+        )
         ax.barh(y, table[layer].to_numpy(), left=left, color=color, label=label)
         left += table[layer].to_numpy()
     ax.set_yticks(y, [wrap_label(c) for c in table.index])

@@ -22,7 +22,7 @@ from simulator.engine.evaluate import Result
 from simulator.output.bibliography import cited
 from simulator.output.describe import describe, describe_comparison
 from simulator.output.page_tables import category_table, comparison_table, layer_table, partner_table, timeline_table
-from simulator.output.result import context_line
+from simulator.output.result import context_line, estimate_line
 from simulator.units import pct, usd
 
 CSS = """
@@ -54,6 +54,7 @@ summary { cursor: pointer; color: #0060A0; }
 .note { background: #F3F7FA; padding: 8px 12px; border-left: 4px solid #0072B2; }
 .warnings { color: #8A4B00; background: #FFF4E0; padding: 8px 12px; border-radius: 6px; }
 footer, .source { color: #555; font-size: 14px; }
+.estimates { background: #fff8e1; border-left: 4px solid #b26a00; padding: 6px 10px; }
 .bibliography { overflow-wrap: anywhere; } .bibliography li { margin-bottom: 6px; }
 a { color: #0060A0; }
 @media (max-width: 640px) {
@@ -178,6 +179,11 @@ def _cards(result: Result) -> str:
             for a, b, c in cards
         )
         + "</div>"
+        + (
+            f'<p class="estimates" role="note">Estimates: {escape(line)}.</p>'
+            if (line := estimate_line(result))
+            else ""
+        )
     )
 
 

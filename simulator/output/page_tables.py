@@ -12,7 +12,7 @@ from html import escape
 from simulator.analysis.compare import Comparison
 from simulator.engine.evaluate import BASE_LAYER, Result
 from simulator.output.comparison import COMPARE_ROWS, delta
-from simulator.output.result import CATEGORY_COLUMNS
+from simulator.output.result import columns_for
 from simulator.units import pct, usd
 
 FORMATS = {"usd": usd, "pct": pct}
@@ -45,21 +45,19 @@ def data_table(
 
 
 def category_table(result: Result) -> str:
-    columns = ["Category", *[c[1] for c in CATEGORY_COLUMNS]]
+    shown = columns_for(result)
+    columns = ["Category", *[c[1] for c in shown]]
     rows, marks = [], []
     for _, r in result.by_category.iterrows():
-        rows.append([str(r["category"]), *[FORMATS[kind](float(r[col])) for col, _, kind in CATEGORY_COLUMNS]])
+        rows.append([str(r["category"]), *[FORMATS[kind](float(r[col])) for col, _, kind in shown]])
         marks.append(
             [
                 "",
-                *[
-                    "exempt" if col == "exempted_value_usd" and float(r[col]) > 0 else ""
-                    for col, _, _ in CATEGORY_COLUMNS
-                ],
+                *["exempt" if col == "exempted_value_usd" and float(r[col]) > 0 else "" for col, _, _ in shown],
             ]
         )
     t = result.totals
-    total = ["Total", *[FORMATS[kind](float(t[col])) for col, _, kind in CATEGORY_COLUMNS]]
+    total = ["Total", *[FORMATS[kind](float(t[col])) for col, _, kind in shown]]
     caption = (
         "By category: import value, what is exempted, the effective rate without and with the exemptions, "
         "duty and duty relief (a year)"
@@ -68,13 +66,14 @@ def category_table(result: Result) -> str:
 
 
 def partner_table(result: Result) -> str:
-    columns = ["Partner", *[c[1] for c in CATEGORY_COLUMNS]]
+    shown = columns_for(result)
+    columns = ["Partner", *[c[1] for c in shown]]
     rows = [
-        [f"{r['partner_name']} ({r['partner']})", *[FORMATS[kind](float(r[col])) for col, _, kind in CATEGORY_COLUMNS]]
+        [f"{r['partner_name']} ({r['partner']})", *[FORMATS[kind](float(r[col])) for col, _, kind in shown]]
         for _, r in result.by_partner.iterrows()
     ]
     t = result.totals
-    total = ["Total", *[FORMATS[kind](float(t[col])) for col, _, kind in CATEGORY_COLUMNS]]
+    total = ["Total", *[FORMATS[kind](float(t[col])) for col, _, kind in shown]]
     caption = "By partner: import value, what is exempted, the effective rate without and with the exemptions, duty and duty relief (a year)"
     return data_table(caption, columns, rows, css="categories", total=total)
 

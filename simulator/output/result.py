@@ -77,6 +77,23 @@ def to_tidy(result: Result, by: str = "category") -> str:
     return csv_text(long)
 
 
+ESTIMATED_COLUMN = ("estimated_share", "Estimated", "pct")
+
+
+def columns_for(result: Result) -> tuple[tuple[str, str, str], ...]:
+    """The table's columns; the share resting on estimated lines whenever any line the figures use is one."""
+    return CATEGORY_COLUMNS + ((ESTIMATED_COLUMN,) if result.totals.get("estimated_share", 0.0) > 0 else ())
+
+
+def estimate_line(result: Result) -> str:
+    """Beside the headline: how far the figures rest on estimates, in words ('' when not at all)."""
+    share = result.totals.get("estimated_share", 0.0)
+    if share <= 0:
+        return ""
+    most = "most of these imports are" if share > 0.5 else "part of these imports is"
+    return f"{share:.0%}: {most} estimated, not published line by line (the Estimated column; Notes)"
+
+
 BREAKDOWNS = ("category", "partner")
 LARGEST_PARTNERS = 10  # shown under the category table when a result covers several partners
 
@@ -94,11 +111,10 @@ def _cells(result: Result, by: str = "category", top: int | None = None) -> tupl
     else:
         frame = result.by_category
         label = frame["category"].astype(str).tolist()
-    rows = [
-        [label[i], *[fmt[k](float(r[c])) for c, _, k in CATEGORY_COLUMNS]] for i, (_, r) in enumerate(frame.iterrows())
-    ]
-    rows.append(["Total", *[fmt[k](float(result.totals[c])) for c, _, k in CATEGORY_COLUMNS]])
-    return ["Partner" if by == "partner" else "Category", *[label for _, label, _ in CATEGORY_COLUMNS]], rows
+    columns = columns_for(result)
+    rows = [[label[i], *[fmt[k](float(r[c])) for c, _, k in columns]] for i, (_, r) in enumerate(frame.iterrows())]
+    rows.append(["Total", *[fmt[k](float(result.totals[c])) for c, _, k in columns]])
+    return ["Partner" if by == "partner" else "Category", *[label for _, label, _ in columns]], rows
 
 
 def _sections(result: Result, by: str) -> list[tuple[str, tuple[list[str], list[list[str]]]]]:
@@ -116,28 +132,32 @@ def _sections(result: Result, by: str) -> list[tuple[str, tuple[list[str], list[
 
 def headline(result: Result) -> list[tuple[str, str]]:
     t = result.totals
-    return [
-        (
-            "Effective rate",
-            f"{pct(t['effective_rate'])}  (without exemptions {pct(t['effective_rate_without_exemptions'])})",
-        ),
-        ("Duty", f"{usd(t['duty_usd'])} a year on {usd(t['import_value_usd'])} of imports"),
-        ("Exempted value", f"{usd(t['exempted_value_usd'])}  ({pct(t['exempted_share'])} of imports)"),
-        ("Duty relief", f"{usd(t['duty_relief_usd'])} a year"),
-    ] + (
+    return (
         [
             (
-                "Trade response",
-                f"imports {usd(t['baseline_import_value_usd'])} -> {usd(t['import_value_usd'])} ({usd(t['trade_change_usd'])})",
+                "Effective rate",
+                f"{pct(t['effective_rate'])}  (without exemptions {pct(t['effective_rate_without_exemptions'])})",
             ),
-            (
-                "Without exemptions",
-                f"imports would fall to {usd(t['import_value_without_exemptions_usd'])}, paying "
-                f"{usd(t['duty_without_exemptions_usd'])} ({pct(t['effective_rate_without_exemptions'])})",
-            ),
+            ("Duty", f"{usd(t['duty_usd'])} a year on {usd(t['import_value_usd'])} of imports"),
+            ("Exempted value", f"{usd(t['exempted_value_usd'])}  ({pct(t['exempted_share'])} of imports)"),
+            ("Duty relief", f"{usd(t['duty_relief_usd'])} a year"),
         ]
-        if "trade_change_usd" in t
-        else []
+        + ([("Estimates", estimate_line(result))] if estimate_line(result) else [])
+        + (
+            [
+                (
+                    "Trade response",
+                    f"imports {usd(t['baseline_import_value_usd'])} -> {usd(t['import_value_usd'])} ({usd(t['trade_change_usd'])})",
+                ),
+                (
+                    "Without exemptions",
+                    f"imports would fall to {usd(t['import_value_without_exemptions_usd'])}, paying "
+                    f"{usd(t['duty_without_exemptions_usd'])} ({pct(t['effective_rate_without_exemptions'])})",
+                ),
+            ]
+            if "trade_change_usd" in t
+            else []
+        )
     )
 
 
