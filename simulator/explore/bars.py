@@ -7,12 +7,14 @@ as a PNG for slides comes from `chart.plot_categories` (the download button).
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from htmltools import Tag, tags
 
 from simulator.engine.evaluate import Result
 
 TOP = 10
+MOSTLY = 0.5  # a category whose value is mostly estimated is named with "(est.)"
 SERIES = (  # (key, label, colour): the slide chart's colours (chart_style, which imports matplotlib), the grey at 4.5:1
     ("without", "without exemptions", "#767676"),
     ("pinned", "pinned", "#D55E00"),
@@ -58,8 +60,12 @@ def bars(result: Result, pinned: Result | None = None) -> Tag:
     series = [s for s in SERIES if s[0] in values]
     top = max(max(float(v.max()) for v in values.values()), 1e-9) if len(cats) else 1.0
     rows = []
+    estimated = cats["estimated_share"].to_numpy() if "estimated_share" in cats else np.zeros(len(cats))
     for i, name in enumerate(cats["category"]):
         said = ", ".join(f"{label} {values[key][i]:.1%}" for key, label, _ in series)
+        if estimated[i] > 0:  # an estimate says so wherever it is shown
+            said += f"; {estimated[i]:.0%} of its value estimated"
+            name = f"{name} (est.)" if estimated[i] > MOSTLY else name
         track = tags.div(
             *[
                 tags.div(
@@ -85,6 +91,8 @@ def bars(result: Result, pinned: Result | None = None) -> Tag:
         class_="legend",
         aria_hidden="true",
     )
+    if (estimated > MOSTLY).any():
+        legend.children.append(tags.span("(est.): value mostly estimated, inside a published chapter total"))
     hidden = len(result.by_category) - len(cats)
     caption = "Effective tariff rate by category (duty ÷ import value)" + (
         f"; the {len(cats)} largest and most exempted shown, {hidden} smaller not" if hidden else ""
