@@ -22,7 +22,7 @@ import pandas as pd
 
 from simulator.data.columns import HS_PATTERN
 from simulator.data.parquet import countries_clean, open_dataset, pick_year
-from simulator.data.validate import COUNTRY, MAX_TOTAL_USD, PERCENT_LOOKING_SHARE, validate_flows
+from simulator.data.validate import COUNTRY, MAX_TOTAL_USD, PERCENT_LOOKING_SHARE, estimate_rows, validate_flows
 
 REQUIRED = ("exporter", "importer", "hs", "category", "value_usd")
 
@@ -84,6 +84,7 @@ def reduce_file(
             "category": clean["category"].astype(str).to_numpy(dtype=object),
             "value_usd": clean["value_usd"].to_numpy(dtype=float),
             "base_duty_usd": (clean["value_usd"] * clean["base_rate"]).to_numpy(dtype=float),
+            "estimated_usd": (clean["value_usd"] * estimate_rows(clean)).to_numpy(dtype=float),
         }
     )
     keys = ["hs", "category"]
@@ -91,7 +92,8 @@ def reduce_file(
         frame["base_rate"] = clean["base_rate"].to_numpy(dtype=float)
         frame["elasticity"] = clean["elasticity"].to_numpy(dtype=float) if "elasticity" in clean else np.nan
         keys += ["base_rate", "elasticity"]
-    return frame.groupby(keys, as_index=False, sort=False, dropna=False)[["value_usd", "base_duty_usd"]].sum()
+    summed = ["value_usd", "base_duty_usd", "estimated_usd"]
+    return frame.groupby(keys, as_index=False, sort=False, dropna=False)[summed].sum()
 
 
 def _scan(dataset: Any, importer: str, exporter: str | None, responds: bool, year: int | None) -> tuple[list[str], Any]:
@@ -99,7 +101,7 @@ def _scan(dataset: Any, importer: str, exporter: str | None, responds: bool, yea
     import pyarrow.dataset as ds
 
     names = set(dataset.schema.names)
-    wanted = [*REQUIRED, "base_rate", *(["elasticity"] if responds else [])]
+    wanted = [*REQUIRED, "base_rate", "source", *(["elasticity"] if responds else [])]
     condition = ds.field("importer") == importer
     if exporter is not None:
         condition = condition & (ds.field("exporter") == exporter)
@@ -189,6 +191,7 @@ class _Sums:
         self.ids: dict[str, dict[str, int]] = {"hs": {}, "category": {}}
         self.value = np.zeros((0, 0))
         self.base_duty = np.zeros((0, 0))
+        self.estimated = np.zeros((0, 0))  # value on lines the table marks as estimates (source estimate_...)
         self.count = np.zeros((0, 0))
         self.grouped: list[Any] = []
         self.seen: dict[str, set[str]] = {"hs": set(), "category": set(), "exporter": set(), "importer": set()}
@@ -206,7 +209,9 @@ class _Sums:
         lookup = np.array([ids.setdefault(str(w), len(ids)) for w in coded.dictionary.to_pylist()], dtype=np.intp)
         return coded.indices.to_numpy(zero_copy_only=False), lookup
 
-    def add(self, hs_column: Any, category_column: Any, value: np.ndarray, base_duty: np.ndarray) -> None:
+    def add(
+        self, hs_column: Any, category_column: Any, value: np.ndarray, base_duty: np.ndarray, estimated: np.ndarray
+    ) -> None:
         """Sum a batch per (dictionary position of hs, of category), then add the few cells that rows
         reached to the dense grids: no per-row gather to dense ids."""
         hs, hs_ids = self._coded("hs", hs_column)
@@ -214,7 +219,9 @@ class _Sums:
         shape = (len(self.ids["hs"]), len(self.ids["category"]))
         if shape != self.value.shape:  # new codes: grow the grids, keeping what they hold
             grow = ((0, shape[0] - self.value.shape[0]), (0, shape[1] - self.value.shape[1]))
-            self.value, self.base_duty, self.count = (np.pad(x, grow) for x in (self.value, self.base_duty, self.count))
+            self.value, self.base_duty, self.estimated, self.count = (
+                np.pad(x, grow) for x in (self.value, self.base_duty, self.estimated, self.count)
+            )
         width = max(len(category_ids), 1)
         cell = np.multiply(hs, width, dtype=np.intp)
         cell += category
@@ -226,6 +233,7 @@ class _Sums:
         np.add.at(self.count, at, count[reached])
         np.add.at(self.value, at, np.bincount(cell, weights=value, minlength=size)[reached])
         np.add.at(self.base_duty, at, np.bincount(cell, weights=base_duty, minlength=size)[reached])
+        np.add.at(self.estimated, at, np.bincount(cell, weights=estimated, minlength=size)[reached])
 
     def lines(self, responds: bool) -> pd.DataFrame:
         if responds:
@@ -235,10 +243,14 @@ class _Sums:
             merged = (
                 pa.concat_tables(self.grouped)
                 .group_by(keys)
-                .aggregate([("value_usd_sum", "sum"), ("base_duty_usd_sum", "sum")])
+                .aggregate([("value_usd_sum", "sum"), ("base_duty_usd_sum", "sum"), ("estimated_usd_sum", "sum")])
             )
             return merged.to_pandas().rename(
-                columns={"value_usd_sum_sum": "value_usd", "base_duty_usd_sum_sum": "base_duty_usd"}
+                columns={
+                    "value_usd_sum_sum": "value_usd",
+                    "base_duty_usd_sum_sum": "base_duty_usd",
+                    "estimated_usd_sum_sum": "estimated_usd",
+                }
             )
         hs_of = np.array(list(self.ids["hs"]), dtype=object)
         category_of = np.array(list(self.ids["category"]), dtype=object)
@@ -249,6 +261,7 @@ class _Sums:
                 "category": category_of[c],
                 "value_usd": self.value[h, c],
                 "base_duty_usd": self.base_duty[h, c],
+                "estimated_usd": self.estimated[h, c],
             }
         )
 
@@ -279,23 +292,41 @@ def _add_batch(table: Any, sums: _Sums, responds: bool) -> None:
         base = np.zeros(len(value))
     sums.total += float(value.sum())
     sums.rows += len(value)
+    estimated = value * _estimate_marks(table["source"]) if "source" in table.column_names else np.zeros(len(value))
     if responds:
         frame = {
             "hs": table["hs"],
             "category": table["category"],
             "value_usd": pa.array(value),
             "base_duty_usd": pa.array(value * base),
+            "estimated_usd": pa.array(estimated),
             "base_rate": pa.array(base),
             "elasticity": table["elasticity"].cast(pa.float64())
             if "elasticity" in table.column_names
             else pa.nulls(table.num_rows, pa.float64()),
         }
         keys = ["hs", "category", "base_rate", "elasticity"]
-        sums.grouped.append(pa.table(frame).group_by(keys).aggregate([("value_usd", "sum"), ("base_duty_usd", "sum")]))
+        sums.grouped.append(
+            pa.table(frame)
+            .group_by(keys)
+            .aggregate([("value_usd", "sum"), ("base_duty_usd", "sum"), ("estimated_usd", "sum")])
+        )
         for name in ("hs", "category"):
             sums.seen[name] |= {str(v) for v in pc.unique(table[name]).to_pylist()}
         return
-    sums.add(table["hs"], table["category"], value, value * base)
+    sums.add(table["hs"], table["category"], value, value * base, estimated)
+
+
+def _estimate_marks(column: Any) -> np.ndarray:
+    """(N,) 1.0 for rows whose source marks an estimate, decided once per dictionary value."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    chunk = column.combine_chunks()
+    coded = chunk if pa.types.is_dictionary(chunk.type) else pc.dictionary_encode(chunk)
+    marks = np.array([str(v).startswith("estimate") for v in coded.dictionary.to_pylist()] + [False], dtype=float)
+    codes = coded.indices.to_numpy(zero_copy_only=False)
+    return marks[np.where(pc.is_null(coded.indices).to_numpy(zero_copy_only=False), len(marks) - 1, codes)]
 
 
 def _floats(column: Any) -> np.ndarray:
@@ -311,8 +342,25 @@ def key_table(lines: pd.DataFrame, importer: str, exporter: str | None, responds
     """A trade-flow table of summed lines: one row per key with its value and its average base rate.
 
     `lines` has hs, category, value_usd, base_duty_usd, and with a response base_rate and elasticity
-    (which then are part of the key). Shared by the Parquet reducer and the dask engine.
+    (which then are part of the key). Shared by the Parquet reducer and the dask engine. A key whose
+    lines are partly estimates (`estimated_usd`) becomes two rows, its estimated part marked in
+    `source`, so a result's estimated share is the same as from the lines themselves.
     """
+    estimated = lines["estimated_usd"].to_numpy(dtype=float) if "estimated_usd" in lines else None
+    if estimated is not None and (estimated > 0).any():
+        whole = lines["value_usd"].to_numpy(dtype=float)
+        share = np.divide(estimated, whole, out=np.zeros(len(whole)), where=whole > 0)
+        duty = lines["base_duty_usd"].to_numpy(dtype=float)
+        part = lines.assign(value_usd=estimated, base_duty_usd=duty * share).drop(columns="estimated_usd")
+        rest = lines.assign(value_usd=whole - estimated, base_duty_usd=duty * (1 - share)).drop(columns="estimated_usd")
+        keep_rest = (estimated <= 0) | (whole - estimated > 0)
+        return pd.concat(
+            [
+                key_table(rest[keep_rest], importer, exporter, responds).assign(source=""),
+                key_table(part[estimated > 0], importer, exporter, responds).assign(source="estimate_reduced"),
+            ],
+            ignore_index=True,
+        )
     value = lines["value_usd"].to_numpy(dtype=float)
     base_duty = lines["base_duty_usd"].to_numpy(dtype=float)
     fallback = lines["base_rate"].to_numpy(dtype=float) if responds else np.zeros(len(lines))

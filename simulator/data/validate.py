@@ -287,3 +287,14 @@ def _gather(verdict: np.ndarray, codes: np.ndarray) -> np.ndarray:
 
 def _shown(values: pd.Series, absent: np.ndarray) -> pd.Series:
     return values.astype(object).where(~absent, "(missing)")
+
+
+def estimate_rows(rows: pd.DataFrame) -> np.ndarray:
+    """(N,) 1.0 where the table marks a line's value as an estimate (`source` estimate_...), else 0.0.
+
+    Decided once per distinct source, not per row."""
+    if "source" not in rows.columns:
+        return np.zeros(len(rows))
+    codes, names = pd.factorize(rows["source"], use_na_sentinel=True)
+    marked = np.array([str(n).startswith("estimate") for n in names] + [False], dtype=float)
+    return marked[codes]

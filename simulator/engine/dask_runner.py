@@ -81,7 +81,8 @@ def simulate_dask(
         raise FlowsError([Problem(str(path), f"holds no rows of {scenario.label}")])
     reduced = pd.concat(list(computed), ignore_index=True)
     keys = ["hs", "category", *(["base_rate", "elasticity"] if responds else [])]
-    lines = reduced.groupby(keys, as_index=False, sort=True, dropna=False)[["value_usd", "base_duty_usd"]].sum()
+    summed = ["value_usd", "base_duty_usd", "estimated_usd"]
+    lines = reduced.groupby(keys, as_index=False, sort=True, dropna=False)[summed].sum()
     flows = key_table(lines, scenario.importer, scenario.exporter, responds)
     for name in ("exporter", "importer", "hs", "category"):
         flows[name] = flows[name].astype("category")

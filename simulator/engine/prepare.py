@@ -12,7 +12,7 @@ import pandas as pd
 
 from simulator.bundled import BUNDLED_LABEL, bundled_parts
 from simulator.data.load import check_readable, load_flows
-from simulator.data.validate import validate_flows
+from simulator.data.validate import estimate_rows, validate_flows
 from simulator.engine.keys import KeyIndex, Matcher, codes_of
 from simulator.engine.partners import (
     Cells,
@@ -389,17 +389,6 @@ def _reduced(scenario: Scenario, path: Path, year: int | None) -> pd.DataFrame |
     except Exception:  # no pyarrow, or not a readable dataset: load_flows says what is wrong
         return None
     return validate_flows(lines, str(path)) if lines is not None else None
-
-
-def estimate_rows(rows: pd.DataFrame) -> np.ndarray:
-    """(N,) 1.0 where the table marks a line's value as an estimate (`source` estimate_...), else 0.0.
-
-    Decided once per distinct source, not per row."""
-    if "source" not in rows.columns:
-        return np.zeros(len(rows))
-    codes, names = pd.factorize(rows["source"], use_na_sentinel=True)
-    marked = np.array([str(n).startswith("estimate") for n in names] + [False], dtype=float)
-    return marked[codes]
 
 
 def _blank_base_rates(flows: pd.DataFrame) -> str:
