@@ -142,7 +142,8 @@ def test_the_bars_are_drawn_to_scale_and_say_their_numbers() -> None:
     semis = result.by_category.set_index("category").loc["Semiconductors"]
     top = shown_categories(result)["effective_rate_without_exemptions"].max()
     assert f"width:{100 * semis['effective_rate'] / top:.2f}%" in html
-    assert f"Semiconductors: without exemptions {semis['effective_rate_without_exemptions']:.1%}" in html
+    assert f"Semiconductors (est.): without exemptions {semis['effective_rate_without_exemptions']:.1%}" in html
+    assert "100% of its value estimated" in html  # an estimate says so where it is shown
     assert "pinned" not in html and "pinned" in str(bars(result, result))
 
 
