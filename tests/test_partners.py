@@ -393,3 +393,29 @@ def test_a_date_past_the_record_warns(partner_dir: Path) -> None:
         load_scenario(bad)
     today = simulate(load_scenario("paths/us_on_china_deescalation"), date=date(2026, 12, 2)).warnings
     assert any("after 2025-11-14, where this path's record ends" in w for w in today)
+
+
+@pytest.mark.parametrize("elasticity", [None, -1.0])
+def test_the_largest_partners_then_the_rest_as_one_row(elasticity: float | None) -> None:
+    """The text table's partner rows: the rest's sums are the other partners' sums, its rates recomputed."""
+    from dataclasses import replace as changed
+
+    from click.testing import CliRunner
+
+    from simulator.cli import cli
+    from simulator.scenario.model import Response
+
+    scenario = load_scenario("paths/us_ieepa_all_partners_2025")
+    if elasticity is not None:
+        scenario = changed(scenario, response=Response(elasticity=elasticity))
+    result = simulate(scenario)
+    table = result.largest_partners(10)
+    rest = result.by_partner.iloc[10:]
+    other = table.iloc[-1]
+    assert other["partner_name"] == f"{len(rest)} other partners"
+    for key in ("import_value_usd", "duty_usd", "exempted_value_usd", "duty_without_exemptions_usd"):
+        assert other[key] == pytest.approx(rest[key].sum())
+    assert other["effective_rate"] == pytest.approx(rest["duty_usd"].sum() / rest["import_value_usd"].sum())
+    if elasticity is None:
+        out = CliRunner().invoke(cli, ["run", "paths/us_ieepa_all_partners_2025"])
+        assert out.exit_code == 0 and "188 other partners" in out.output, out.output[-500:]

@@ -85,11 +85,13 @@ class Result:
         rest = frame.iloc[top:]
         sums = [np.asarray(rest[k].sum()) for k in ("import_value_usd", "base_duty_usd", "duty_usd")]
         sums += [np.asarray(rest[k].sum()) for k in ("duty_without_exemptions_usd", "exempted_value_usd")]
-        responded = [
-            np.asarray(rest[k].sum()) for k in ("baseline_import_value_usd", "import_value_without_exemptions_usd")
-        ]
+        responds = "baseline_import_value_usd" in rest
+        extra = (
+            [np.asarray(rest[k].sum()) for k in ("baseline_import_value_usd", "import_value_without_exemptions_usd")]
+            if responds
+            else []
+        )
         other: dict[str, object] = {"partner": "", "partner_name": f"{len(rest)} other partners"}
-        extra = responded if "baseline_import_value_usd" in rest else []
         table_value = rest["baseline_import_value_usd"] if extra else rest["import_value_usd"]
         estimated = np.asarray((rest["estimated_share"] * table_value).sum())
         other |= {k: float(v) for k, v in summarize(*sums, *extra, estimated=estimated).items()}
