@@ -419,3 +419,18 @@ def test_the_largest_partners_then_the_rest_as_one_row(elasticity: float | None)
     if elasticity is None:
         out = CliRunner().invoke(cli, ["run", "paths/us_ieepa_all_partners_2025"])
         assert out.exit_code == 0 and "188 other partners" in out.output, out.output[-500:]
+
+
+def test_rank_works_with_share_tables_and_agrees_with_simulate() -> None:
+    """usmca's shares come from a table (match_scale): rank's 'alone' is simulate with it alone."""
+    from dataclasses import replace as changed
+
+    from simulator.analysis.rank import rank
+
+    scenario = load_scenario("paths/us_ieepa_all_partners_2025")
+    ranking = rank(scenario).exemptions.set_index("exemption")
+    for name in ("usmca", "annex2"):
+        alone = changed(scenario, exemptions=tuple(x for x in scenario.exemptions if x.name == name))
+        assert ranking.loc[name, "alone_relief_usd"] == pytest.approx(
+            simulate(alone).totals["duty_relief_usd"], rel=1e-9
+        )

@@ -49,6 +49,10 @@ def rank(scenario: Scenario, *, when: date | None = None, flows: pd.DataFrame | 
     wide = replace(
         prepared,
         match=np.hstack([prepared.match, extra]),
+        # a category added as an exemption is exempted whole: its columns of share factors are 1
+        match_scale=np.hstack([prepared.match_scale, np.ones(extra.shape)])
+        if prepared.match_scale is not None
+        else None,
         waives=np.vstack([prepared.waives, np.ones((len(categories), prepared.cover.shape[1]), bool)]),
     )
     n_cat = len(categories)
