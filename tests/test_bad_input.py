@@ -6,6 +6,7 @@ code, that no traceback escaped, and that the message carries the fragment a use
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -685,7 +686,7 @@ def test_a_planted_cache_entry_never_runs_nor_changes_a_number(tmp_path: Path, m
     cache, table = cache_setup(tmp_path, monkeypatch)
     honest = load_flows(table)
     entries = list(cache.glob("flows-*"))
-    assert len(entries) == 1 and entries[0].suffix == ".parquet"
+    assert len(entries) == 1 and entries[0].suffix == ".npz"
     proof = tmp_path / "ran"
 
     class Payload:
@@ -694,12 +695,18 @@ def test_a_planted_cache_entry_never_runs_nor_changes_a_number(tmp_path: Path, m
 
     # a pickle under every name the cache could use, and a forged entry with values x1000
     (cache / entries[0].with_suffix(".pkl").name).write_bytes(pickle.dumps(Payload()))
-    forged = honest.copy()
-    forged["value_usd"] *= 1000
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    import zipfile
 
-    pq.write_table(pa.Table.from_pandas(forged, preserve_index=False), entries[0])
+    with zipfile.ZipFile(entries[0]) as signed:  # the entry's own arrays, values x1000, re-zipped unsigned
+        members = {n: signed.read(n) for n in signed.namelist()}
+    values = next(n for n in members if n.endswith(".numbers.npy"))
+    array = np.load(io.BytesIO(members[values]), allow_pickle=False)
+    buffer = io.BytesIO()
+    np.save(buffer, array * 1000)
+    members[values] = buffer.getvalue()
+    with zipfile.ZipFile(entries[0], "w") as forged:
+        for n, data in members.items():
+            forged.writestr(n, data)
     with open(entries[0], "ab") as f:
         f.write(pickle.dumps(Payload()))
     again = load_flows(table)

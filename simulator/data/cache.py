@@ -2,7 +2,7 @@
 
 Reading and checking the bundled China table costs about 65 ms, reading it back from here a few: the
 difference is what a teacher waits for on every `tariffsim run`. A cache must never be a way in, so:
-entries are Parquet (data, never code), each signed with a key only the user can read (HMAC-SHA256),
+entries are numpy arrays read with `allow_pickle=False` (data, never code), each signed with a key only the user can read (HMAC-SHA256),
 the folder is created 0700 whatever the umask, and a folder (or key) that is not the user's own and
 private is not used at all. An entry's name is a hash of the table's bytes and of tariffsim's
 version and checks, so an edit or an upgrade is read afresh; an edited table's older entry is
@@ -120,7 +120,7 @@ def cached(path: Path, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         with contextlib.suppress(OSError):
             digest.update((HERE / module).read_bytes())
     family = hashlib.blake2b(str(path.resolve()).encode(), digest_size=6).hexdigest()
-    file = where / f"flows-{family}-{digest.hexdigest()}.parquet"
+    file = where / f"flows-{family}-{digest.hexdigest()}.npz"
     frame = _read(file, key)
     if frame is not None:
         return frame
@@ -144,56 +144,75 @@ def _read(file: Path, key: bytes) -> pd.DataFrame | None:
         return None
     try:
         return _frame(body)
-    except Exception:  # signed by us but unreadable (another pyarrow): read the table afresh
+    except Exception:  # signed by us but unreadable (another numpy): read the table afresh
         return None
 
 
 def _frame(body: bytes) -> pd.DataFrame:
-    """The table as validate_flows left it: categories and text as Python strings, numbers as float."""
+    """The table as validate_flows left it, from arrays only (`allow_pickle=False`: nothing can run)."""
     import numpy as np
-    import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    table = pq.read_table(io.BytesIO(body))
-    out: dict[str, object] = {}
-    for name in table.column_names:
-        column = table[name].combine_chunks()
-        if pa.types.is_dictionary(column.type):
-            categories = pd.Index(np.array(column.dictionary.to_pylist(), dtype=object), dtype=object)
-            codes = column.indices.to_numpy(zero_copy_only=False)
-            out[name] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories), validate=False)
-        elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            out[name] = pd.Series(column.to_pylist(), dtype=object)
-        else:
-            out[name] = column.to_numpy(zero_copy_only=False)
+    with np.load(io.BytesIO(body), allow_pickle=False) as arrays:
+        names = arrays["columns"].tolist()
+        out: dict[str, object] = {}
+        for i, name in enumerate(names):
+            if f"{i}.codes" in arrays:
+                categories = pd.Index(_texts(arrays, f"{i}.categories"), dtype=object)
+                out[name] = pd.Categorical.from_codes(
+                    arrays[f"{i}.codes"], dtype=pd.CategoricalDtype(categories), validate=False
+                )
+            elif f"{i}.text.bytes" in arrays:
+                out[name] = pd.Series(_texts(arrays, f"{i}.text"), dtype=object)
+            else:
+                out[name] = arrays[f"{i}.numbers"]
     return pd.DataFrame(out)
 
 
 def _write(file: Path, frame: pd.DataFrame, key: bytes) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    import numpy as np
 
-    arrays = {}
-    for name in frame.columns:
+    arrays: dict[str, object] = {"columns": np.array([str(c) for c in frame.columns], dtype=str)}
+    for i, name in enumerate(frame.columns):
         column = frame[name]
         if isinstance(column.dtype, pd.CategoricalDtype):
-            arrays[name] = pa.DictionaryArray.from_arrays(
-                pa.array(column.cat.codes.to_numpy()), pa.array(list(column.cat.categories), pa.string())
-            )
+            arrays[f"{i}.codes"] = column.cat.codes.to_numpy()
+            arrays |= _packed(f"{i}.categories", [str(c) for c in column.cat.categories])
+        elif pd.api.types.is_numeric_dtype(column.dtype):
+            arrays[f"{i}.numbers"] = column.to_numpy()
         else:
-            arrays[name] = pa.array(column.to_numpy())
+            arrays |= _packed(f"{i}.text", [str(v) for v in column])
     buffer = io.BytesIO()
-    pq.write_table(pa.table(arrays), buffer, store_schema=True)
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]
     body = buffer.getvalue()
     with atomic_path(file) as tmp:
         tmp.write_bytes(hmac.new(key, body, hashlib.sha256).digest() + body)
     os.chmod(file, 0o600)  # atomic_path gives the umask's permissions; the folder is 0700 in any case
 
 
+def _packed(name: str, texts: list[str]) -> dict[str, object]:
+    """Strings as one UTF-8 byte array, NUL between them (a CSV the cache keeps cannot hold a NUL: the
+    reader refuses binary files): compact, where numpy's fixed-width text would pad every
+    description to the longest (44 MB for the China table), and read back with one split."""
+    import numpy as np
+
+    if any("\x00" in t for t in texts):
+        raise ValueError("a NUL in the text: not cached")
+    blob = "\x00".join(texts).encode("utf-8")
+    return {f"{name}.bytes": np.frombuffer(blob, dtype=np.uint8), f"{name}.count": np.array(len(texts))}
+
+
+def _texts(arrays: object, name: str) -> list[str]:
+    count = int(arrays[f"{name}.count"])  # type: ignore[index]
+    texts = arrays[f"{name}.bytes"].tobytes().decode("utf-8").split("\x00") if count else []  # type: ignore[index]
+    if len(texts) != count:
+        raise ValueError("damaged text column")
+    return texts
+
+
 def _evict(where: Path, *, keep: Path, family: str) -> None:
     """Remove the same table's older entries and, beyond MAX_ENTRIES, the least recently written."""
-    entries = [p for p in where.glob("flows-*") if p != keep and p.suffix in (".parquet", ".pkl")]
-    for old in [p for p in entries if p.name.startswith(f"flows-{family}-") or p.suffix == ".pkl"]:
+    entries = [p for p in where.glob("flows-*") if p != keep and p.suffix in (".npz", ".parquet", ".pkl")]
+    for old in [p for p in entries if p.name.startswith(f"flows-{family}-") or p.suffix != ".npz"]:
         with contextlib.suppress(OSError):
             old.unlink()
     rest = sorted((p for p in entries if p.exists()), key=lambda p: p.stat().st_mtime, reverse=True)
