@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from simulator.cli.common import friendly, plural
+from simulator.data.columns import is_estimate
 from simulator.units import pct, usd
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ def _summary(frame: pd.DataFrame, name_of: Callable[[str], str]) -> list[str]:
                 f"{name} {plural(int(r['size']), 'line')} {usd(float(r['sum']))}" for name, r in sources.iterrows()
             )
             out.append(f"  sources: {listed}")
-            estimated = float(sources[[str(n).startswith("estimate") for n in sources.index]]["sum"].sum())
+            estimated = float(sources[[is_estimate(n) for n in sources.index]]["sum"].sum())
             if estimated > 0:
                 out.append(
                     f"  estimated: {pct(estimated / value)} of the value ({usd(estimated)}) rests on estimated "

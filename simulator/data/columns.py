@@ -42,3 +42,9 @@ ODD_HS = re.compile(r"\d{3}|\d{5}|\d{7}|\d{9}")
 # Real tariff tables have few lines at 100% or more; when most non-zero base rates are >= 1 the
 # column was almost surely written in percent (3 meaning 3%).
 PERCENT_LOOKING_SHARE = 0.5
+
+
+def is_estimate(source: object) -> bool:
+    """Whether a `source` value marks the line's value as an estimate (estimate_2017_shares, ...): the one
+    rule every reader and summary uses, so the estimated share is the same wherever it is shown."""
+    return str(source).startswith("estimate")

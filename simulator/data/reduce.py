@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulator.data.columns import HS_PATTERN
+from simulator.data.columns import HS_PATTERN, is_estimate
 from simulator.data.parquet import countries_clean, open_dataset, pick_year
 from simulator.data.validate import COUNTRY, MAX_TOTAL_USD, PERCENT_LOOKING_SHARE, estimate_rows, validate_flows
 
@@ -71,12 +71,13 @@ def reduce_file(
         return sums.lines(responds)
     # every row of the file checked, so a badly written country is named rather than filtered away
     kept = [c for c in dataset.schema.names if c in (*columns, "year")]
-    rows = validate_flows(fragment.to_table(schema=dataset.schema, columns=kept).to_pandas(), source)
+    table = fragment.to_table(schema=dataset.schema, columns=kept)
+    rows = validate_flows(table.to_pandas(), source)  # drops the year column: it is no column of the engine's
     mask = np.array(rows["importer"] == importer, dtype=bool)
     if exporter is not None:
         mask &= np.array(rows["exporter"] == exporter, dtype=bool)
     if year is not None:
-        mask &= fragment.to_table(schema=dataset.schema, columns=["year"])["year"].to_numpy() == year
+        mask &= table["year"].to_numpy() == year
     clean = rows.loc[mask].reset_index(drop=True)
     frame = pd.DataFrame(
         {
@@ -324,7 +325,7 @@ def _estimate_marks(column: Any) -> np.ndarray:
 
     chunk = column.combine_chunks()
     coded = chunk if pa.types.is_dictionary(chunk.type) else pc.dictionary_encode(chunk)
-    marks = np.array([str(v).startswith("estimate") for v in coded.dictionary.to_pylist()] + [False], dtype=float)
+    marks = np.array([is_estimate(v) for v in coded.dictionary.to_pylist()] + [False], dtype=float)
     codes = coded.indices.to_numpy(zero_copy_only=False)
     return marks[np.where(pc.is_null(coded.indices).to_numpy(zero_copy_only=False), len(marks) - 1, codes)]
 

@@ -22,6 +22,7 @@ from simulator.data.columns import (
     MAX_LISTED,
     PERCENT_LOOKING_SHARE,
     Column,
+    is_estimate,
 )
 from simulator.errors import FlowsError, Problem, short
 
@@ -296,5 +297,5 @@ def estimate_rows(rows: pd.DataFrame) -> np.ndarray:
     if "source" not in rows.columns:
         return np.zeros(len(rows))
     codes, names = pd.factorize(rows["source"], use_na_sentinel=True)
-    marked = np.array([str(n).startswith("estimate") for n in names] + [False], dtype=float)
+    marked = np.array([is_estimate(n) for n in names] + [False], dtype=float)
     return marked[codes]
