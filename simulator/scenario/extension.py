@@ -7,7 +7,6 @@ whole, because `extends` replaces same-named items whole; an exemption that is g
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 import yaml
 
 from simulator.bundled import SCHEMA_FILE
-from simulator.scenario.load import BUNDLED_PREFIX, bundled_name
+from simulator.scenario.load import extends_value, relative_to
 from simulator.scenario.model import Exemption, Layer, Response, Scenario, Schedule, Selector
 
 
@@ -35,13 +34,7 @@ def extension_yaml(base: Scenario, changed: Scenario, target: Path, *, name: str
     doc["importer"] = base.importer
     if base.exporter:
         doc["exporter"] = base.exporter
-    bundled = bundled_name(base.source)
-    if bundled is not None:  # by name, so it runs anywhere; marked as bundled where a file here has that name
-        here = target.parent / f"{bundled}.yaml"
-        shadowed = here.is_file() and here.resolve() != base.source.resolve()
-        doc["extends"] = f"{BUNDLED_PREFIX}{bundled}" if shadowed else bundled
-    else:
-        doc["extends"] = _relative(base.source, target.parent)
+    doc["extends"] = extends_value(base.source, target.parent)
     old_layers = {x.name: x for x in base.layers}
     layers = [_layer(x, target.parent) for x in changed.layers if x != old_layers[x.name]]
     if layers:
@@ -61,11 +54,6 @@ def extension_yaml(base: Scenario, changed: Scenario, target: Path, *, name: str
         f"# Written by tariffsim explore; rerun with: tariffsim run {target.name}\n"
     )
     return header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
-
-
-def _relative(path: Path, folder: Path) -> str:
-    """`path` as the loader reads it from a file in `folder` (relative, so the pair can move together)."""
-    return Path(os.path.relpath(path.resolve(), folder.resolve())).as_posix()
 
 
 def percent(value: float) -> str:
@@ -98,7 +86,7 @@ def _layer(layer: Layer, folder: Path) -> dict[str, Any]:
     if layer.description:
         out["description"] = layer.description
     if layer.table is not None:
-        out["rates"] = _relative(Path(layer.table.source), folder)
+        out["rates"] = relative_to(Path(layer.table.source), folder)
     else:
         out["rate"] = _schedule(layer.rate)
     return out | _selector(layer.selector)

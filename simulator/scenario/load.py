@@ -5,6 +5,7 @@ Nothing is computed from a scenario that did not validate completely.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,26 @@ def bundled_name(path: Path) -> str | None:
         return path.resolve().relative_to(SCENARIOS.resolve()).with_suffix("").as_posix()
     except ValueError:
         return None
+
+
+def relative_to(path: Path, folder: Path) -> str:
+    """`path` as the loader reads it from a file in `folder` (relative, so the pair can move together)."""
+    try:
+        return Path(os.path.relpath(path.resolve(), folder.resolve())).as_posix()
+    except ValueError:  # another drive on Windows
+        return path.resolve().as_posix()
+
+
+def extends_value(parent: Path, folder: Path) -> str:
+    """What a file written in `folder` puts in `extends:` to name `parent`: a bundled scenario by its name,
+    so the file runs anywhere (`bundled/NAME` where a `NAME.yaml` in `folder` would shadow it); any other
+    file by its relative path."""
+    bundled = bundled_name(parent)
+    if bundled is None:
+        return relative_to(parent, folder)
+    here = folder / f"{bundled}.yaml"
+    shadowed = here.is_file() and here.resolve() != parent.resolve()
+    return f"{BUNDLED_PREFIX}{bundled}" if shadowed else bundled
 
 
 def bundled_scenarios() -> list[tuple[str, Path]]:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from simulator.atomic import write_text
 from simulator.bundled import SCHEMA_FILE
 from simulator.errors import Problem, ScenarioError
-from simulator.scenario.load import BUNDLED_PREFIX, bundled_name, find_scenario
+from simulator.scenario.load import bundled_name, extends_value, find_scenario
 
 HEADER = """\
 # yaml-language-server: $schema={schema}
@@ -59,13 +58,8 @@ def starter_text(target: Path, name: str, parent: Path | None = None) -> str:
         body = FRESH.format(name=name)
     else:
         bundled = bundled_name(parent)
-        if bundled is not None:
-            here = target.parent / f"{bundled}.yaml"
-            shadowed = here.is_file() and here.resolve() != parent.resolve()
-            reference = f"{BUNDLED_PREFIX}{bundled}" if shadowed else bundled
-            body = EXTENDING.format(name=name, parent=reference, parent_name=f"the bundled scenario {bundled}")
-        else:
-            body = EXTENDING.format(name=name, parent=_relative(parent, target.parent), parent_name=parent.name)
+        what = f"the bundled scenario {bundled}" if bundled is not None else parent.name
+        body = EXTENDING.format(name=name, parent=extends_value(parent, target.parent), parent_name=what)
     return HEADER.format(schema=SCHEMA_FILE.name, file=target.name) + body
 
 
@@ -98,10 +92,3 @@ def write_starter(
     write_text(target, starter_text(target, title, parent_path))
     place_schema(target.parent)
     return target
-
-
-def _relative(path: Path, start: Path) -> str:
-    try:
-        return Path(os.path.relpath(path.resolve(), start.resolve())).as_posix()
-    except ValueError:  # another drive on Windows
-        return path.resolve().as_posix()
