@@ -1,0 +1,366 @@
+"""Build the US record on every partner, 2025-01-01 to the end of the record held, from seeds/raw/.
+
+    python seeds/build_us_record.py            # writes simulator/bundled/scenarios/measures/us_*_record.csv ...
+    python seeds/build_us_record.py --check    # fails if a bundled file differs from what raw/ builds
+
+The 2025 files that build_measures.py writes are the start; this script adds what followed (the deals,
+Section 232 on wood, trucks and pharmaceuticals, the 2026 metals annexes, the end of the IEEPA duties
+on 2026-02-24, Section 122, the 2026 Section 301 steps and the forced-labor action). Every rate is the
+legal rate or its increase over the 2024 base, dated by legal effect; nothing is fitted to a published
+figure. seeds/README.md ("The US record to today") says where each comes from and what is left out.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import re
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from build_measures import (
+    CHINA_CODES,
+    OUT,
+    RAW,
+    S301_GAP,
+    S301_OLD,
+    autos,
+    codes,
+    flat_table,
+    fentanyl,
+    metals,
+    reciprocal,
+    write,
+    AUTO_PARTS,
+    COPPER,
+    VEHICLE_SPECIFIC,
+)
+from build_trade_flows import read_csv
+
+RECORD = RAW / "record"
+BUNDLED = Path(__file__).resolve().parent.parent / "simulator" / "bundled"
+
+IEEPA_END = "2026-02-24"  # EO 14389 after Learning Resources v. Trump; CBP CSMS #67834313
+S122_START, S122_END = "2026-02-24", "2026-07-24"  # Proclamation 11012: 150 days, through July 23
+BRAZIL = "2025-08-06"  # EO 14323: 40% on goods of Brazil
+BRAZIL_NOVEMBER = "2025-11-13"  # the November 20 order's Annex II, effective November 13
+INDIA = ("2025-08-27", "2026-02-07")  # EO 14329 (Russian oil), removed by the order of February 6, 2026
+NOVEMBER_ANNEX = "2025-11-13"  # EO 14360: farm goods added to Annex II
+CHINA_FENTANYL_CUT = "2025-11-10"  # EO 14357: 20% to 10%
+METALS_2026 = "2026-04-06"  # the April 2 proclamation: annexes I-A, I-B, II (removed), III
+FORCED_LABOR = "2026-07-24"  # 91 FR 47318 (FR doc 2026-15181)
+CRANES = "2026-11-10"  # 90 FR 48320, suspended to November 9, 2026 by 90 FR 50947
+S301_2026 = "2026-01-01"  # 89 FR 76581: the four-year review's last step
+S301_SEPT_2024 = "2024-09-27"  # 89 FR 76581: the first step, in the 2024 base for one quarter only
+
+# All-in deals: the duty tops each line's base up to this level ("15% all-in"), from these dates.
+FLOOR_15 = {"EUN": "2025-08-07", "JPN": "2025-08-07", "CHE": "2025-11-14", "LIE": "2025-11-14", "KOR": "2025-11-14"}
+ALL_IN_AUTOS = {"EUN": "2025-08-01", "JPN": "2025-09-16", "KOR": "2025-11-14"}  # Section 232 autos and parts
+WOOD_15 = {"EUN": "2025-10-14", "JPN": "2025-10-14", "KOR": "2025-11-14", "TWN": "2026-05-01"}  # note 37
+PHARMA_15 = ("EUN", "JPN", "KOR", "CHE", "LIE")
+
+# Section 301 forced-labor action, by economy: HTS headings 9903.05.20-.84 (FR doc 2026-15181).
+# The EU, Japan, Korea, Switzerland and Taiwan headings cap the duty net of the column 1 rate (all-in).
+FL_RATES = {
+    "DZA": "12.5", "AGO": "12.5", "ARG": "10", "AUS": "12.5", "BHS": "12.5", "BHR": "12.5", "BGD": "10",
+    "BRA": "12.5", "KHM": "10", "CAN": "10", "CHL": "12.5", "CHN": "12.5", "COL": "12.5", "CRI": "12.5",
+    "DOM": "12.5", "ECU": "10", "EGY": "12.5", "SLV": "10", "EUN": "10", "GTM": "10", "GUY": "12.5",
+    "HND": "10", "HKG": "12.5", "IND": "10", "IDN": "10", "IRQ": "12.5", "ISR": "12.5", "JPN": "12.5",
+    "JOR": "10", "KAZ": "12.5", "KWT": "12.5", "LBY": "12.5", "MYS": "10", "MEX": "10", "MAR": "12.5",
+    "NZL": "12.5", "NIC": "12.5", "NGA": "12.5", "NOR": "12.5", "OMN": "12.5", "PAK": "10", "PER": "12.5",
+    "PHL": "12.5", "QAT": "12.5", "RUS": "12.5", "SAU": "12.5", "SGP": "12.5", "ZAF": "12.5", "KOR": "12.5",
+    "LKA": "10", "CHE": "12.5", "TWN": "10", "THA": "12.5", "TTO": "10", "TUR": "12.5", "ARE": "12.5",
+    "GBR": "10", "URY": "12.5", "VEN": "12.5", "VNM": "12.5",
+}  # fmt: skip
+FL_CAPPED = ("EUN", "JPN", "KOR", "CHE", "TWN")
+
+# Section 232 on timber and lumber (Proclamation 10976; CBP CSMS #66492057), from 2025-10-14.
+LUMBER = ["44031100", "44032101", "44032201", "44032301", "44032401", "44032501", "44032601", "44039901",
+          "44061100", "44069100", "44071100", "44071200", "44071300", "44071400", "44071900"]  # fmt: skip
+FURNITURE = ["9401614011", "9401614031", "9401616011", "9401616031"]  # upholstered wooden seats
+CABINETS = ["9403409060", "9403608093", "9403910080"]  # kitchen cabinets, vanities and their parts
+WOOD = "2025-10-14"
+# Section 232 on medium and heavy trucks and buses (Proclamation 10984), from 2025-11-01: the vehicles.
+TRUCKS = ["870120", "870422", "870423", "870432", "870442", "870443", "870452"]
+BUSES = ["8702"]
+TRUCKS_START = "2025-11-01"
+# Section 301, China: the 2024-09-27 and 2026-01-01 steps (89 FR 76581) and the maritime action.
+S301_LEVELS = {"biden_25": 0.25, "biden_50": 0.50, "biden_100": 1.00}
+S301_JAN26 = {"9903.91.06": 0.25, "9903.91.07": 0.50, "9903.91.08": 1.00}
+GLOVES_2025 = 0.50  # medical gloves 4015.12.10: 50% on 2025-01-01, 100% on 2026-01-01
+# Lines whose 2024 step the compiled lists miss or hold too broadly (heading text of 9903.91.04 and
+# 9903.91.01): textile face masks (one statistical line of 6307.90.98) and EV batteries (8507.60.00.10).
+S301_EXTRA = {"6307909870": [(S301_SEPT_2024, 0.25), (S301_2026, 0.50)], "8507600010": [(S301_SEPT_2024, 0.25)]}
+S301_NARROWED = {"63079098": "6307909870"}
+CRANE_LINES = ["84261900", "8716390090", "87169030", "87169050"]  # 9903.91.14 cranes, 9903.91.12 chassis
+# Informational materials are outside IEEPA (50 U.S.C. 1702(b)(3)): printed matter, films, recordings, art.
+INFORMATIONAL = ["49", "3704", "3705", "3706", "852329", "852341", "852349", "852380", "9701", "9702", "9703"]
+
+
+def record_rows(name: str) -> list[dict[str, str]]:
+    with open(RECORD / name, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(line for line in f if not line.startswith("#")))
+
+
+def rows_of(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def partner_by_census() -> dict[str, str]:
+    """Census country code -> partner code; EU members -> EUN (the table holds the EU as one partner)."""
+    with open(BUNDLED / "partner_groups.csv", newline="", encoding="utf-8") as f:
+        eu = {r["member"] for r in csv.DictReader(f) if r["group"] == "EU"}
+    out = {}
+    with open(BUNDLED / "partners.csv", newline="", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            for census in r["census_codes"].split():
+                out[census] = "EUN" if r["code"] in eu else r["code"]
+    return out
+
+
+def ended(rows: list[dict[str, str]], when: str, note: str) -> list[dict[str, str]]:
+    """A 0% row on `when` for every (hs, partner) group of a table: the measure ends for all its lines."""
+    groups = {(r["hs"], r.get("partner", "")): r for r in rows}
+    extra = [{**r, "rate": "0%", "from": when, "note": note} for r in groups.values()]
+    return rows + [{**r, "all_in": ""} if "all_in" in r else r for r in extra]
+
+
+def fentanyl_record() -> str:
+    rows = rows_of(fentanyl())
+    rows += [
+        {"hs": "", "partner": c, "rate": "10%", "from": CHINA_FENTANYL_CUT, "note": "EO 14357"} for c in CHINA_CODES
+    ]
+    rows = ended(rows, IEEPA_END, "IEEPA duties end (EO 14389)")
+    rows.sort(key=lambda r: (r["partner"], r["hs"], r["from"]))
+    return write(rows, ("hs", "partner", "rate", "from", "note"))
+
+
+def reciprocal_record() -> str:
+    rows = rows_of(reciprocal())
+    for code, start in FLOOR_15.items():
+        if code not in ("EUN", "JPN"):  # the EU and Japan rows of August 7 are all-in already
+            rows.append(
+                {"hs": "", "partner": code, "rate": "15%", "from": start, "all_in": "yes", "note": "deal: 15% all-in"}
+            )
+    rows = ended(rows, IEEPA_END, "IEEPA duties end (EO 14389)")
+    rows.sort(key=lambda r: (r["partner"], r["hs"], r["from"]))
+    return write(rows, ("hs", "partner", "rate", "from", "all_in", "note"))
+
+
+def country_ieepa() -> str:
+    """Brazil's 40% (EO 14323) and India's Russian-oil 25% (EO 14329), each with its own dates."""
+    rows = [
+        {"hs": "", "partner": "BRA", "rate": "40%", "from": BRAZIL, "note": "EO 14323"},
+        {"hs": "", "partner": "BRA", "rate": "0%", "from": IEEPA_END, "note": "IEEPA duties end (EO 14389)"},
+        {"hs": "", "partner": "IND", "rate": "25%", "from": INDIA[0], "note": "EO 14329"},
+        {"hs": "", "partner": "IND", "rate": "0%", "from": INDIA[1], "note": "removed (order of 2026-02-06)"},
+    ]
+    return write(rows, ("hs", "partner", "rate", "from", "note"))
+
+
+def brazil_exempt(start: str) -> str:
+    listed = [r["hts10"].replace(".", "") for r in record_rows("country_eo_exempt_products.csv")]
+    starts = [r["effective_date_start"] for r in record_rows("country_eo_exempt_products.csv")]
+    picked = [c for c, s in zip(listed, starts, strict=True) if s == start]
+    return write([{"hs": c, "note": f"EO 14323 exemption from {start}"} for c in dict.fromkeys(picked)], ("hs", "note"))
+
+
+def plain_list(names: tuple[str, ...], column: str, note: str) -> str:
+    found = [r[column] for name in names for r in record_rows(name)]
+    return write([{"hs": c, "note": note} for c in dict.fromkeys(found)], ("hs", "note"))
+
+
+def section122() -> str:
+    rows = [
+        {"hs": "", "rate": "10%", "from": S122_START, "note": "Proclamation 11012, heading 9903.03.01"},
+        {"hs": "", "rate": "0%", "from": S122_END, "note": "150 days end"},
+    ]
+    return write(rows, ("hs", "rate", "from", "note"))
+
+
+def deal_rows(codes_: list[str], rate: str, start: str, floors: dict[str, str], note: str) -> list[dict[str, str]]:
+    rows = []
+    for code in codes_:
+        rows.append({"hs": code, "partner": "", "rate": rate, "from": start, "all_in": "", "note": note})
+        for partner, when in floors.items():
+            rows.append({"hs": code, "partner": partner, "rate": "15%", "from": when, "all_in": "yes", "note": "deal: 15% all-in"})
+    return rows
+
+
+def autos_record() -> str:
+    rows = [{**r, "partner": "", "all_in": ""} for r in rows_of(autos())]
+    rows += [
+        {"hs": r["hs"], "partner": p, "rate": "15%", "from": d, "all_in": "yes", "note": "deal: 15% all-in"}
+        for r in rows_of(autos())
+        for p, d in ALL_IN_AUTOS.items()
+    ]
+    rows += [{"hs": r["hs"], "partner": "GBR", "rate": "10%", "from": "2025-06-30", "all_in": "yes", "note": "UK deal, in quota"} for r in rows_of(autos())]
+    return write(sorted(rows, key=lambda r: (r["hs"], r["partner"], r["from"])), ("hs", "partner", "rate", "from", "all_in", "note"))
+
+
+def auto_parts_record() -> str:
+    parts = rows_of(flat_table("section232_auto_parts.txt", "25%", AUTO_PARTS, "auto parts", keep=VEHICLE_SPECIFIC))
+    rows = [{**r, "partner": "", "all_in": ""} for r in parts]
+    rows += [
+        {"hs": r["hs"], "partner": p, "rate": "15%", "from": d, "all_in": "yes", "note": "deal: 15% all-in"}
+        for r in parts
+        for p, d in ALL_IN_AUTOS.items()
+    ]
+    rows += [{"hs": r["hs"], "partner": "GBR", "rate": "10%", "from": "2025-06-30", "all_in": "yes", "note": "UK deal"} for r in parts]
+    return write(sorted(rows, key=lambda r: (r["hs"], r["partner"], r["from"])), ("hs", "partner", "rate", "from", "all_in", "note"))
+
+
+def wood() -> str:
+    rows = [{"hs": c, "partner": "", "rate": "10%", "from": WOOD, "all_in": "", "note": "softwood timber and lumber"} for c in LUMBER]
+    rows += deal_rows(FURNITURE + CABINETS, "25%", WOOD, WOOD_15, "upholstered furniture, cabinets and vanities")
+    rows += [{"hs": c, "partner": "GBR", "rate": "10%", "from": WOOD, "all_in": "", "note": "UK: 10%"} for c in FURNITURE + CABINETS]
+    return write(sorted(rows, key=lambda r: (r["hs"], r["partner"], r["from"])), ("hs", "partner", "rate", "from", "all_in", "note"))
+
+
+def trucks() -> str:
+    rows = [{"hs": c, "rate": "25%", "from": TRUCKS_START, "note": "medium and heavy trucks"} for c in TRUCKS]
+    rows += [{"hs": c, "rate": "10%", "from": TRUCKS_START, "note": "buses"} for c in BUSES]
+    return write(rows, ("hs", "rate", "from", "note"))
+
+
+def pharma() -> str:
+    start = "2026-09-29"
+    listed = [r["hts10"] for r in record_rows("s232_pharma_products.csv")]
+    rows = deal_rows(listed, "100%", start, {p: start for p in PHARMA_15}, "patented pharmaceuticals")
+    rows += [{"hs": c, "partner": "GBR", "rate": "0%", "from": start, "all_in": "", "note": "UK: exempt"} for c in listed]
+    return write(sorted(rows, key=lambda r: (r["hs"], r["partner"], r["from"])), ("hs", "partner", "rate", "from", "all_in", "note"))
+
+
+METAL_ANNEX = {"1a": "50%", "1b": "25%", "3": "15%"}  # annex III: 15% all-in (temporary)
+
+
+def metals_record() -> str:
+    """The 2025 rows, then from 2026-04-06 the annexes on full value: lines in no annex leave the measure."""
+    rows = [{**r, "all_in": ""} for r in rows_of(metals())]
+    annexed: dict[str, tuple[str, str]] = {}
+    for r in record_rows("s232_annex_products.csv"):
+        if r["metal_type"] in ("steel", "aluminum") and r["annex"] in (*METAL_ANNEX, "2"):
+            annexed.setdefault(r["hts_prefix"], (r["annex"], r["effective_date"]))
+    for code, (annex, start) in annexed.items():
+        rate = METAL_ANNEX.get(annex, "0%")
+        rows.append({"hs": code, "rate": rate, "from": start, "all_in": "yes" if annex == "3" else "", "note": f"annex {annex.upper()}"})
+    for code in {r["hs"] for r in rows} - set(annexed):
+        rows.append({"hs": code, "rate": "0%", "from": METALS_2026, "all_in": "", "note": "in no 2026 annex"})
+    unique = {(r["hs"], r["from"]): r for r in rows}
+    return write(sorted(unique.values(), key=lambda r: (r["hs"], r["from"])), ("hs", "rate", "from", "all_in", "note"))
+
+
+def mfn_ad_valorem() -> dict[str, float]:
+    """Column 1 general rates that are plain ad valorem (or Free), per HTS8; compound rates are left out."""
+    with gzip.open(RAW / "hts_2025_basic.json.gz", "rt", encoding="utf-8") as f:
+        entries = json.load(f)
+    out = {}
+    for e in entries:
+        code, general = e["htsno"].replace(".", ""), (e.get("general") or "").strip()
+        m = re.fullmatch(r"(Free|(\d+(?:\.\d+)?)%)", general)
+        if len(code) >= 8 and m:
+            out.setdefault(code[:8], float(m.group(2) or 0) / 100)
+    return out
+
+
+def section301_china() -> str:
+    """Section 301 on China beyond the 2024 base: the 2024-09-27 rates as levels (the base held them for
+    one quarter), the 2025 and 2026 steps, and the maritime action on cranes and chassis."""
+    mfn = mfn_ad_valorem()
+    lists: dict[str, dict[str, str]] = defaultdict(dict)
+    for r in read_csv("section301_lists_hts8.csv"):
+        lists[r["hts8"]][r["list"]] = r["ch99_code"]
+    rows = []
+    for code, names in sorted(lists.items()):
+        old = max((S301_OLD[n] for n in names if n in S301_OLD), default=S301_GAP.get(code[:4], 0.0))
+        steps = []
+        for name, level in S301_LEVELS.items():
+            if name in names:
+                steps.append((S301_SEPT_2024, level))
+        if "biden_50_jan25" in names:
+            steps.append(("2025-01-01", 0.50))
+        if "biden_25_jan25" in names:
+            steps.append(("2025-01-01", 0.25))
+        if "biden_jan26" in names:
+            if code == "40151210":
+                steps.append(("2025-01-01", GLOVES_2025))
+            steps.append((S301_2026, S301_JAN26[names["biden_jan26"]]))
+        code = S301_NARROWED.get(code, code)
+        steps = S301_EXTRA.get(code, steps)
+        for start, level in steps:
+            if code[:8] in mfn:  # a level: MFN plus the 301 rate, topped up over the line's 2024 base
+                rows.append({"hs": code, "rate": f"{(mfn[code[:8]] + level) * 100:g}%", "from": start, "all_in": "yes", "note": f"Section 301 at {level:.0%}, with MFN"})
+            else:
+                rows.append({"hs": code, "rate": f"{max(level - old, 0) * 100:g}%", "from": start, "all_in": "", "note": f"Section 301 to {level:.0%} from {old:.1%}"})
+    for code, steps in S301_EXTRA.items():
+        if all(r["hs"] != code for r in rows):
+            rows += [{"hs": code, "rate": f"{(mfn[code[:8]] + level) * 100:g}%", "from": start, "all_in": "yes", "note": f"Section 301 at {level:.0%}, with MFN"} for start, level in steps]
+    for code in CRANE_LINES:
+        rows.append({"hs": code, "rate": "100%", "from": CRANES, "all_in": "", "note": "maritime Section 301: +100%"})
+    unique = {(r["hs"], r["from"]): r for r in rows}
+    return write(sorted(unique.values(), key=lambda r: (r["hs"], r["from"])), ("hs", "rate", "from", "all_in", "note"))
+
+
+def forced_labor() -> str:
+    rows = [
+        {"hs": "", "partner": p, "rate": f"{r}%", "from": FORCED_LABOR, "all_in": "yes" if p in FL_CAPPED else "", "note": "Section 301 forced labor"}
+        for p, r in FL_RATES.items()
+    ]
+    return write(sorted(rows, key=lambda r: r["partner"]), ("hs", "partner", "rate", "from", "all_in", "note"))
+
+
+def section232_goods_record() -> str:
+    """Every line under a Section 232 measure, at 0% from its first day: other duties yield to them."""
+    first: dict[str, str] = {}
+    for text in (metals_record(), autos(), auto_parts_record(), flat_table("section232_copper-list.csv", "50%", COPPER, "copper"), wood(), trucks(), pharma()):
+        for r in rows_of(text):
+            if r["rate"] != "0%" and (r["hs"] not in first or r["from"] < first[r["hs"]]):
+                first[r["hs"]] = r["from"]
+    rows = [{"hs": hs, "rate": "0%", "from": start, "note": "subject to Section 232"} for hs, start in sorted(first.items())]
+    return write(rows, ("hs", "rate", "from", "note"))
+
+
+def build() -> dict[str, str]:
+    return {
+        "us_fentanyl_record.csv": fentanyl_record(),
+        "us_reciprocal_record.csv": reciprocal_record(),
+        "us_ieepa_brazil_india.csv": country_ieepa(),
+        "us_brazil_exempt_aug2025.csv": brazil_exempt(BRAZIL),
+        "us_brazil_exempt_nov2025.csv": brazil_exempt(BRAZIL_NOVEMBER),
+        "us_section122.csv": section122(),
+        "us_section122_exempt.csv": plain_list(
+            ("section122-product-exemptions.csv", "section122-aircraft-exemptions.csv", "section122-specific-exemptions.csv"),
+            "hts_code",
+            "Section 122 exemption (headings 9903.03.02-.11)",
+        ),
+        "us_section232_metals_record.csv": metals_record(),
+        "us_section232_autos_record.csv": autos_record(),
+        "us_section232_auto_parts_record.csv": auto_parts_record(),
+        "us_section232_wood.csv": wood(),
+        "us_section232_trucks.csv": trucks(),
+        "us_section232_pharma.csv": pharma(),
+        "us_section232_goods_record.csv": section232_goods_record(),
+        "us_section301_china.csv": section301_china(),
+        "us_forced_labor_301.csv": forced_labor(),
+        "us_forced_labor_exempt.csv": plain_list(("s301fl_exempt_products.csv",), "hts8", "proposed Part A (June 2026)"),
+    }
+
+
+def main() -> None:
+    files = build()
+    if "--check" in sys.argv[1:]:
+        stale = [n for n, text in files.items() if not (OUT / n).is_file() or (OUT / n).read_text(encoding="utf-8") != text]
+        if stale:
+            raise SystemExit(f"{', '.join(stale)} differ from what seeds/raw/ builds; run python seeds/build_us_record.py")
+        print(f"{len(files)} record files are what seeds/raw/ builds")
+        return
+    for name, text in files.items():
+        (OUT / name).write_text(text, encoding="utf-8")
+        print(f"wrote {OUT / name} ({text.count(chr(10)) - 1} rows)")
+
+
+if __name__ == "__main__":
+    main()
