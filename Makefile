@@ -29,6 +29,7 @@ data: $(STAMP)  # the bundled table is what seeds/raw/ builds, byte for byte
 	$(BIN)/python seeds/build_trade_flows.py --check
 	$(BIN)/python seeds/build_measures.py --check
 	$(BIN)/python seeds/build_us_record.py --check
+	$(BIN)/python seeds/build_tracker.py --check
 
 wheel: $(STAMP)  # build the wheel, install it in a fresh venv outside the checkout, use it from an empty directory
 	PYTHON=$(PYTHON) bash .ci/wheel_check.sh

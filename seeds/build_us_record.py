@@ -22,21 +22,20 @@ from collections import defaultdict
 from pathlib import Path
 
 from build_measures import (
+    AUTO_PARTS,
     CHINA_CODES,
+    COPPER,
     OUT,
     RAW,
     S301_GAP,
     S301_OLD,
+    VEHICLE_SPECIFIC,
     autos,
-    codes,
-    flat_table,
     fentanyl,
+    flat_table,
     metals,
     reciprocal,
     write,
-    AUTO_PARTS,
-    COPPER,
-    VEHICLE_SPECIFIC,
 )
 from build_trade_flows import read_csv
 
@@ -186,7 +185,16 @@ def deal_rows(codes_: list[str], rate: str, start: str, floors: dict[str, str], 
     for code in codes_:
         rows.append({"hs": code, "partner": "", "rate": rate, "from": start, "all_in": "", "note": note})
         for partner, when in floors.items():
-            rows.append({"hs": code, "partner": partner, "rate": "15%", "from": when, "all_in": "yes", "note": "deal: 15% all-in"})
+            rows.append(
+                {
+                    "hs": code,
+                    "partner": partner,
+                    "rate": "15%",
+                    "from": when,
+                    "all_in": "yes",
+                    "note": "deal: 15% all-in",
+                }
+            )
     return rows
 
 
@@ -197,8 +205,21 @@ def autos_record() -> str:
         for r in rows_of(autos())
         for p, d in ALL_IN_AUTOS.items()
     ]
-    rows += [{"hs": r["hs"], "partner": "GBR", "rate": "10%", "from": "2025-06-30", "all_in": "yes", "note": "UK deal, in quota"} for r in rows_of(autos())]
-    return write(sorted(rows, key=lambda r: (r["hs"], r["partner"], r["from"])), ("hs", "partner", "rate", "from", "all_in", "note"))
+    rows += [
+        {
+            "hs": r["hs"],
+            "partner": "GBR",
+            "rate": "10%",
+            "from": "2025-06-30",
+            "all_in": "yes",
+            "note": "UK deal, in quota",
+        }
+        for r in rows_of(autos())
+    ]
+    return write(
+        sorted(rows, key=lambda r: (r["hs"], r["partner"], r["from"])),
+        ("hs", "partner", "rate", "from", "all_in", "note"),
+    )
 
 
 def auto_parts_record() -> str:
@@ -209,15 +230,30 @@ def auto_parts_record() -> str:
         for r in parts
         for p, d in ALL_IN_AUTOS.items()
     ]
-    rows += [{"hs": r["hs"], "partner": "GBR", "rate": "10%", "from": "2025-06-30", "all_in": "yes", "note": "UK deal"} for r in parts]
-    return write(sorted(rows, key=lambda r: (r["hs"], r["partner"], r["from"])), ("hs", "partner", "rate", "from", "all_in", "note"))
+    rows += [
+        {"hs": r["hs"], "partner": "GBR", "rate": "10%", "from": "2025-06-30", "all_in": "yes", "note": "UK deal"}
+        for r in parts
+    ]
+    return write(
+        sorted(rows, key=lambda r: (r["hs"], r["partner"], r["from"])),
+        ("hs", "partner", "rate", "from", "all_in", "note"),
+    )
 
 
 def wood() -> str:
-    rows = [{"hs": c, "partner": "", "rate": "10%", "from": WOOD, "all_in": "", "note": "softwood timber and lumber"} for c in LUMBER]
+    rows = [
+        {"hs": c, "partner": "", "rate": "10%", "from": WOOD, "all_in": "", "note": "softwood timber and lumber"}
+        for c in LUMBER
+    ]
     rows += deal_rows(FURNITURE + CABINETS, "25%", WOOD, WOOD_15, "upholstered furniture, cabinets and vanities")
-    rows += [{"hs": c, "partner": "GBR", "rate": "10%", "from": WOOD, "all_in": "", "note": "UK: 10%"} for c in FURNITURE + CABINETS]
-    return write(sorted(rows, key=lambda r: (r["hs"], r["partner"], r["from"])), ("hs", "partner", "rate", "from", "all_in", "note"))
+    rows += [
+        {"hs": c, "partner": "GBR", "rate": "10%", "from": WOOD, "all_in": "", "note": "UK: 10%"}
+        for c in FURNITURE + CABINETS
+    ]
+    return write(
+        sorted(rows, key=lambda r: (r["hs"], r["partner"], r["from"])),
+        ("hs", "partner", "rate", "from", "all_in", "note"),
+    )
 
 
 def trucks() -> str:
@@ -230,8 +266,13 @@ def pharma() -> str:
     start = "2026-09-29"
     listed = [r["hts10"] for r in record_rows("s232_pharma_products.csv")]
     rows = deal_rows(listed, "100%", start, {p: start for p in PHARMA_15}, "patented pharmaceuticals")
-    rows += [{"hs": c, "partner": "GBR", "rate": "0%", "from": start, "all_in": "", "note": "UK: exempt"} for c in listed]
-    return write(sorted(rows, key=lambda r: (r["hs"], r["partner"], r["from"])), ("hs", "partner", "rate", "from", "all_in", "note"))
+    rows += [
+        {"hs": c, "partner": "GBR", "rate": "0%", "from": start, "all_in": "", "note": "UK: exempt"} for c in listed
+    ]
+    return write(
+        sorted(rows, key=lambda r: (r["hs"], r["partner"], r["from"])),
+        ("hs", "partner", "rate", "from", "all_in", "note"),
+    )
 
 
 METAL_ANNEX = {"1a": "50%", "1b": "25%", "3": "15%"}  # annex III: 15% all-in (temporary)
@@ -246,7 +287,15 @@ def metals_record() -> str:
             annexed.setdefault(r["hts_prefix"], (r["annex"], r["effective_date"]))
     for code, (annex, start) in annexed.items():
         rate = METAL_ANNEX.get(annex, "0%")
-        rows.append({"hs": code, "rate": rate, "from": start, "all_in": "yes" if annex == "3" else "", "note": f"annex {annex.upper()}"})
+        rows.append(
+            {
+                "hs": code,
+                "rate": rate,
+                "from": start,
+                "all_in": "yes" if annex == "3" else "",
+                "note": f"annex {annex.upper()}",
+            }
+        )
     for code in {r["hs"] for r in rows} - set(annexed):
         rows.append({"hs": code, "rate": "0%", "from": METALS_2026, "all_in": "", "note": "in no 2026 annex"})
     unique = {(r["hs"], r["from"]): r for r in rows}
@@ -292,12 +341,37 @@ def section301_china() -> str:
         steps = S301_EXTRA.get(code, steps)
         for start, level in steps:
             if code[:8] in mfn:  # a level: MFN plus the 301 rate, topped up over the line's 2024 base
-                rows.append({"hs": code, "rate": f"{(mfn[code[:8]] + level) * 100:g}%", "from": start, "all_in": "yes", "note": f"Section 301 at {level:.0%}, with MFN"})
+                rows.append(
+                    {
+                        "hs": code,
+                        "rate": f"{(mfn[code[:8]] + level) * 100:g}%",
+                        "from": start,
+                        "all_in": "yes",
+                        "note": f"Section 301 at {level:.0%}, with MFN",
+                    }
+                )
             else:
-                rows.append({"hs": code, "rate": f"{max(level - old, 0) * 100:g}%", "from": start, "all_in": "", "note": f"Section 301 to {level:.0%} from {old:.1%}"})
+                rows.append(
+                    {
+                        "hs": code,
+                        "rate": f"{max(level - old, 0) * 100:g}%",
+                        "from": start,
+                        "all_in": "",
+                        "note": f"Section 301 to {level:.0%} from {old:.1%}",
+                    }
+                )
     for code, steps in S301_EXTRA.items():
         if all(r["hs"] != code for r in rows):
-            rows += [{"hs": code, "rate": f"{(mfn[code[:8]] + level) * 100:g}%", "from": start, "all_in": "yes", "note": f"Section 301 at {level:.0%}, with MFN"} for start, level in steps]
+            rows += [
+                {
+                    "hs": code,
+                    "rate": f"{(mfn[code[:8]] + level) * 100:g}%",
+                    "from": start,
+                    "all_in": "yes",
+                    "note": f"Section 301 at {level:.0%}, with MFN",
+                }
+                for start, level in steps
+            ]
     for code in CRANE_LINES:
         rows.append({"hs": code, "rate": "100%", "from": CRANES, "all_in": "", "note": "maritime Section 301: +100%"})
     unique = {(r["hs"], r["from"]): r for r in rows}
@@ -306,7 +380,14 @@ def section301_china() -> str:
 
 def forced_labor() -> str:
     rows = [
-        {"hs": "", "partner": p, "rate": f"{r}%", "from": FORCED_LABOR, "all_in": "yes" if p in FL_CAPPED else "", "note": "Section 301 forced labor"}
+        {
+            "hs": "",
+            "partner": p,
+            "rate": f"{r}%",
+            "from": FORCED_LABOR,
+            "all_in": "yes" if p in FL_CAPPED else "",
+            "note": "Section 301 forced labor",
+        }
         for p, r in FL_RATES.items()
     ]
     return write(sorted(rows, key=lambda r: r["partner"]), ("hs", "partner", "rate", "from", "all_in", "note"))
@@ -315,11 +396,21 @@ def forced_labor() -> str:
 def section232_goods_record() -> str:
     """Every line under a Section 232 measure, at 0% from its first day: other duties yield to them."""
     first: dict[str, str] = {}
-    for text in (metals_record(), autos(), auto_parts_record(), flat_table("section232_copper-list.csv", "50%", COPPER, "copper"), wood(), trucks(), pharma()):
+    for text in (
+        metals_record(),
+        autos(),
+        auto_parts_record(),
+        flat_table("section232_copper-list.csv", "50%", COPPER, "copper"),
+        wood(),
+        trucks(),
+        pharma(),
+    ):
         for r in rows_of(text):
             if r["rate"] != "0%" and (r["hs"] not in first or r["from"] < first[r["hs"]]):
                 first[r["hs"]] = r["from"]
-    rows = [{"hs": hs, "rate": "0%", "from": start, "note": "subject to Section 232"} for hs, start in sorted(first.items())]
+    rows = [
+        {"hs": hs, "rate": "0%", "from": start, "note": "subject to Section 232"} for hs, start in sorted(first.items())
+    ]
     return write(rows, ("hs", "rate", "from", "note"))
 
 
@@ -332,7 +423,11 @@ def build() -> dict[str, str]:
         "us_brazil_exempt_nov2025.csv": brazil_exempt(BRAZIL_NOVEMBER),
         "us_section122.csv": section122(),
         "us_section122_exempt.csv": plain_list(
-            ("section122-product-exemptions.csv", "section122-aircraft-exemptions.csv", "section122-specific-exemptions.csv"),
+            (
+                "section122-product-exemptions.csv",
+                "section122-aircraft-exemptions.csv",
+                "section122-specific-exemptions.csv",
+            ),
             "hts_code",
             "Section 122 exemption (headings 9903.03.02-.11)",
         ),
@@ -345,16 +440,22 @@ def build() -> dict[str, str]:
         "us_section232_goods_record.csv": section232_goods_record(),
         "us_section301_china.csv": section301_china(),
         "us_forced_labor_301.csv": forced_labor(),
-        "us_forced_labor_exempt.csv": plain_list(("s301fl_exempt_products.csv",), "hts8", "proposed Part A (June 2026)"),
+        "us_forced_labor_exempt.csv": plain_list(
+            ("s301fl_exempt_products.csv",), "hts8", "proposed Part A (June 2026)"
+        ),
     }
 
 
 def main() -> None:
     files = build()
     if "--check" in sys.argv[1:]:
-        stale = [n for n, text in files.items() if not (OUT / n).is_file() or (OUT / n).read_text(encoding="utf-8") != text]
+        stale = [
+            n for n, text in files.items() if not (OUT / n).is_file() or (OUT / n).read_text(encoding="utf-8") != text
+        ]
         if stale:
-            raise SystemExit(f"{', '.join(stale)} differ from what seeds/raw/ builds; run python seeds/build_us_record.py")
+            raise SystemExit(
+                f"{', '.join(stale)} differ from what seeds/raw/ builds; run python seeds/build_us_record.py"
+            )
         print(f"{len(files)} record files are what seeds/raw/ builds")
         return
     for name, text in files.items():

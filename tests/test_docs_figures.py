@@ -50,15 +50,26 @@ def test_seeds_readme_quotes_the_figures_the_scenarios_give() -> None:
 
 
 def test_validation_page_is_current() -> None:
-    """docs/validation.md is what `tariffsim published` writes from the bundled figures and scenarios."""
+    """docs/validation.md is what `tariffsim published` writes from the bundled figures, scenarios and the
+    tracker's series; the chart it links is drawn beside it."""
     from simulator.analysis.published import published_comparisons
-    from simulator.output.published import to_markdown
+    from simulator.analysis.tracker import tracker_comparison
+    from simulator.output.published import validation_page
 
-    page = README.parent.parent / "docs" / "validation.md"
-    fresh = to_markdown(published_comparisons())
+    docs = README.parent.parent / "docs"
+    page, chart = docs / "validation.md", docs / "validation_tracker.png"
+    tracker = tracker_comparison()
+    fresh = validation_page(published_comparisons(), tracker, chart.name)
     if os.environ.get("TARIFFSIM_UPDATE_DOCS"):
+        from simulator.output.chart_style import save
+        from simulator.output.tracker_chart import plot_tracker
+
         page.write_text(fresh, encoding="utf-8")
-    assert page.read_text(encoding="utf-8") == fresh, "run: tariffsim published -o docs/validation.md"
+        save(plot_tracker(tracker), chart)
+    assert chart.is_file(), "run: tariffsim published -o docs/validation.md --chart docs/validation_tracker.png"
+    assert page.read_text(encoding="utf-8") == fresh, (
+        "run: tariffsim published -o docs/validation.md --chart docs/validation_tracker.png"
+    )
 
 
 def test_every_published_figure_is_beside_a_figure_of_ours() -> None:

@@ -26,6 +26,8 @@ PARTNER_GROUPS = HERE / "partner_groups.csv"
 SCENARIOS = HERE / "scenarios"
 SCHEMA_FILE = SCENARIOS / "scenario.schema.json"  # beside the scenarios: $schema lines resolve through the link too
 PUBLISHED = HERE / "published.csv"  # published figures the validation page sets beside tariffsim's
+TRACKER = HERE / "tracker_budget_lab.csv"  # the Budget Lab series set beside the world path
+TRACKER_GAPS = HERE / "tracker_gaps.csv"  # one line per change date of that series: why the two differ
 SOURCES = HERE / "sources.md"  # the bibliography every scenario, page and table cites by [key]
 
 

@@ -111,18 +111,43 @@ def rank_command(scenario: Path, when: date | None, top: int, fmt: str, output: 
 
 @click.command(name="published")
 @OUTPUT_OPTION
+@click.option(
+    "--chart",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also draw the world path beside the Budget Lab tracker to this PNG or SVG (linked from the page).",
+)
 @friendly
-def published_command(output: Path | None) -> None:
-    """Set tariffsim's figures beside published ones (PIIE, CRS, RAND, Bloomberg) at the same dates.
+def published_command(output: Path | None, chart: Path | None) -> None:
+    """Set tariffsim's figures beside published ones (PIIE, CRS, RAND, Bloomberg, the Budget Lab) at the same dates.
 
     \b
     Example:
-      tariffsim published -o docs/validation.md
+      tariffsim published -o docs/validation.md --chart docs/validation_tracker.png
     """
     from simulator.analysis.published import published_comparisons
-    from simulator.output.published import to_markdown
+    from simulator.analysis.tracker import tracker_comparison
+    from simulator.output.published import validation_page
 
-    emit(to_markdown(published_comparisons()), output)
+    tracker = tracker_comparison()
+    link = None
+    if chart is not None:
+        from simulator.output.chart_style import save
+        from simulator.output.tracker_chart import plot_tracker
+
+        save(plot_tracker(tracker), chart)
+        click.echo(f"wrote {chart}", err=True)
+        link = chart.name if output is None or str(output) == "-" else _relative(chart, output)
+    emit(validation_page(published_comparisons(), tracker, link), output)
+
+
+def _relative(target: Path, page: Path) -> str:
+    """The chart's address as the page links it: relative to the page's folder where it can be."""
+    import os
+
+    try:
+        return Path(os.path.relpath(target.resolve(), page.resolve().parent)).as_posix()
+    except ValueError:  # another drive on Windows
+        return target.resolve().as_uri()
 
 
 @click.command(name="lines")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from simulator.analysis.published import PublishedFigure
+from simulator.analysis.tracker import TrackerComparison
 from simulator.output.formats import markdown_cell
+from simulator.output.tracker import tracker_markdown
 from simulator.units import pct, usd
 
 INTRO = """\
@@ -17,14 +19,11 @@ column says where it comes from. Sources are named in `docs/sources.md`.
 
 How the weights differ: tariffsim weights each line by 2024 trade (US imports for consumption from
 China, US exports to China), and its US base is the duty actually collected in 2024. PIIE weights
-statutory rates by 2017 trade; CRS does not state its weights in the summary quoted; RAND and
-Bloomberg report values on their own trade totals.
+statutory rates by the exporter's exports to the world, not by bilateral trade, and its figures here
+come from two updates of its chart (each row names which); CRS does not state its weights in the
+summary quoted, and its averages count no exemption, so they stand beside paths without exemptions;
+RAND and Bloomberg report values on their own trade totals.
 
-"""
-OUTRO = """
-Not set beside: the Yale Budget Lab's effective tariff rate is published for all US imports (for
-example 17.8% after the Geneva step of May 12, 2025), not for imports from China; its weights, 2024
-Census imports, are the same as tariffsim's.
 """
 
 
@@ -50,4 +49,9 @@ def to_markdown(rows: list[PublishedFigure]) -> str:
             c.why,
         ]
         lines.append("| " + " | ".join(markdown_cell(x) for x in cells) + " |")
-    return INTRO + "\n".join(lines) + "\n" + OUTRO
+    return INTRO + "\n".join(lines) + "\n"
+
+
+def validation_page(rows: list[PublishedFigure], tracker: TrackerComparison, chart: str | None = None) -> str:
+    """The whole page: the China figures, then the US record beside the Budget Lab tracker."""
+    return to_markdown(rows) + tracker_markdown(tracker, chart)

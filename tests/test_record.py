@@ -1,0 +1,163 @@
+"""The US record on every partner (paths/us_all_partners): each rule on hand-picked lines, and the
+comparison with the Budget Lab tracker checked against an independent sum over the bundled table."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from simulator import load_scenario, simulate
+from simulator.analysis.lines import lines
+from simulator.bundled import TRACKER
+from simulator.data.validate import validate_flows
+
+WORLD = "paths/us_all_partners"
+
+
+def _lines(rows: list[tuple[str, str, float]], when: date) -> pd.DataFrame:
+    """The world path's lines for a small table of (partner, HS code, base rate), $100 each."""
+    flows = validate_flows(
+        pd.DataFrame(
+            {
+                "exporter": [p for p, _, _ in rows],
+                "importer": ["USA"] * len(rows),
+                "hs": [h for _, h, _ in rows],
+                "category": ["A"] * len(rows),
+                "value_usd": ["100"] * len(rows),
+                "base_rate": [str(b) for _, _, b in rows],
+            }
+        )
+    )
+    table = lines(load_scenario(WORLD), when, flows)
+    return table.set_index(["partner", "hs"])
+
+
+def _rate(table: pd.DataFrame, partner: str, hs: str, layer: str) -> float:
+    row = table.loc[(partner, hs)]
+    return float(row[f"rate:{layer}"] * (1 - row[f"waived:{layer}"]))
+
+
+def test_ieepa_duties_end_for_goods_entered_from_february_24() -> None:
+    rows = [
+        ("CHN", "9503000073", 0.0),
+        ("VNM", "9503000073", 0.0),
+        ("BRA", "0901210035", 0.0),
+        ("CAN", "9503000073", 0.0),
+    ]
+    before, after = _lines(rows, date(2026, 2, 23)), _lines(rows, date(2026, 2, 24))
+    assert _rate(before, "CHN", "9503000073", "fentanyl") == pytest.approx(0.10)
+    assert _rate(before, "VNM", "9503000073", "reciprocal") == pytest.approx(0.20)
+    toy = before.loc[("CAN", "9503000073")]  # 35%, less the line's share entered under USMCA
+    assert toy["rate:fentanyl_north"] == pytest.approx(0.35) and 0 < toy["waived:fentanyl_north"] < 1
+    for partner, hs, _ in rows:
+        for layer in ("fentanyl", "fentanyl_north", "reciprocal", "brazil_india"):
+            assert _rate(after, partner, hs, layer) == 0.0, (partner, layer)
+    # Section 122 takes over: 10% on a toy from Vietnam and on a non-USMCA Canadian toy
+    assert _rate(after, "VNM", "9503000073", "section122") == pytest.approx(0.10)
+
+
+def test_section_122_spares_its_exemptions_and_section_232_goods_and_ends_after_150_days() -> None:
+    # crude oil is on the Section 122 exemption list; steel pays Section 232, so no surcharge
+    rows = [("VNM", "9503000073", 0.0), ("SAU", "2709002090", 0.0), ("KOR", "7208100000", 0.0)]
+    during, after = _lines(rows, date(2026, 3, 1)), _lines(rows, date(2026, 7, 24))
+    assert _rate(during, "SAU", "2709002090", "section122") == 0.0
+    assert _rate(during, "KOR", "7208100000", "section122") == 0.0
+    assert _rate(during, "KOR", "7208100000", "s232_metals") > 0
+    assert _rate(after, "VNM", "9503000073", "section122") == 0.0
+
+
+def test_forced_labor_duty_by_economy_with_caps_net_of_the_base() -> None:
+    # the EU's duty tops each line up to 10% (0 where the base is 10% or more); China's 12.5% adds
+    rows = [
+        ("EUN", "9503000073", 0.0),
+        ("EUN", "6109100012", 0.16),
+        ("EUN", "9401710011", 0.04),
+        ("CHN", "9503000073", 0.0),
+    ]
+    rows += [("IND", "9503000073", 0.0), ("BRN", "9503000073", 0.0)]
+    t = _lines(rows, date(2026, 8, 1))
+    assert _rate(t, "EUN", "9503000073", "forced_labor") == pytest.approx(0.10)
+    assert _rate(t, "EUN", "6109100012", "forced_labor") == 0.0
+    assert _rate(t, "EUN", "9401710011", "forced_labor") == pytest.approx(0.06)
+    assert _rate(t, "CHN", "9503000073", "forced_labor") == pytest.approx(0.125)
+    assert _rate(t, "IND", "9503000073", "forced_labor") == pytest.approx(0.10)
+    assert _rate(t, "BRN", "9503000073", "forced_labor") == 0.0  # Brunei is not one of the 60
+    assert _rate(_lines(rows, date(2026, 7, 23)), "CHN", "9503000073", "forced_labor") == 0.0
+
+
+def test_canadian_goods_under_section_232_do_not_pay_the_fentanyl_duty() -> None:
+    t = _lines([("CAN", "7208100000", 0.0), ("CAN", "9503000073", 0.0)], date(2025, 6, 4))
+    assert _rate(t, "CAN", "7208100000", "fentanyl_north") == 0.0
+    assert _rate(t, "CAN", "7208100000", "s232_metals") == pytest.approx(0.25)  # 50%, of which the base holds 25%
+    assert t.loc[("CAN", "9503000073"), "rate:fentanyl_north"] == pytest.approx(0.25)
+
+
+def test_informational_materials_and_the_electronics_list() -> None:
+    rows = [("CHN", "4901990050", 0.0), ("CHN", "8541600010", 0.0), ("CHN", "8541100060", 0.0)]
+    t = _lines(rows, date(2025, 4, 10))
+    assert _rate(t, "CHN", "4901990050", "fentanyl") == 0.0  # books are outside IEEPA
+    assert _rate(t, "CHN", "4901990050", "reciprocal") == 0.0
+    assert _rate(t, "CHN", "8541600010", "reciprocal") == pytest.approx(1.25)  # piezoelectric crystals: not on the list
+    assert _rate(t, "CHN", "8541100060", "reciprocal") == 0.0  # diodes: on it
+
+
+def test_section_301_steps_on_china_top_the_base_up_to_the_list_rate() -> None:
+    # an EV (2.5% MFN) at 100% since 2024-09-27: the base held part of it, the layer the rest
+    rows = [("CHN", "8703800000", 0.40), ("CHN", "4015121000", 0.075), ("VNM", "8703800000", 0.0)]
+    t = _lines(rows, date(2026, 1, 1))
+    assert _rate(t, "CHN", "8703800000", "section301_china") == pytest.approx(1.025 - 0.40)
+    assert _rate(t, "CHN", "4015121000", "section301_china") == pytest.approx(1.00 - 0.075)  # gloves: free, 100%
+    assert _rate(t, "VNM", "8703800000", "section301_china") == 0.0
+
+
+def test_the_record_ends_and_a_later_date_warns() -> None:
+    scenario = load_scenario(WORLD)
+    assert scenario.record_ends == date(2026, 11, 10)
+    flows = validate_flows(
+        pd.DataFrame(
+            {
+                "exporter": ["CHN"],
+                "importer": ["USA"],
+                "hs": ["9503000073"],
+                "category": ["A"],
+                "value_usd": ["1"],
+                "base_rate": ["0"],
+            }
+        )
+    )
+    result = simulate(scenario, flows, date(2026, 12, 2))
+    assert any("2026-11-10" in w and "record ends" in w for w in result.warnings)
+
+
+def test_tracker_gaps_name_every_change_date_of_the_release() -> None:
+    from simulator.analysis.tracker import gap_notes
+
+    with open(TRACKER, newline="", encoding="utf-8") as f:
+        release = {date.fromisoformat(r["date"]) for r in csv.DictReader(f) if r["series"] == "release"}
+    notes = gap_notes()
+    assert set(notes) == release
+    assert all(len(why) > 20 for why in notes.values())
+
+
+def test_tracker_comparison_against_an_independent_sum() -> None:
+    """The change on 2025-02-04 is China's fentanyl duty alone: 10% of the Chinese, Hong Kong and Macau
+    lines that are not informational materials, over all lines without chapters 98-99."""
+    from simulator.analysis.tracker import tracker_comparison
+    from simulator.data.load import load_flows
+
+    c = tracker_comparison()
+    flows = load_flows(
+        None, columns=("exporter", "importer", "hs", "category", "value_usd", "base_rate"), direction=("USA", None)
+    )
+    flows = flows[(flows["importer"] == "USA") & ~flows["hs"].str[:2].isin(["98", "99"])]
+    informational = ("49", "3704", "3705", "3706", "852329", "852341", "852349", "852380", "9701", "9702", "9703")
+    china = flows["exporter"].isin(["CHN", "HKG", "MAC"]) & ~flows["hs"].str.startswith(informational)
+    expected = 0.10 * flows.loc[china, "value_usd"].sum() / flows["value_usd"].sum()
+    step = next(s for s in c.steps if s.date == date(2025, 2, 4))
+    assert step.ours == pytest.approx(expected, rel=1e-9)
+    assert c.weights_usd == pytest.approx(flows["value_usd"].sum())
+    assert step.release == pytest.approx(0.042461 - 0.029094, abs=1e-6)  # the release's own figures
+    assert c.steps[0].ours == 0.0 and len(c.compared) == 40
