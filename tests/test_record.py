@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -161,3 +162,16 @@ def test_tracker_comparison_against_an_independent_sum() -> None:
     assert c.weights_usd == pytest.approx(flows["value_usd"].sum())
     assert step.release == pytest.approx(0.042461 - 0.029094, abs=1e-6)  # the release's own figures
     assert c.steps[0].ours == 0.0 and len(c.compared) == 40
+
+
+def test_a_one_partner_view_of_the_world_path_does_not_warn_about_the_other_partners(tmp_path: Path) -> None:
+    china = simulate(load_scenario("paths/us_on_china_record"), date=date(2026, 3, 1))
+    assert not [w for w in china.warnings if "no line" in w]
+    # a code that is no partner at all still warns, in a one-partner scenario too
+    folder = tmp_path
+    (folder / "s.yaml").write_text(
+        "name: typo\nimporter: USA\nexporter: CHN\nlayers:\n  - {name: a, rate: 10%, partners: [CHM]}\n",
+        encoding="utf-8",
+    )
+    typo = simulate(load_scenario(folder / "s.yaml"))
+    assert any("'CHM'" in w for w in typo.warnings)

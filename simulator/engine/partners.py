@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simulator.data.partners import expand
+from simulator.data.partners import expand, groups, names
 from simulator.engine.keys import KeyIndex, dense_present
 from simulator.scenario.model import Exemption, Layer, Scenario
 from simulator.units import usd
@@ -71,12 +71,21 @@ def partner_warnings(scenario: Scenario, rules: list[Layer | Exemption], present
     out = []
     for rule in rules:
         for entry in (*rule.selector.partners, *rule.selector.except_partners):
-            if not set(expand((entry,))) & present:
+            if not set(expand((entry,))) & present and not _elsewhere(entry, scenario):
                 hint = _eu_hint({entry}, present)
                 out.append(
                     f"{rule.name}: partner '{entry}' has no line of {scenario.label} in {Path(source).name}{hint}"
                 )
     return out
+
+
+def _elsewhere(entry: str, scenario: Scenario) -> bool:
+    """A known partner or group other than the one exporter a scenario names: absent by design, not by a
+    typo (a path on every partner seen from one of them names all the others)."""
+    if scenario.exporter is None:
+        return False
+    known = names().keys() | groups().keys()
+    return entry in known and scenario.exporter not in expand((entry,))
 
 
 def chapter_lines(
@@ -111,7 +120,7 @@ def _eu_hint(missing: set[str], present: set[str]) -> str:
 def table_partner_warnings(
     name: str, named: tuple[str | None, ...], present: set[str], scenario: Scenario, source: str
 ) -> list[str]:
-    missing = sorted({p for p in named if p is not None} - present)
+    missing = sorted({p for p in named if p is not None and not _elsewhere(p, scenario)} - present)
     if not missing:
         return []
     listed = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
