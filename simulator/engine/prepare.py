@@ -58,6 +58,8 @@ class Prepared:
     tables: dict[int, TableIndex] = field(default_factory=dict)  # layer index -> its rate table, resolved
     rules: Rules = field(default_factory=Rules)
     all_in: np.ndarray | None = None  # (L,) bool: the layer's rate is an all-in level; None: no layer is
+    # the waived shares found for each vector of exemption shares (evaluate.waived_share); not copied by replace
+    waived: dict[bytes, np.ndarray] = field(default_factory=dict, init=False, compare=False, repr=False)
     partner_keys: bool = True  # the partner is part of the key (else `cells` spreads keys over partners)
     lazy_cells: LazyCells | None = None
     match_scale: np.ndarray | None = None  # (K, E) each match's share factor from share tables; None: 1
@@ -156,7 +158,7 @@ class Prepared:
             value=np.bincount(cls, weights=self.value, minlength=n),
             base_duty=np.bincount(cls, weights=self.base_duty, minlength=n),
             estimated=np.bincount(cls, weights=self.estimated, minlength=n) if self.estimated is not None else None,
-            cover=self.cover[first],
+            cover=np.asfortranarray(self.cover[first]),  # read a layer at a time at every date
             match=self.match[first],
             match_scale=self.match_scale[first] if self.match_scale is not None else None,
             tables={j: replace(t, groups=t.groups[first]) for j, t in self.tables.items()},

@@ -114,7 +114,9 @@ class TableIndex:
             found = np.minimum(found, len(prefixes) - 1)
             hit = (np.asarray(prefixes, dtype=str)[found] == (cut if length else "")) & (lengths_of >= length)
             key_prefix = np.where(hit, found, -1)[hs_of_key]
-            lut = np.full((len(prefixes) + 1, len(named) + 1), -1, dtype=np.int64)  # last row: no prefix
+            lut = np.full(
+                (len(prefixes) + 1, len(named) + 1), -1, dtype=np.int32
+            )  # last row: no prefix; int32 halves K x columns
             for (h, p), g in index.items():
                 if len(h) == length:
                     lut[prefix_id[h], slot[p] if p is not None else 0] = g
@@ -122,7 +124,7 @@ class TableIndex:
                 own = lut[key_prefix, np.maximum(key_slot, 0)]
                 columns.append(np.where(key_slot > 0, own, -1))
             columns.append(lut[key_prefix, 0])
-        groups = np.column_stack(columns) if columns else np.full((len(hs_of_key), 0), -1, dtype=np.int64)
+        groups = np.column_stack(columns) if columns else np.full((len(hs_of_key), 0), -1, dtype=np.int32)
         row_group = np.fromiter(
             (index[(hs, table.partner_of(i))] for i, (hs, _, _) in enumerate(table.rows)), np.intp, len(table.rows)
         )
@@ -187,21 +189,38 @@ def table_factors(
 ) -> LineRates:
     """Each key's factors at `when`: flat layers' cover, tables' rates, dutiable shares and all-in
     flags (`all_in`, (L,), the layers' own flags)."""
-    factors = cover.astype(float)
-    listed = np.zeros(cover.shape, bool)
-    dutiable = None
-    flags = None if all_in is None or not all_in.any() else np.broadcast_to(all_in, cover.shape).copy()
-    for j, index in tables.items():
+    n_keys, n_layers = cover.shape
+    factors, listed = [], []  # column by column, then laid out a column at a time (Fortran order)
+    dutiable_cols: list[np.ndarray] | None = None
+    flag_cols: list[np.ndarray] | None = None
+    if all_in is not None and all_in.any():
+        flag_cols = [np.full(n_keys, bool(all_in[j])) for j in range(n_layers)]
+    for j in range(n_layers):
+        index = tables.get(j)
+        if index is None:
+            factors.append(cover[:, j].astype(float))
+            listed.append(np.zeros(n_keys, bool))
+            continue
         rate, share, row_all_in = index.at(when)
-        listed[:, j] = cover[:, j] & ~np.isnan(rate)
-        factors[:, j] = np.where(listed[:, j], np.nan_to_num(rate), 0.0)
+        here = cover[:, j] & ~np.isnan(rate)
+        listed.append(here)
+        factors.append(np.where(here, rate, 0.0))  # NaN (no row) is never where `here` holds
         if index.table.shares:
-            dutiable = np.ones(cover.shape) if dutiable is None else dutiable
-            dutiable[:, j] = np.where(listed[:, j], share, 1.0)
+            dutiable_cols = dutiable_cols or [np.ones(n_keys) for _ in range(n_layers)]
+            dutiable_cols[j] = np.where(here, share, 1.0)
         if index.table.all_in:
-            flags = np.zeros(cover.shape, bool) if flags is None else flags
-            flags[:, j] |= row_all_in
-    return LineRates(factors, listed, dutiable, flags)
+            flag_cols = flag_cols or [np.zeros(n_keys, bool) for _ in range(n_layers)]
+            flag_cols[j] = flag_cols[j] | row_all_in
+
+    def stacked(cols: list[np.ndarray], dtype: type) -> np.ndarray:
+        out = np.empty((n_keys, len(cols)), dtype, order="F")  # each column one contiguous write
+        for j, col in enumerate(cols):
+            out[:, j] = col
+        return out
+
+    dutiable = stacked(dutiable_cols, float) if dutiable_cols is not None else None
+    flags = stacked(flag_cols, bool) if flag_cols is not None else None
+    return LineRates(stacked(factors, float), stacked(listed, bool), dutiable, flags)
 
 
 def line_rates(lines: LineRates, rates: np.ndarray, key_base: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
