@@ -213,7 +213,7 @@ def table_factors(
             flag_cols[j] = flag_cols[j] | row_all_in
 
     def stacked(cols: list[np.ndarray], dtype: type) -> np.ndarray:
-        out = np.empty((n_keys, len(cols)), dtype, order="F")  # each column one contiguous write
+        out: np.ndarray = np.empty((n_keys, len(cols)), dtype, order="F")  # each column one contiguous write
         for j, col in enumerate(cols):
             out[:, j] = col
         return out
