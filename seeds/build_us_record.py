@@ -25,15 +25,20 @@ from build_measures import (
     AUTO_PARTS,
     CHINA_CODES,
     COPPER,
+    CORE_ALUMINIUM,
+    CORE_STEEL,
     OUT,
     RAW,
     S301_GAP,
     S301_OLD,
+    STEEL_ALU_25,
+    STEEL_ALU_50,
     VEHICLE_SPECIFIC,
     autos,
     fentanyl,
     flat_table,
     metals,
+    pct,
     reciprocal,
     write,
 )
@@ -275,31 +280,100 @@ def pharma() -> str:
     )
 
 
-METAL_ANNEX = {"1a": "50%", "1b": "25%", "3": "15%"}  # annex III: 15% all-in (temporary)
+METAL_ANNEX = {"1a": 0.50, "1b": 0.25, "3": 0.15}  # annex III: 15% all-in (temporary)
+
+
+# Partners whose core steel or aluminium paid no 2018 duty in 2024 (exempt, or under an absolute quota):
+# from 2025-03-12 they pay the whole rate, which their 2024 base does not hold (Proclamations 10895, 10896).
+UNPAID_2024 = {"steel": ("CAN", "MEX", "AUS", "ARG", "BRA", "KOR"), "aluminium": ("CAN", "MEX", "AUS", "ARG")}
+IN_BASE = {"steel": 0.25, "aluminium": 0.10}  # the 2018 rates, in the 2024 base of every other partner
 
 
 def metals_record() -> str:
-    """The 2025 rows, then from 2026-04-06 the annexes on full value: lines in no annex leave the measure."""
-    rows = [{**r, "all_in": ""} for r in rows_of(metals())]
+    """Increases over the 2024 base, by partner where the base differs: the 2025 rows, the partners whose
+    core metal paid nothing in 2024, the UK at 25%; from 2026-04-06 the annexes on full value, a core
+    line's increase being its annex rate less the 2018 rate its base holds. Lines in no annex leave."""
+    core = {c: "steel" for c in CORE_STEEL} | {c: "aluminium" for c in CORE_ALUMINIUM}
+    rows = [{**r, "partner": "", "all_in": ""} for r in rows_of(metals())]
+    derivatives = sorted({r["hs"] for r in rows} - set(core))
+    for code, metal in core.items():
+        for partner in UNPAID_2024[metal]:
+            rows += [
+                {
+                    "hs": code,
+                    "partner": partner,
+                    "rate": "25%",
+                    "from": STEEL_ALU_25,
+                    "all_in": "",
+                    "note": f"core {metal}, unpaid in 2024",
+                },
+                {
+                    "hs": code,
+                    "partner": partner,
+                    "rate": "50%",
+                    "from": STEEL_ALU_50,
+                    "all_in": "",
+                    "note": f"core {metal}, unpaid in 2024",
+                },
+            ]
+        uk = pct(0.25 - IN_BASE[metal])
+        rows.append(
+            {"hs": code, "partner": "GBR", "rate": uk, "from": STEEL_ALU_50, "all_in": "", "note": "the UK at 25%"}
+        )
+    rows += [
+        {"hs": c, "partner": "GBR", "rate": "25%", "from": STEEL_ALU_50, "all_in": "", "note": "the UK at 25%"}
+        for c in derivatives
+    ]
     annexed: dict[str, tuple[str, str]] = {}
     for r in record_rows("s232_annex_products.csv"):
         if r["metal_type"] in ("steel", "aluminum") and r["annex"] in (*METAL_ANNEX, "2"):
             annexed.setdefault(r["hts_prefix"], (r["annex"], r["effective_date"]))
-    for code, (annex, start) in annexed.items():
-        rate = METAL_ANNEX.get(annex, "0%")
+
+    def annex_of(code: str) -> tuple[str, str] | None:
+        for length in range(len(code), 1, -1):
+            if code[:length] in annexed:
+                return annexed[code[:length]]
+        return None
+
+    def metal_of(code: str) -> str | None:
+        for length in range(len(code), 3, -1):
+            if code[:length] in core:
+                return core[code[:length]]
+        return None
+
+    for code in sorted(set(annexed) | {r["hs"] for r in rows}):
+        found = annex_of(code)
+        annex, start = found if found else ("none", METALS_2026)
+        rate, all_in = METAL_ANNEX.get(annex, 0.0), annex == "3"
+        metal = metal_of(code)
+        note = f"annex {annex.upper()}" if found else "in no 2026 annex"
+        if metal is None or all_in:  # a derivative, or a level (annex III): the same for every partner
+            rows.append(
+                {
+                    "hs": code,
+                    "partner": "",
+                    "rate": pct(rate),
+                    "from": start,
+                    "all_in": "yes" if all_in else "",
+                    "note": note,
+                }
+            )
+            continue
         rows.append(
             {
                 "hs": code,
-                "rate": rate,
+                "partner": "",
+                "rate": pct(max(rate - IN_BASE[metal], 0.0)),
                 "from": start,
-                "all_in": "yes" if annex == "3" else "",
-                "note": f"annex {annex.upper()}",
+                "all_in": "",
+                "note": f"{note}, less the 2018 rate in the base",
             }
         )
-    for code in {r["hs"] for r in rows} - set(annexed):
-        rows.append({"hs": code, "rate": "0%", "from": METALS_2026, "all_in": "", "note": "in no 2026 annex"})
-    unique = {(r["hs"], r["from"]): r for r in rows}
-    return write(sorted(unique.values(), key=lambda r: (r["hs"], r["from"])), ("hs", "rate", "from", "all_in", "note"))
+        for partner in UNPAID_2024[metal]:
+            rows.append({"hs": code, "partner": partner, "rate": pct(rate), "from": start, "all_in": "", "note": note})
+    unique = {(r["hs"], r["partner"], r["from"]): r for r in rows}
+    columns = ("hs", "partner", "rate", "from", "all_in", "note")
+    return write(sorted(unique.values(), key=lambda r: (r["hs"], r["partner"], r["from"])), columns)
 
 
 def mfn_ad_valorem() -> dict[str, float]:
@@ -414,6 +488,76 @@ def section232_goods_record() -> str:
     return write(rows, ("hs", "rate", "from", "note"))
 
 
+def statutory_mfn() -> str:
+    """Column 1 general rates of the 2025 HTS per HTS8 (specific and compound rates count 0, as the
+    tracker counts them), and the simple average of its HTS8 lines for each HS6, HS4 and HS2: lines
+    known only by a shorter code (a small partner's chapter) get the average of the codes under it."""
+    with gzip.open(RAW / "hts_2025_basic.json.gz", "rt", encoding="utf-8") as f:
+        entries = json.load(f)
+    rates: dict[str, tuple[float, str]] = {}
+    for e in entries:
+        code, general = e["htsno"].replace(".", ""), (e.get("general") or "").strip()
+        if len(code) < 8 or code[:8] in rates or not general:
+            continue
+        m = re.fullmatch(r"(Free|(\d+(?:\.\d+)?)%)", general)
+        rates[code[:8]] = (float(m.group(2) or 0) / 100, "ad valorem") if m else (0.0, "specific or compound: 0")
+    rows = [{"hs": c, "mfn": f"{r:.6g}", "note": n} for c, (r, n) in sorted(rates.items())]
+    for length in (6, 4, 2):
+        sums: dict[str, list[float]] = defaultdict(list)
+        for code, (rate, _) in rates.items():
+            sums[code[:length]].append(rate)
+        rows += [
+            {"hs": c, "mfn": f"{sum(v) / len(v):.6g}", "note": f"mean of {len(v)} HTS8"}
+            for c, v in sorted(sums.items())
+        ]
+    return write(sorted(rows, key=lambda r: r["hs"]), ("hs", "mfn", "note"))
+
+
+def preference_shares() -> str:
+    """The share of each chapter's column 1 duty a partner's goods escape through preferences (USMCA,
+    other agreements, GSP), as the Budget Lab estimates it; EU members weighted by their 2024 imports."""
+    code = partner_by_census()
+    with open(RECORD / "bl_imports_by_country_gtap_2024.csv", newline="", encoding="utf-8") as f:
+        weight = {r["cty_code"]: float(r["total_imports"]) for r in csv.DictReader(f)}
+    sums: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for r in record_rows("mfn_exemption_shares.csv"):
+        partner = code.get(r["cty_code"])
+        if partner is None:
+            continue
+        w = weight.get(r["cty_code"], 0.0) if partner == "EUN" else 1.0
+        s = sums[(r["hs2"], partner)]
+        s[0] += w * float(r["exemption_share"])
+        s[1] += w
+    rows = [
+        {"hs": hs2, "partner": p, "share": f"{v / w:.6g}"}
+        for (hs2, p), (v, w) in sorted(sums.items())
+        if w > 0 and v > 0
+    ]
+    return write(rows, ("hs", "partner", "share"))
+
+
+def statutory_301() -> str:
+    """Section 301 on China at the list rates in force on 2024-12-31 (lists 1 to 4A, the 2024-09-27 rates)."""
+    lists: dict[str, dict[str, str]] = defaultdict(dict)
+    for r in read_csv("section301_lists_hts8.csv"):
+        lists[r["hts8"]][r["list"]] = r["ch99_code"]
+    rows = []
+    for code, names in sorted(lists.items()):
+        rate = max(
+            [S301_OLD[n] for n in names if n in S301_OLD] + [S301_LEVELS[n] for n in names if n in S301_LEVELS],
+            default=0.0,
+        )
+        if rate > 0:
+            rows.append({"hs": code, "rate": pct(rate)})
+    for code, rate in S301_GAP.items():
+        rows.append({"hs": code, "rate": pct(rate)})
+    rows += [
+        {"hs": code, "rate": pct(steps[0][1])} for code, steps in S301_EXTRA.items() if steps[0][0] <= "2024-12-31"
+    ]
+    unique = {r["hs"]: r for r in rows}
+    return write(sorted(unique.values(), key=lambda r: r["hs"]), ("hs", "rate"))
+
+
 def build() -> dict[str, str]:
     return {
         "us_fentanyl_record.csv": fentanyl_record(),
@@ -440,6 +584,9 @@ def build() -> dict[str, str]:
         "us_section232_goods_record.csv": section232_goods_record(),
         "us_section301_china.csv": section301_china(),
         "us_forced_labor_301.csv": forced_labor(),
+        "us_statutory_mfn.csv": statutory_mfn(),
+        "us_statutory_preferences.csv": preference_shares(),
+        "us_statutory_301.csv": statutory_301(),
         "us_forced_labor_exempt.csv": plain_list(
             ("s301fl_exempt_products.csv",), "hts8", "proposed Part A (June 2026)"
         ),

@@ -90,9 +90,10 @@ def test_forced_labor_duty_by_economy_with_caps_net_of_the_base() -> None:
 
 
 def test_canadian_goods_under_section_232_do_not_pay_the_fentanyl_duty() -> None:
-    t = _lines([("CAN", "7208100000", 0.0), ("CAN", "9503000073", 0.0)], date(2025, 6, 4))
+    t = _lines([("CAN", "7208100000", 0.0), ("CAN", "9503000073", 0.0), ("JPN", "7208100000", 0.25)], date(2025, 6, 4))
     assert _rate(t, "CAN", "7208100000", "fentanyl_north") == 0.0
-    assert _rate(t, "CAN", "7208100000", "s232_metals") == pytest.approx(0.25)  # 50%, of which the base holds 25%
+    assert _rate(t, "CAN", "7208100000", "s232_metals") == pytest.approx(0.50)  # exempt in 2024: all of the 50%
+    assert _rate(t, "JPN", "7208100000", "s232_metals") == pytest.approx(0.25)  # paid 25% in 2024: the base holds it
     assert t.loc[("CAN", "9503000073"), "rate:fentanyl_north"] == pytest.approx(0.25)
 
 
@@ -175,3 +176,64 @@ def test_a_one_partner_view_of_the_world_path_does_not_warn_about_the_other_part
     )
     typo = simulate(load_scenario(folder / "s.yaml"))
     assert any("'CHM'" in w for w in typo.warnings)
+
+
+def test_statutory_base_hand_computed() -> None:
+    from simulator.data.statutory import statutory_rate
+
+    # cotton T-shirts: 16.5% column 1; China's chapter 61 escapes 1.1283% of it (the tracker's share); list 4A 7.5%
+    assert statutory_rate("6109100012", "CHN") == pytest.approx(0.165 * (1 - 0.011283) + 0.075)
+    assert statutory_rate("6109100012", "MEX") == pytest.approx(0.165 * (1 - 0.899202))
+    # core steel: free; Section 301 list 3 on China; the 2018 Section 232 duty on all who paid it in 2024
+    assert statutory_rate("7208101500", "CHN") == pytest.approx(0.50)
+    assert statutory_rate("7208101500", "JPN") == pytest.approx(0.25)
+    assert statutory_rate("7208101500", "CAN") == 0.0
+    # a line known only by its chapter: the mean of the chapter's HTS8 rates
+    assert 0 < statutory_rate("61", "BGD") < 0.3
+
+
+def test_the_base_is_chosen_in_the_scenario_and_said_in_every_output(tmp_path: Path) -> None:
+    import json
+
+    from simulator.output.result import to_csv, to_dict, to_table, to_tidy
+
+    flows = validate_flows(
+        pd.DataFrame(
+            {
+                "exporter": ["CHN"],
+                "importer": ["USA"],
+                "hs": ["6109100012"],
+                "category": ["A"],
+                "value_usd": ["100"],
+                "base_rate": ["0.2"],
+            }
+        )
+    )
+    (tmp_path / "s.yaml").write_text(
+        "name: s\nimporter: USA\nbase: statutory\nlayers: [{name: a, rate: 10%}]\n", encoding="utf-8"
+    )
+    statutory = simulate(load_scenario(tmp_path / "s.yaml"), flows)
+    assert statutory.totals["base_duty_usd"] == pytest.approx(100 * (0.165 * (1 - 0.011283) + 0.075))
+    assert json.loads(json.dumps(to_dict(statutory)))["base"] == "statutory"
+    assert to_csv(statutory).splitlines()[0].startswith("scenario,date,base,")
+    assert to_tidy(statutory).splitlines()[1].split(",")[2] == "statutory"
+    assert "base: statutory" in to_table(statutory)
+    (tmp_path / "c.yaml").write_text("name: c\nimporter: USA\nlayers: [{name: a, rate: 10%}]\n", encoding="utf-8")
+    collected = simulate(load_scenario(tmp_path / "c.yaml"), flows)
+    assert collected.totals["base_duty_usd"] == pytest.approx(20.0)
+    assert "base: duty collected in 2024" in to_table(collected)
+
+
+def test_a_bad_base_is_named_with_its_fix(tmp_path: Path) -> None:
+    from simulator import ScenarioError
+
+    (tmp_path / "s.yaml").write_text(
+        "name: s\nimporter: USA\nbase: legal\nlayers: [{name: a, rate: 10%}]\n", encoding="utf-8"
+    )
+    with pytest.raises(ScenarioError, match="unknown base 'legal'; use collected"):
+        load_scenario(tmp_path / "s.yaml")
+    (tmp_path / "c.yaml").write_text(
+        "name: c\nimporter: CHN\nbase: statutory\nlayers: [{name: a, rate: 10%}]\n", encoding="utf-8"
+    )
+    with pytest.raises(ScenarioError, match="US imports only"):
+        simulate(load_scenario(tmp_path / "c.yaml"))

@@ -19,6 +19,7 @@ import numpy as np
 from simulator.bundled import TRACKER, TRACKER_GAPS
 
 WORLD = "paths/us_all_partners"
+STATUTORY = "paths/us_all_partners_statutory"  # the same path on the statutory base: levels compare too
 START = date(2025, 1, 1)
 # The partner table's dates: each a step of the IEEPA and Section 122 record, before the forced-labor
 # duty, which the release does not hold.
@@ -49,6 +50,8 @@ class Step:
     forced_labor: float  # the tracker's scenario with the forced-labor duty from 2026-08-01
     ours: float
     why: str
+    release_level: float = 0.0  # the tracker's overall rate itself
+    statutory_level: float = 0.0  # tariffsim's overall rate on the statutory base
 
     @property
     def gap(self) -> float:
@@ -112,6 +115,7 @@ def tracker_comparison() -> TrackerComparison:
     flows = flows[(flows["importer"] == "USA") & ~flows["hs"].str[:2].isin(["98", "99"])].reset_index(drop=True)
     scenario = load_scenario(WORLD)
     prepared = prepare(scenario, flows).alike  # the keys that behave alike, once: 43 dates are evaluated
+    statutory = prepare(load_scenario(STATUTORY), flows).alike
     series, notes = _series(), gap_notes()
     release = series[("release", "")]
     start = totals_at(prepared, START)["effective_rate"]
@@ -123,6 +127,8 @@ def tracker_comparison() -> TrackerComparison:
             forced_labor=series[("forced_labor", "")].change(d),
             ours=totals_at(prepared, d)["effective_rate"] - start,
             why=notes.get(d, ""),
+            release_level=release.at(d),
+            statutory_level=totals_at(statutory, d)["effective_rate"],
         )
         for d in release.dates
     )

@@ -12,6 +12,7 @@ import pandas as pd
 
 from simulator.bundled import BUNDLED_LABEL, bundled_parts
 from simulator.data.load import check_readable, load_flows
+from simulator.data.statutory import with_base
 from simulator.data.validate import estimate_rows, validate_flows
 from simulator.engine.keys import KeyIndex, Matcher, codes_of
 from simulator.engine.partners import (
@@ -223,7 +224,9 @@ def prepare(
     else:
         given = _blank_base_rates(flows)
         flows, source = _validated(flows), str(scenario.trade or "<DataFrame>")
-    rows = _direction(scenario, flows, source)
+    rows = with_base(
+        _direction(scenario, flows, source), scenario.base, scenario.importer, str(scenario.source or source)
+    )
     hs_index, hs_codes = codes_of(rows["hs"])
     cat_index, cat_names = codes_of(rows["category"])
     partner_index, partner_codes = codes_of(rows["exporter"])

@@ -20,6 +20,7 @@ from simulator import __version__
 from simulator.bundled import is_bundled
 from simulator.data.load import load_flows
 from simulator.data.partners import name_of
+from simulator.data.statutory import DESCRIBED
 from simulator.engine.evaluate import Result, default_date, evaluate
 from simulator.engine.prepare import Prepared, prepare
 from simulator.errors import SimulatorError
@@ -118,7 +119,10 @@ def figure_cards(result: Result, pinned: Result | None) -> ui.Tag:
     when = f" on {result.date:%d %b %Y}" if result.date else ""
     line = estimate_line(result)
     return ui.div(
-        ui.p(f"{result.scenario.name} ({result.scenario.label}{when})", class_="scenario-line"),
+        ui.p(
+            f"{result.scenario.name} ({result.scenario.label}{when}; base: {DESCRIBED[result.scenario.base]})",
+            class_="scenario-line",
+        ),
         ui.div(*cards, class_="figures"),
         ui.p(f"Estimates: {line}.", class_="estimates", id="estimates") if line else ui.TagList(),
     )

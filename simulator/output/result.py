@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from simulator.data.statutory import DESCRIBED
 from simulator.engine.evaluate import Result
 from simulator.output.formats import csv_text, grid, json_safe, markdown_cell, records
 from simulator.units import pct, usd
@@ -34,6 +35,7 @@ def to_dict(result: Result) -> dict[str, Any]:
         "importer": s.importer,
         "exporter": s.exporter,
         "date": json_safe(result.date),
+        "base": s.base,
         "totals": {k: json_safe(v) for k, v in result.totals.items()},
         "by_category": records(result.by_category),
         "by_partner": records(result.by_partner),
@@ -54,6 +56,7 @@ def to_csv(result: Result, by: str = "category") -> str:
     name = "partner" if by == "partner" else "category"
     total = pd.DataFrame([{name: "Total", **result.totals}])
     frame = pd.concat([breakdown(result, by), total], ignore_index=True)
+    frame.insert(0, "base", result.scenario.base)
     frame.insert(0, "date", result.date.isoformat() if result.date else "")
     frame.insert(0, "scenario", result.scenario.name)
     return csv_text(frame)
@@ -72,6 +75,7 @@ def to_tidy(result: Result, by: str = "category") -> str:
     wide = pd.concat(parts, ignore_index=True)
     measures = [c for c in wide.columns if c not in ("breakdown", "item") and pd.api.types.is_numeric_dtype(wide[c])]
     long = wide.melt(id_vars=["breakdown", "item"], value_vars=measures, var_name="measure").dropna(subset=["value"])
+    long.insert(0, "base", result.scenario.base)
     long.insert(0, "date", when)
     long.insert(0, "scenario", result.scenario.name)
     return csv_text(long)
@@ -164,7 +168,8 @@ def headline(result: Result) -> list[tuple[str, str]]:
 def context_line(result: Result) -> str:
     s = result.scenario
     when = f"rates in force on {result.date.isoformat()}" if result.date else "constant rates"
-    return f"{s.importer} duties on imports from {s.exporter or 'all partners'} · {when} · trade: {_source_name(result.source)}"
+    base = f" · base: {DESCRIBED[s.base]}"
+    return f"{s.importer} duties on imports from {s.exporter or 'all partners'} · {when} · trade: {_source_name(result.source)}{base}"
 
 
 def _source_name(source: str) -> str:

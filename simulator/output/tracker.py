@@ -31,9 +31,10 @@ def tracker_markdown(c: TrackerComparison, chart: str | None = None) -> str:
         "tariff-rate tracker changes, as published in its release of 2026-06-09 [bl-tracker-2026]. Both weight",
         f"each HTS10 line and partner by 2024 Census imports without chapters 98-99 ({usd(c.weights_usd)} here,",
         "$3,119.3B in the tracker), so the **change in the overall rate since 2025-01-01**, in percentage points,",
-        "is compared like with like. Levels are not: tariffsim's base is the duty collected in 2024, the",
-        "tracker's the statutory MFN rate (a statutory base is not offered yet). The later build of the",
-        "tracker's repository (2026-06-29) and its scenario with the forced-labor duty are shown beside it.",
+        "is compared like with like. Levels are compared on tariffsim's statutory base (`base: statutory`,",
+        "the last two columns): the tracker's rates are statutory, tariffsim's default base is the duty",
+        "collected in 2024. The later build of the tracker's repository (2026-06-29) and its scenario with",
+        "the forced-labor duty are shown beside it.",
         "",
         f"Over the {len(c.compared)} change dates up to the release's last revision (2026-06-08), the gap",
         f"averages **{c.mean_gap * 100:.2f} points**; the largest is {worst.gap * 100:+.2f} on {worst.date}.",
@@ -48,8 +49,9 @@ def tracker_markdown(c: TrackerComparison, chart: str | None = None) -> str:
     if chart:
         lines += [f"![tariffsim and the tracker over time]({chart})", ""]
     lines += [
-        "| date | tracker, release | later build | with forced labor | tariffsim | gap | why they differ |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| date | tracker, release | later build | with forced labor | tariffsim | gap | why they differ "
+        "| level: tracker | level: tariffsim, statutory base |",
+        "|---|---:|---:|---:|---:|---:|---|---:|---:|",
     ]
     for s in c.steps:
         cells = [
@@ -60,6 +62,8 @@ def tracker_markdown(c: TrackerComparison, chart: str | None = None) -> str:
             _pts(s.ours),
             _pts(s.gap),
             s.why,
+            f"{s.release_level:.2%}",
+            f"{s.statutory_level:.2%}",
         ]
         lines.append("| " + " | ".join(markdown_cell(x) for x in cells) + " |")
     lines += [

@@ -16,6 +16,7 @@ TOP_KEYS = (
     "response",
     "stacking",
     "record_ends",
+    "base",
 )
 SELECTOR_KEYS = ("categories", "hs", "hs_list", "except_categories", "except_hs", "partners", "except_partners")
 LAYER_KEYS = ("name", "description", "rate", "rates", "all_in", *SELECTOR_KEYS)

@@ -149,6 +149,11 @@ def scenario_schema() -> dict[str, Any]:
                 "pattern": DATE,
                 "description": "The last day this path encodes the law; a run at a later date warns.",
             },
+            "base": {
+                "enum": ["collected", "statutory"],
+                "description": "The base rate each line starts from: the duty collected in 2024 (default), or the "
+                "statutory schedule (US imports only).",
+            },
             "layers": {"type": "array", "items": layer},
             "exemptions": {"type": "array", "items": exemption},
             "remove": {**names, "description": "Inherited layers or exemptions to drop (with extends)."},

@@ -192,6 +192,16 @@ def _load(path: Path, stack: tuple[Path, ...], *, check_trade: bool = True) -> _
             draft.values[key] = reader.country(top[key], key)
     if "record_ends" in top:
         draft.values["record_ends"] = reader.day(top["record_ends"], "record_ends")
+    if "base" in top:
+        base = reader.text(top["base"], "base")
+        if base is not None and base not in ("collected", "statutory"):
+            reader.fail(
+                top["base"],
+                "base",
+                f"unknown base {short(base)}; use collected (the duty collected in 2024, the default) or statutory",
+            )
+        else:
+            draft.values["base"] = base
     if "trade" in top:
         target = reader.text(top["trade"], "trade")
         if target is not None:
@@ -324,6 +334,7 @@ def _finish(draft: _Draft) -> Scenario:
         response=draft.response,
         stacking=stacking,
         record_ends=draft.values.get("record_ends"),
+        base=draft.values.get("base") or "collected",
     )
 
 

@@ -220,6 +220,7 @@ class Scenario:
     response: Response | None = None
     stacking: tuple[Stacking, ...] = ()
     record_ends: date | None = None  # the last day the path encodes the law; later dates hold its rates
+    base: str = "collected"  # the base each line starts from: "collected" (2024 duty) or "statutory"
 
     def beyond_record(self, when: date | None) -> str:
         """A warning when `when` is past the day the path's record ends; empty otherwise."""

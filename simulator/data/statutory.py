@@ -1,0 +1,90 @@
+"""The statutory base of US imports: what the schedule prescribes before 2025, not what was collected.
+
+Statutory trackers (the Budget Lab, PIIE) start from the column 1 rate plus the duties in force at list
+rates; tariffsim's default base is each line's duty collected in 2024. `base: statutory` in a scenario
+replaces each US import line's base rate by: the 2025 HTS column 1 rate of its HTS8 line (specific and
+compound rates count 0, as the tracker counts them; a line known only by a shorter code gets the mean
+of the HTS8 lines under it), less the share of that chapter's duty the partner's goods escape through
+preferences (the Budget Lab's estimate), plus Section 301 on China at the list rates of 2024-12-31,
+plus the 2018 Section 232 rates on core steel (25%) and aluminium (10%) for partners that paid them.
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+from simulator.bundled import SCENARIOS
+from simulator.errors import Problem, ScenarioError
+
+MEASURES = SCENARIOS / "measures"
+BASES = ("collected", "statutory")
+DESCRIBED = {
+    "collected": "duty collected in 2024",
+    "statutory": "statutory: column 1 after preferences, Section 301 and 232 at 2024 list rates",
+}
+CORE_232 = {"steel": 0.25, "aluminium": 0.10}
+CORE_STEEL = (
+    *(f"72{h:02d}" for h in range(6, 16)),
+    *("721610", "721620", "721621", "721622", "721631", "721632", "721633", "721640", "721650", "721699"),
+    *(f"72{h:02d}" for h in range(17, 30)),
+    *("730110", "730210", "730240", "730290", "7304", "7305", "7306"),
+)  # the scope of Proclamation 9705, as seeds/build_measures.py holds it
+CORE_ALUMINIUM = ("7601", "7604", "7605", "7606", "7607", "7608", "760900", "76169951")
+UNPAID_2024 = {"steel": ("CAN", "MEX", "AUS", "ARG", "BRA", "KOR"), "aluminium": ("CAN", "MEX", "AUS", "ARG")}
+
+
+@cache
+def _table(name: str, value: str) -> dict[tuple[str, str], float]:
+    with open(MEASURES / name, newline="", encoding="utf-8") as f:
+        return {
+            (r["hs"], r.get("partner", "")): float(r[value].rstrip("%")) / (100 if r[value].endswith("%") else 1)
+            for r in csv.DictReader(f)
+        }
+
+
+def _longest(code: str, table: dict[tuple[str, str], float], partner: str = "", lengths: tuple[int, ...] = ()) -> float:
+    for length in lengths or tuple(range(min(len(code), 8), 1, -1)):
+        found = table.get((code[:length], partner))
+        if found is not None:
+            return found
+    return 0.0
+
+
+def statutory_rate(hs: str, partner: str) -> float:
+    """One line's statutory base rate (see the module's docstring)."""
+    mfn = _longest(hs, _table("us_statutory_mfn.csv", "mfn"))
+    preference = _table("us_statutory_preferences.csv", "share").get((hs[:2], partner), 0.0)
+    rate = mfn * (1 - min(max(preference, 0.0), 1.0))
+    if partner == "CHN":
+        rate += _longest(hs, _table("us_statutory_301.csv", "rate"), lengths=(8, 6, 4))
+    for metal, prefixes in (("steel", CORE_STEEL), ("aluminium", CORE_ALUMINIUM)):
+        if hs.startswith(prefixes) and partner not in UNPAID_2024[metal]:
+            rate += CORE_232[metal]
+    return rate
+
+
+def with_base(rows: pd.DataFrame, base: str, importer: str, source: str) -> pd.DataFrame:
+    """The rows with the base the scenario asks for: unchanged for `collected`; for `statutory`, each
+    line's statutory rate, resolved once per distinct (HS code, partner) and gathered."""
+    if base == "collected":
+        return rows
+    if importer != "USA":
+        raise ScenarioError(
+            [
+                Problem(
+                    source,
+                    f"base: statutory is bundled for US imports only (this scenario's importer is {importer}); "
+                    "remove `base:` to use the table's base_rate",
+                )
+            ]
+        )
+    pairs = pd.MultiIndex.from_arrays([rows["hs"].astype(str), rows["exporter"].astype(str)])
+    codes, uniques = pd.factorize(pairs)
+    rates = np.fromiter((statutory_rate(h, p) for h, p in uniques), float, len(uniques))
+    out = rows.copy()
+    out["base_rate"] = rates[codes]
+    return out
