@@ -24,6 +24,7 @@ HERE = Path(__file__).resolve().parent.parent
 ALL_PARTNERS = str(HERE / "benchmarks" / "scenarios" / "all_partners_10_layers.yaml")  # 10 layers, 12 exemptions
 FORTY_DATES = str(HERE / "benchmarks" / "scenarios" / "all_partners_40_dates.yaml")  # the same, 40 change dates
 BUNDLED_PATH = "paths/us_ieepa_all_partners_2025"
+WORLD = "paths/us_all_partners"  # the US record to 2026-11-10: 15 layers, 9 exemptions, 34 change dates
 CHINA = ["exempt_chips", "china_125", "us_electronics_exemption"]
 
 
@@ -69,17 +70,20 @@ def main() -> None:
         os.chmod(cache, 0o700)
         warm = {**os.environ, "TARIFFSIM_CACHE_DIR": str(Path(cache) / "tariffsim")}
         rows: list[tuple[str, str, float, float]] = []
-        now = {"this": HERE}
-        for label, args, env in (
-            ("run all_partners_10_layers (cold)", ["run", ALL_PARTNERS], cold),
-            ("run all_partners_10_layers (warm cache)", ["run", ALL_PARTNERS], warm),
-            ("run all_partners_40_dates (timeline of 40)", ["run", FORTY_DATES], warm),
-            (f"run {BUNDLED_PATH}", ["run", BUNDLED_PATH], warm),
-        ):
-            run_once(HERE, args, env)  # fills the cache for warm runs
-            for name, (s, m) in measure(now, args, env, options.repeat).items():
-                rows.append((label, name, s, m))
         trees = {"this": HERE} | ({"baseline": options.baseline.resolve()} if options.baseline else {})
+        now = {"this": HERE}
+        for label, args, env, where in (
+            ("run all_partners_10_layers (cold)", ["run", ALL_PARTNERS], cold, trees),
+            ("run all_partners_10_layers (warm cache)", ["run", ALL_PARTNERS], warm, trees),
+            ("run all_partners_40_dates (timeline of 40)", ["run", FORTY_DATES], warm, trees),
+            (f"run {BUNDLED_PATH}", ["run", BUNDLED_PATH], warm, trees),
+            (f"run {WORLD} --date 2026-12-02", ["run", WORLD, "--date", "2026-12-02"], warm, now),
+            (f"run {WORLD} --date 2025-04-10", ["run", WORLD, "--date", "2025-04-10"], warm, now),
+        ):
+            for tree in where.values():
+                run_once(tree, args, env)  # fills the cache for warm runs
+            for name, (s, m) in measure(where, args, env, options.repeat).items():
+                rows.append((label, name, s, m))
         for scenario in CHINA:
             for env_name, env in (("cold", cold), ("warm", warm)):
                 for tree in trees.values():

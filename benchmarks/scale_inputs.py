@@ -57,7 +57,10 @@ def main() -> None:
         warm = {**os.environ, "TARIFFSIM_CACHE_DIR": str(folder / "cache")}
         cases = [
             (f"rank, {options.exemptions:,} exemptions", ["rank", str(many_exemptions(folder, options.exemptions))]),
-            (f"run, rate table of {options.daily_rows:,} daily rows", ["run", str(daily_table(folder, options.daily_rows))]),
+            (
+                f"run, rate table of {options.daily_rows:,} daily rows",
+                ["run", str(daily_table(folder, options.daily_rows))],
+            ),
             ("run exempt_chips (warm cache)", ["run", "exempt_chips"]),
         ]
         rows = []

@@ -44,6 +44,7 @@ def test_run_json_matches_api() -> None:
         "importer",
         "exporter",
         "date",
+        "base",
         "totals",
         "by_category",
         "by_partner",
@@ -67,8 +68,8 @@ def test_run_csv_and_markdown(tmp_path: Path) -> None:
     code, _, err = invoke("run", CHIPS, "--format", "csv", "--output", str(out_file))
     assert code == 0 and "wrote" in err
     text = out_file.read_text()
-    assert text.splitlines()[0].startswith("scenario,date,category,import_value_usd,duty_usd,effective_rate")
-    assert text.splitlines()[-1].startswith("China exempts US chips from its 125% tariff,,Total,")
+    assert text.splitlines()[0].startswith("scenario,date,base,category,import_value_usd,duty_usd,effective_rate")
+    assert text.splitlines()[-1].startswith("China exempts US chips from its 125% tariff,,collected,Total,")
     code, out, _ = invoke("run", CHIPS, "--format", "markdown")
     assert code == 0 and out.startswith("# China exempts") and "| Semiconductors |" in out
 
@@ -206,7 +207,7 @@ def test_tidy_csv_stacks_runs_of_several_scenarios_and_dates() -> None:
         assert code == 0
         frames.append(list(csv.DictReader(io.StringIO(out))))
     rows = frames[0] + frames[1]
-    assert set(rows[0]) == {"scenario", "date", "breakdown", "item", "measure", "value"}
+    assert set(rows[0]) == {"scenario", "date", "base", "breakdown", "item", "measure", "value"}
     assert {r["date"] for r in frames[1]} == {"2025-05-14"}
     _, as_json, _ = invoke("run", "paths/china_on_us_deescalation", "--date", "2025-05-14", "--format", "json")
     data = json.loads(as_json)
