@@ -385,22 +385,24 @@ def build() -> dict[str, str]:
     }
 
 
-def main() -> None:
-    files = build()
+def check_or_write(files: dict[str, str], out: Path, script: str, what: str) -> None:
+    """With --check, fail if a bundled file differs from what seeds/raw/ builds; else write them all."""
     if "--check" in sys.argv[1:]:
         stale = [
-            n for n, text in files.items() if not (OUT / n).is_file() or (OUT / n).read_text(encoding="utf-8") != text
+            n for n, text in files.items() if not (out / n).is_file() or (out / n).read_text(encoding="utf-8") != text
         ]
         if stale:
-            raise SystemExit(
-                f"{', '.join(stale)} differ from what seeds/raw/ builds; run python seeds/build_measures.py"
-            )
-        print(f"{len(files)} measure files are what seeds/raw/ builds")
+            raise SystemExit(f"{', '.join(stale)} differ from what seeds/raw/ builds; run python seeds/{script}")
+        print(f"{len(files)} {what} files are what seeds/raw/ builds")
         return
-    OUT.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
-        (OUT / name).write_text(text, encoding="utf-8")
-        print(f"wrote {OUT / name} ({text.count(chr(10)) - 1} rows)")
+        (out / name).write_text(text, encoding="utf-8")
+        print(f"wrote {out / name} ({text.count(chr(10)) - 1} rows)")
+
+
+def main() -> None:
+    check_or_write(build(), OUT, "build_measures.py", "measure")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from build_us_record import partner_by_census
+
 HERE = Path(__file__).resolve().parent
 RECORD = HERE / "raw" / "record"
 BUNDLED = HERE.parent / "simulator" / "bundled"
@@ -42,13 +44,7 @@ def changes(series: list[tuple[str, float]]) -> list[tuple[str, float]]:
 def by_partner(dates: list[str]) -> dict[str, list[tuple[str, float]]]:
     import pyarrow.parquet as pq
 
-    with open(BUNDLED / "partner_groups.csv", newline="", encoding="utf-8") as f:
-        eu = {r["member"] for r in csv.DictReader(f) if r["group"] == "EU"}
-    code = {}
-    with open(BUNDLED / "partners.csv", newline="", encoding="utf-8") as f:
-        for r in csv.DictReader(f):
-            for census in r["census_codes"].split():
-                code[census] = "EUN" if r["code"] in eu else r["code"]
+    code = partner_by_census()
     with open(RECORD / "bl_imports_by_country_gtap_2024.csv", newline="", encoding="utf-8") as f:
         weight = {r["cty_code"]: float(r["total_imports"]) for r in csv.DictReader(f)}
     table = pq.read_table(RECORD / "bl_daily_by_country.parquet", columns=["date", "country", "weighted_etr"])

@@ -17,7 +17,6 @@ import gzip
 import io
 import json
 import re
-import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -35,6 +34,7 @@ from build_measures import (
     STEEL_ALU_50,
     VEHICLE_SPECIFIC,
     autos,
+    check_or_write,
     fentanyl,
     flat_table,
     metals,
@@ -536,6 +536,16 @@ def preference_shares() -> str:
     return write(rows, ("hs", "partner", "share"))
 
 
+def statutory_232() -> str:
+    """The 2018 Section 232 rates on core steel and aluminium, and 0% for the partners that paid none in 2024."""
+    rows = []
+    for prefixes, metal in ((CORE_STEEL, "steel"), (CORE_ALUMINIUM, "aluminium")):
+        for code in prefixes:
+            rows.append({"hs": code, "partner": "", "rate": pct(IN_BASE[metal])})
+            rows += [{"hs": code, "partner": p, "rate": "0%"} for p in UNPAID_2024[metal]]
+    return write(rows, ("hs", "partner", "rate"))
+
+
 def statutory_301() -> str:
     """Section 301 on China at the list rates in force on 2024-12-31 (lists 1 to 4A, the 2024-09-27 rates)."""
     lists: dict[str, dict[str, str]] = defaultdict(dict)
@@ -587,6 +597,7 @@ def build() -> dict[str, str]:
         "us_statutory_mfn.csv": statutory_mfn(),
         "us_statutory_preferences.csv": preference_shares(),
         "us_statutory_301.csv": statutory_301(),
+        "us_statutory_232.csv": statutory_232(),
         "us_forced_labor_exempt.csv": plain_list(
             ("s301fl_exempt_products.csv",), "hts8", "proposed Part A (June 2026)"
         ),
@@ -594,20 +605,7 @@ def build() -> dict[str, str]:
 
 
 def main() -> None:
-    files = build()
-    if "--check" in sys.argv[1:]:
-        stale = [
-            n for n, text in files.items() if not (OUT / n).is_file() or (OUT / n).read_text(encoding="utf-8") != text
-        ]
-        if stale:
-            raise SystemExit(
-                f"{', '.join(stale)} differ from what seeds/raw/ builds; run python seeds/build_us_record.py"
-            )
-        print(f"{len(files)} record files are what seeds/raw/ builds")
-        return
-    for name, text in files.items():
-        (OUT / name).write_text(text, encoding="utf-8")
-        print(f"wrote {OUT / name} ({text.count(chr(10)) - 1} rows)")
+    check_or_write(build(), OUT, "build_us_record.py", "record")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ compound rates count 0, as the tracker counts them; a line known only by a short
 of the HTS8 lines under it), less the share of that chapter's duty the partner's goods escape through
 preferences (the Budget Lab's estimate), plus Section 301 on China at the list rates of 2024-12-31,
 plus the 2018 Section 232 rates on core steel (25%) and aluminium (10%) for partners that paid them.
+The tables are built by seeds/build_us_record.py (seeds/README.md says where each comes from).
 """
 
 from __future__ import annotations
@@ -26,15 +27,6 @@ DESCRIBED = {
     "collected": "duty collected in 2024",
     "statutory": "statutory: column 1 after preferences, Section 301 and 232 at 2024 list rates",
 }
-CORE_232 = {"steel": 0.25, "aluminium": 0.10}
-CORE_STEEL = (
-    *(f"72{h:02d}" for h in range(6, 16)),
-    *("721610", "721620", "721621", "721622", "721631", "721632", "721633", "721640", "721650", "721699"),
-    *(f"72{h:02d}" for h in range(17, 30)),
-    *("730110", "730210", "730240", "730290", "7304", "7305", "7306"),
-)  # the scope of Proclamation 9705, as seeds/build_measures.py holds it
-CORE_ALUMINIUM = ("7601", "7604", "7605", "7606", "7607", "7608", "760900", "76169951")
-UNPAID_2024 = {"steel": ("CAN", "MEX", "AUS", "ARG", "BRA", "KOR"), "aluminium": ("CAN", "MEX", "AUS", "ARG")}
 
 
 @cache
@@ -61,9 +53,11 @@ def statutory_rate(hs: str, partner: str) -> float:
     rate = mfn * (1 - min(max(preference, 0.0), 1.0))
     if partner == "CHN":
         rate += _longest(hs, _table("us_statutory_301.csv", "rate"), lengths=(8, 6, 4))
-    for metal, prefixes in (("steel", CORE_STEEL), ("aluminium", CORE_ALUMINIUM)):
-        if hs.startswith(prefixes) and partner not in UNPAID_2024[metal]:
-            rate += CORE_232[metal]
+    section232 = _table("us_statutory_232.csv", "rate")
+    for length in range(min(len(hs), 8), 3, -1):  # the partner's own row (0%: it paid none) before the general one
+        found = section232.get((hs[:length], partner), section232.get((hs[:length], "")))
+        if found is not None:
+            return rate + found
     return rate
 
 

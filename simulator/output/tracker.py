@@ -20,6 +20,10 @@ def _pts(x: float) -> str:
     return f"{x * 100:+.2f}"
 
 
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(markdown_cell(x) for x in cells) + " |"
+
+
 def tracker_markdown(c: TrackerComparison, chart: str | None = None) -> str:
     worst = c.largest_gap
     held = "within" if c.mean_gap <= TARGET_MEAN and abs(worst.gap) <= TARGET_MAX else "outside"
@@ -65,7 +69,7 @@ def tracker_markdown(c: TrackerComparison, chart: str | None = None) -> str:
             f"{s.release_level:.2%}",
             f"{s.statutory_level:.2%}",
         ]
-        lines.append("| " + " | ".join(markdown_cell(x) for x in cells) + " |")
+        lines.append(_row(cells))
     lines += [
         "",
         "### The largest partners",
@@ -84,7 +88,7 @@ def tracker_markdown(c: TrackerComparison, chart: str | None = None) -> str:
         first = next(iter(steps.values()))
         cells = [f"{code} {first.name}", usd(first.value_usd)]
         cells += [f"{_pts(steps[d].ours)} / {_pts(steps[d].theirs)}" if d in steps else "" for d in PARTNER_DATES]
-        lines.append("| " + " | ".join(markdown_cell(x) for x in cells) + " |")
+        lines.append(_row(cells))
     lines += [
         "",
         "Each cell: tariffsim / tracker. Where they part by more than the bar: Canada and Mexico (USMCA take-up,",
