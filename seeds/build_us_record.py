@@ -58,7 +58,9 @@ METALS_2026 = "2026-04-06"  # the April 2 proclamation: annexes I-A, I-B, II (re
 FORCED_LABOR = "2026-07-24"  # 91 FR 47318 (FR doc 2026-15181)
 CRANES = "2026-11-10"  # 90 FR 48320, suspended to November 9, 2026 by 90 FR 50947
 S301_2026 = "2026-01-01"  # 89 FR 76581: the four-year review's last step
-S301_SEPT_2024 = "2024-09-27"  # 89 FR 76581: the first step, in the 2024 base for one quarter only
+# 89 FR 76581's first step took effect on 2024-09-27, before the path begins: its rows are undated (in
+# force throughout), so the path's timeline starts in 2025; the 2024 base holds it for one quarter only.
+S301_SEPT_2024 = ""
 
 # All-in deals: the duty tops each line's base up to this level ("15% all-in"), from these dates.
 FLOOR_15 = {"EUN": "2025-08-07", "JPN": "2025-08-07", "CHE": "2025-11-14", "LIE": "2025-11-14", "KOR": "2025-11-14"}
@@ -421,7 +423,7 @@ def section301_china() -> str:
                         "rate": f"{(mfn[code[:8]] + level) * 100:g}%",
                         "from": start,
                         "all_in": "yes",
-                        "note": f"Section 301 at {level:.0%}, with MFN",
+                        "note": f"Section 301 at {level:.0%}, with MFN" + ("" if start else " (since 2024-09-27)"),
                     }
                 )
             else:
@@ -442,7 +444,7 @@ def section301_china() -> str:
                     "rate": f"{(mfn[code[:8]] + level) * 100:g}%",
                     "from": start,
                     "all_in": "yes",
-                    "note": f"Section 301 at {level:.0%}, with MFN",
+                    "note": f"Section 301 at {level:.0%}, with MFN" + ("" if start else " (since 2024-09-27)"),
                 }
                 for start, level in steps
             ]

@@ -28,21 +28,32 @@ def time_span(dates: list[pd.Timestamp]) -> tuple[pd.Timestamp, pd.Timestamp, np
     return start, end, mdates.date2num([start, *dates, end])
 
 
-def label_rows(positions: Sequence[float], gap: float, rows: int = MAX_ROWS) -> list[int]:
-    """A row for each sorted label position: the lowest row whose last label is at least `gap` away.
+def label_rows(
+    positions: Sequence[float], gap: float, rows: int = MAX_ROWS, widths: Sequence[float] = ()
+) -> list[int]:
+    """A row for each sorted label position: the lowest row whose last label is at least `gap` away, or
+    half the two labels' `widths` (a range label such as "04 Mar-10 Apr" is wider than a date).
 
     When every row is taken, the row whose last label is farthest away (overlap is then the lesser harm
     than a label far from its date).
 
     >>> label_rows([0.1, 0.12, 0.13, 0.5, 0.51], 0.05)
     [0, 1, 2, 0, 1]
+    >>> label_rows([0.1, 0.18], 0.05, widths=[0.1, 0.1])
+    [0, 1]
     """
-    last: list[float | None] = [None] * rows
+    width = list(widths) or [0.0] * len(positions)
+    last: list[int | None] = [None] * rows
     out = []
-    for x in positions:
-        free = [r for r in range(rows) if last[r] is None or x - cast(float, last[r]) >= gap]
-        row = free[0] if free else max(range(rows), key=lambda r: x - cast(float, last[r]))
-        last[row] = x
+    for i, x in enumerate(positions):
+
+        def room(r: int) -> float:
+            j = cast(int, last[r])
+            return x - positions[j] - max(gap, (width[i] + width[j]) / 2)
+
+        free = [r for r in range(rows) if last[r] is None or room(r) >= 0]
+        row = free[0] if free else max(range(rows), key=room)
+        last[row] = i
         out.append(row)
     return out
 
@@ -92,7 +103,9 @@ def date_labels(dates: list[pd.Timestamp], where: list[float], gap: float) -> li
 def _label_dates(ax: Axes, dates: list[pd.Timestamp], start: pd.Timestamp, end: pd.Timestamp) -> int:
     total = (end - start).total_seconds()
     labels = date_labels(dates, [(d - start).total_seconds() / total for d in dates], gap=0.06)
-    rows = label_rows([x for _, x in labels], gap=0.06)
+    inches = float(ax.get_figure(root=True).get_figwidth())  # type: ignore[union-attr]
+    char = 9.5 * 0.6 / (inches * 72 * 0.8)  # one character of the labels, as a fraction of the axes (about)
+    rows = label_rows([x for _, x in labels], gap=0.06, widths=[(len(t) + 1) * char for t, _ in labels])
     for (text, x), row in zip(labels, rows, strict=True):
         ax.annotate(
             text,
