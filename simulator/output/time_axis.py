@@ -45,14 +45,14 @@ def label_rows(
     width = list(widths) or [0.0] * len(positions)
     last: list[int | None] = [None] * rows
     out = []
-    for i, x in enumerate(positions):
 
-        def room(r: int) -> float:
-            j = cast(int, last[r])
-            return x - positions[j] - max(gap, (width[i] + width[j]) / 2)
+    def room(i: int, r: int) -> float:  # how far label i is past the last one in row r, less what both need
+        j = cast(int, last[r])
+        return positions[i] - positions[j] - max(gap, (width[i] + width[j]) / 2)
 
-        free = [r for r in range(rows) if last[r] is None or room(r) >= 0]
-        row = free[0] if free else max(range(rows), key=room)
+    for i in range(len(positions)):
+        free = [r for r in range(rows) if last[r] is None or room(i, r) >= 0]
+        row = free[0] if free else max(range(rows), key=lambda r: room(i, r))
         last[row] = i
         out.append(row)
     return out
