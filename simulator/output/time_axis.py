@@ -28,9 +28,7 @@ def time_span(dates: list[pd.Timestamp]) -> tuple[pd.Timestamp, pd.Timestamp, np
     return start, end, mdates.date2num([start, *dates, end])
 
 
-def label_rows(
-    positions: Sequence[float], gap: float, rows: int = MAX_ROWS, widths: Sequence[float] = ()
-) -> list[int]:
+def label_rows(positions: Sequence[float], gap: float, rows: int = MAX_ROWS, widths: Sequence[float] = ()) -> list[int]:
     """A row for each sorted label position: the lowest row whose last label is at least `gap` away, or
     half the two labels' `widths` (a range label such as "04 Mar-10 Apr" is wider than a date).
 
