@@ -391,7 +391,7 @@ def mfn_ad_valorem() -> dict[str, float]:
     return out
 
 
-def section301_china() -> str:
+def section301_china(until: str = "9999") -> str:
     """Section 301 on China beyond the 2024 base: the 2024-09-27 rates as levels (the base held them for
     one quarter), the 2025 and 2026 steps, and the maritime action on cranes and chassis."""
     mfn = mfn_ad_valorem()
@@ -450,7 +450,7 @@ def section301_china() -> str:
             ]
     for code in CRANE_LINES:
         rows.append({"hs": code, "rate": "100%", "from": CRANES, "all_in": "", "note": "maritime Section 301: +100%"})
-    unique = {(r["hs"], r["from"]): r for r in rows}
+    unique = {(r["hs"], r["from"]): r for r in rows if r["from"] <= until}
     return write(sorted(unique.values(), key=lambda r: (r["hs"], r["from"])), ("hs", "rate", "from", "all_in", "note"))
 
 
@@ -595,6 +595,7 @@ def build() -> dict[str, str]:
         "us_section232_pharma.csv": pharma(),
         "us_section232_goods_record.csv": section232_goods_record(),
         "us_section301_china.csv": section301_china(),
+        "us_section301_china_2025.csv": section301_china(until="2025-12-31"),
         "us_forced_labor_301.csv": forced_labor(),
         "us_statutory_mfn.csv": statutory_mfn(),
         "us_statutory_preferences.csv": preference_shares(),

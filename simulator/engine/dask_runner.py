@@ -70,7 +70,7 @@ def simulate_dask(
         raise
     except Exception as exc:  # pyarrow raises many kinds; all mean "not a readable dataset"
         raise FlowsError([Problem(str(path), f"cannot read as a Parquet dataset: {str(exc)[:200]}")]) from None
-    responds = scenario.response is not None
+    responds = scenario.lines_apart  # lines keep their base rate (and elasticity) apart
     reducer = dask.delayed(reduce_file, pure=True)
     pieces = [
         reducer(str(path), file, scenario.importer, scenario.exporter, responds, chosen, f"{path}#partition{i}")

@@ -237,8 +237,7 @@ def prepare(
     by_partner_keys = partner_rules(scenario) or scenario.response is not None
     components = [(hs_index, len(hs_codes)), (cat_index, len(cat_names))]
     components += [(partner_index, len(partner_codes))] if by_partner_keys else []
-    all_in = any(layer.all_in or (layer.table is not None and layer.table.all_in) for layer in scenario.layers)
-    if all_in:  # a top-up depends on each line's own base rate, so lines with other base rates stay apart
+    if scenario.tops_up:  # a top-up depends on each line's own base rate, so lines with other base rates stay apart
         base_index, base_values = pd.factorize(base_rows)
         components.append((base_index, max(len(base_values), 1)))
     keys = KeyIndex.build(components)
@@ -390,7 +389,7 @@ def _reduced(scenario: Scenario, path: Path, year: int | None) -> pd.DataFrame |
         return None
     check_readable(path, "trade-flow table")
     try:
-        lines = read_reduced(path, scenario.importer, scenario.exporter, scenario.response is not None, year)
+        lines = read_reduced(path, scenario.importer, scenario.exporter, scenario.lines_apart, year)
     except Exception:  # no pyarrow, or not a readable dataset: load_flows says what is wrong
         return None
     return validate_flows(lines, str(path)) if lines is not None else None

@@ -232,6 +232,18 @@ class Scenario:
         )
 
     @property
+    def tops_up(self) -> bool:
+        """Some layer's rate is an all-in level, so each line's duty depends on its own base rate: lines of one
+        code with different base rates must not be summed before the rates are applied."""
+        return any(layer.all_in or (layer.table is not None and bool(layer.table.all_in)) for layer in self.layers)
+
+    @property
+    def lines_apart(self) -> bool:
+        """Lines must keep their own base rate (a trade response, or an all-in level): the Parquet reducers
+        sum per (HS code, category, base rate, elasticity) rather than per (HS code, category)."""
+        return self.response is not None or self.tops_up
+
+    @property
     def change_dates(self) -> tuple[date, ...]:
         """Every date on which some rate or share changes, sorted."""
         found: set[date] = set()
