@@ -359,7 +359,7 @@ def test_the_partner_picker_shows_one_partners_figures(tmp_path: Path) -> None:
         page.select_option("#partner", "CAN")
         canada = replace(path, exporter="CAN")
         same(settle(page, totals(canada, last)), totals(canada, last))
-        assert "(USA on CAN on 07 Aug 2025)" in page.inner_text(".scenario-line")
+        assert "(USA on CAN on 07 Aug 2025; base: duty collected in 2024)" in page.inner_text(".scenario-line")
         page.select_option("#partner", "")
         same(settle(page, totals(path, last)), totals(path, last))
 

@@ -86,6 +86,11 @@ class TrackerComparison:
         return float(np.mean([abs(s.gap) for s in self.compared]))
 
     @property
+    def mean_gap_later(self) -> float:
+        """The same average against the tracker's later build (2026-06-29) of the same dates."""
+        return float(np.mean([abs(s.ours - s.later_build) for s in self.compared]))
+
+    @property
     def largest_gap(self) -> Step:
         return max(self.compared, key=lambda s: abs(s.gap))
 

@@ -42,6 +42,7 @@ def tracker_markdown(c: TrackerComparison, chart: str | None = None) -> str:
         "",
         f"Over the {len(c.compared)} change dates up to the release's last revision (2026-06-08), the gap",
         f"averages **{c.mean_gap * 100:.2f} points**; the largest is {worst.gap * 100:+.2f} on {worst.date}.",
+        f"Against the tracker's later build on the same dates it averages {c.mean_gap_later * 100:.2f} points.",
         f"That is {held} the bar set for a faithful encoding ({TARGET_MEAN * 100:.1f} points on average, none",
         f"beyond {TARGET_MAX * 100:.0f}). Most of it is two things, each explained on its dates below: USMCA",
         "take-up (tariffsim exempts Canadian and Mexican goods at each line's share entered under USMCA, which",
