@@ -221,7 +221,9 @@ def test_the_base_is_chosen_in_the_scenario_and_said_in_every_output(tmp_path: P
     (tmp_path / "c.yaml").write_text("name: c\nimporter: USA\nlayers: [{name: a, rate: 10%}]\n", encoding="utf-8")
     collected = simulate(load_scenario(tmp_path / "c.yaml"), flows)
     assert collected.totals["base_duty_usd"] == pytest.approx(20.0)
-    assert "base: duty collected in 2024" in to_table(collected)
+    assert "base: the table's base_rate" in to_table(collected)  # a table of the user's: its own base
+    assert "base: China's MFN rates (June 2019)" in to_table(simulate(load_scenario("exempt_chips")))
+    assert "base: duty collected in 2024" in to_table(simulate(load_scenario(WORLD), date=date(2025, 1, 1)))
 
 
 def test_a_bad_base_is_named_with_its_fix(tmp_path: Path) -> None:

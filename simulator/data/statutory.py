@@ -14,19 +14,27 @@ from __future__ import annotations
 
 import csv
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from simulator.bundled import SCENARIOS
+from simulator.bundled import BUNDLED_LABEL, HERE, SCENARIOS
 from simulator.errors import Problem, ScenarioError
 
 MEASURES = SCENARIOS / "measures"
 BASES = ("collected", "statutory")
-DESCRIBED = {
-    "collected": "duty collected in 2024",
-    "statutory": "statutory: column 1 after preferences, Section 301 and 232 at 2024 list rates",
-}
+STATUTORY = "statutory: column 1 after preferences, Section 301 and 232 at 2024 list rates"
+BUNDLED_BASES = {"USA": "duty collected in 2024", "CHN": "China's MFN rates (June 2019)"}
+
+
+def base_label(base: str, importer: str, source: str) -> str:
+    """What a result's base is, in words: `collected` is the table's own base_rate, which for the bundled
+    table is the duty collected in 2024 on US imports and China's MFN schedule on China's."""
+    if base == "statutory":
+        return STATUTORY
+    bundled = source == BUNDLED_LABEL or Path(source).resolve().parent == HERE.resolve()
+    return BUNDLED_BASES.get(importer, "the table's base_rate") if bundled else "the table's base_rate"
 
 
 @cache

@@ -17,10 +17,10 @@ import pandas as pd
 from shiny import App, Inputs, Outputs, Session, reactive, render, req, ui
 
 from simulator import __version__
-from simulator.bundled import is_bundled
+from simulator.bundled import BUNDLED_LABEL, is_bundled
 from simulator.data.load import load_flows
 from simulator.data.partners import name_of
-from simulator.data.statutory import DESCRIBED
+from simulator.data.statutory import base_label
 from simulator.engine.evaluate import Result, default_date, evaluate
 from simulator.engine.prepare import Prepared, prepare
 from simulator.errors import SimulatorError
@@ -94,6 +94,11 @@ def load(ref: str, trade: Path | None) -> Loaded:
     return Loaded(scenario, flows)
 
 
+def table_of(scenario: Scenario) -> str:
+    """The table the explorer read for a scenario (its flows reach the engine as a DataFrame)."""
+    return str(scenario.trade) if scenario.trade is not None else BUNDLED_LABEL
+
+
 def figure_cards(result: Result, pinned: Result | None) -> ui.Tag:
     """The headline figures; each carries its exact value in data-value, so a test can check it."""
     cards = []
@@ -120,7 +125,8 @@ def figure_cards(result: Result, pinned: Result | None) -> ui.Tag:
     line = estimate_line(result)
     return ui.div(
         ui.p(
-            f"{result.scenario.name} ({result.scenario.label}{when}; base: {DESCRIBED[result.scenario.base]})",
+            f"{result.scenario.name} ({result.scenario.label}{when}; "
+            f"base: {base_label(result.scenario.base, result.scenario.importer, table_of(result.scenario))})",
             class_="scenario-line",
         ),
         ui.div(*cards, class_="figures"),

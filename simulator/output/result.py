@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from simulator.data.statutory import DESCRIBED
+from simulator.data.statutory import base_label
 from simulator.engine.evaluate import Result
 from simulator.output.formats import csv_text, grid, json_safe, markdown_cell, records
 from simulator.units import pct, usd
@@ -168,7 +168,7 @@ def headline(result: Result) -> list[tuple[str, str]]:
 def context_line(result: Result) -> str:
     s = result.scenario
     when = f"rates in force on {result.date.isoformat()}" if result.date else "constant rates"
-    base = f" · base: {DESCRIBED[s.base]}"
+    base = f" · base: {base_label(s.base, s.importer, result.source)}"
     return f"{s.importer} duties on imports from {s.exporter or 'all partners'} · {when} · trade: {_source_name(result.source)}{base}"
 
 
