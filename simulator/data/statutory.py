@@ -30,10 +30,11 @@ BUNDLED_BASES = {"USA": "duty collected in 2024", "CHN": "China's MFN rates (Jun
 
 def base_label(base: str, importer: str, source: str) -> str:
     """What a result's base is, in words: `collected` is the table's own base_rate, which for the bundled
-    table is the duty collected in 2024 on US imports and China's MFN schedule on China's."""
+    table is the duty collected in 2024 on US imports and China's MFN schedule on China's. An empty
+    `source` is the bundled table (the explorer reads it before the engine sees it)."""
     if base == "statutory":
         return STATUTORY
-    bundled = source == BUNDLED_LABEL or Path(source).resolve().parent == HERE.resolve()
+    bundled = source in ("", BUNDLED_LABEL) or Path(source).resolve().parent == HERE.resolve()
     return BUNDLED_BASES.get(importer, "the table's base_rate") if bundled else "the table's base_rate"
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 from shiny import App, Inputs, Outputs, Session, reactive, render, req, ui
 
 from simulator import __version__
-from simulator.bundled import BUNDLED_LABEL, is_bundled
+from simulator.bundled import is_bundled
 from simulator.data.load import load_flows
 from simulator.data.partners import name_of
 from simulator.data.statutory import base_label
@@ -94,11 +94,6 @@ def load(ref: str, trade: Path | None) -> Loaded:
     return Loaded(scenario, flows)
 
 
-def table_of(scenario: Scenario) -> str:
-    """The table the explorer read for a scenario (its flows reach the engine as a DataFrame)."""
-    return str(scenario.trade) if scenario.trade is not None else BUNDLED_LABEL
-
-
 def figure_cards(result: Result, pinned: Result | None) -> ui.Tag:
     """The headline figures; each carries its exact value in data-value, so a test can check it."""
     cards = []
@@ -122,13 +117,10 @@ def figure_cards(result: Result, pinned: Result | None) -> ui.Tag:
             )
         )
     when = f" on {result.date:%d %b %Y}" if result.date else ""
-    line = estimate_line(result)
+    line, s = estimate_line(result), result.scenario
+    base = base_label(s.base, s.importer, str(s.trade or ""))  # no trade: the bundled table
     return ui.div(
-        ui.p(
-            f"{result.scenario.name} ({result.scenario.label}{when}; "
-            f"base: {base_label(result.scenario.base, result.scenario.importer, table_of(result.scenario))})",
-            class_="scenario-line",
-        ),
+        ui.p(f"{s.name} ({s.label}{when}; base: {base})", class_="scenario-line"),
         ui.div(*cards, class_="figures"),
         ui.p(f"Estimates: {line}.", class_="estimates", id="estimates") if line else ui.TagList(),
     )
