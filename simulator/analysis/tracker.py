@@ -34,8 +34,12 @@ class Series:
     dates: tuple[date, ...]
     values: tuple[float, ...]
 
+    @cached_property
+    def ordinals(self) -> np.ndarray:
+        return np.array([d.toordinal() for d in self.dates])
+
     def at(self, when: date) -> float:
-        i = int(np.searchsorted(np.array([d.toordinal() for d in self.dates]), when.toordinal(), side="right")) - 1
+        i = int(np.searchsorted(self.ordinals, when.toordinal(), side="right")) - 1
         return self.values[max(i, 0)]
 
     def change(self, when: date) -> float:

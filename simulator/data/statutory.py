@@ -47,9 +47,11 @@ def _table(name: str, value: str) -> dict[tuple[str, str], float]:
         }
 
 
-def _longest(code: str, table: dict[tuple[str, str], float], partner: str = "", lengths: tuple[int, ...] = ()) -> float:
+def _longest(code: str, table: dict[tuple[str, str], float], lengths: tuple[int, ...] = (), partner: str = "") -> float:
+    """The row of the longest prefix of `code` in the table (at a length, the partner's own row before the
+    general one); 0 where none matches."""
     for length in lengths or tuple(range(min(len(code), 8), 1, -1)):
-        found = table.get((code[:length], partner))
+        found = table.get((code[:length], partner), table.get((code[:length], "")))
         if found is not None:
             return found
     return 0.0
@@ -62,12 +64,8 @@ def statutory_rate(hs: str, partner: str) -> float:
     rate = mfn * (1 - min(max(preference, 0.0), 1.0))
     if partner == "CHN":
         rate += _longest(hs, _table("us_statutory_301.csv", "rate"), lengths=(8, 6, 4))
-    section232 = _table("us_statutory_232.csv", "rate")
-    for length in range(min(len(hs), 8), 3, -1):  # the partner's own row (0%: it paid none) before the general one
-        found = section232.get((hs[:length], partner), section232.get((hs[:length], "")))
-        if found is not None:
-            return rate + found
-    return rate
+    # core steel and aluminium: the partner's own row (0%: it paid none in 2024) before the general one
+    return rate + _longest(hs, _table("us_statutory_232.csv", "rate"), tuple(range(min(len(hs), 8), 3, -1)), partner)
 
 
 def with_base(rows: pd.DataFrame, base: str, importer: str, source: str) -> pd.DataFrame:
