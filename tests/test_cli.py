@@ -46,6 +46,7 @@ def test_run_json_matches_api() -> None:
         "date",
         "base",
         "totals",
+        "ranges",
         "by_category",
         "by_partner",
         "by_layer",
@@ -55,6 +56,7 @@ def test_run_json_matches_api() -> None:
     }
     api = simulate(load_scenario(CHIPS))
     assert data["totals"] == pytest.approx(api.totals)
+    assert data["ranges"] == {k: pytest.approx(list(v)) for k, v in api.ranges.items()}
     assert data["importer"] == "CHN" and data["exporter"] == "USA" and data["date"] is None
     assert {"category", "import_value_usd", "duty_usd", "effective_rate", "exempted_value_usd"} <= set(
         data["by_category"][0]
@@ -212,7 +214,10 @@ def test_tidy_csv_stacks_runs_of_several_scenarios_and_dates() -> None:
     _, as_json, _ = invoke("run", "paths/china_on_us_deescalation", "--date", "2025-05-14", "--format", "json")
     data = json.loads(as_json)
     total = {r["measure"]: float(r["value"]) for r in frames[1] if r["breakdown"] == "total"}
-    assert total == {k: v for k, v in data["totals"].items() if isinstance(v, float)}
+    bounds = {
+        f"{k}_{end}": v for k, pair in data["ranges"].items() for end, v in zip(("low", "high"), pair, strict=True)
+    }
+    assert bounds and total == {k: v for k, v in data["totals"].items() if isinstance(v, float)} | bounds
     soy = {r["measure"]: float(r["value"]) for r in frames[1] if r["item"] == "Soybeans"}
     expected = next(c for c in data["by_category"] if c["category"] == "Soybeans")
     assert soy == {k: v for k, v in expected.items() if isinstance(v, float)}

@@ -203,6 +203,11 @@ def _matched(prepared: Prepared, keys: np.ndarray, total: float) -> str:
     share = value / total if total else 0.0
     estimated = float(prepared.estimated[keys].sum()) if prepared.estimated is not None else 0.0
     said = f", {pct(estimated / value)} of it on estimated lines" if estimated > 0 and value > 0 else ""
+    groups = prepared.estimate_groups
+    if said and groups is not None:  # what the same chapter totals allow the matched lines to hold
+        moved, low, high = groups.bounds(keys[groups.key].astype(float))
+        if high - low > 0.5:
+            said += f"; any split of their chapters' real totals allows {usd(value - moved + low)} to {usd(value - moved + high)}"
     return f"{lines} line{'s' if lines != 1 else ''}, {usd(value)} ({pct(share)} of imports{said})"
 
 

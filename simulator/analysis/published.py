@@ -1,7 +1,8 @@
 """tariffsim's figures beside published ones, at the same dates, each with its weighting and why they differ.
 
 The published figures are in the bundled `published.csv` (source, direction, measure, date, figure,
-the source's weighting, the bundled scenario to evaluate, one line on the difference). Nothing here
+the source's weighting, the bundled scenario to evaluate, one line on the difference). Where tariffsim's weights rest on
+estimated lines, the row says how much, and gives the range the real chapter totals allow. Nothing here
 is fitted: the scenarios encode the measures from the legal record, and a gap that stays is reported.
 """
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from simulator.bundled import PUBLISHED
-from simulator.engine.evaluate import totals_at
+from simulator.engine.evaluate import evaluate
 from simulator.engine.prepare import Prepared, prepare
 from simulator.scenario.load import load_scenario
 
@@ -28,6 +29,9 @@ class PublishedFigure:
     weighting: str
     scenario: str
     why: str
+    estimated: float = 0.0  # the share of tariffsim's weights on estimated lines
+    low: float | None = None  # tariffsim's figure over every split of the estimated chapters (engine.allocation)
+    high: float | None = None
 
 
 def published_comparisons() -> list[PublishedFigure]:
@@ -41,7 +45,8 @@ def published_comparisons() -> list[PublishedFigure]:
         if name not in prepared:
             prepared[name] = prepare(load_scenario(name))
         when = date.fromisoformat(row["date"])
-        totals = totals_at(prepared[name], when)
+        result = evaluate(prepared[name], when, timeline=False)
+        low, high = result.ranges.get(row["measure"], (None, None))
         out.append(
             PublishedFigure(
                 source=row["source"],
@@ -49,10 +54,13 @@ def published_comparisons() -> list[PublishedFigure]:
                 measure=row["measure"],
                 date=when,
                 published=float(row["published"]),
-                ours=totals[row["measure"]],
+                ours=result.totals[row["measure"]],
                 weighting=row["weighting"],
                 scenario=name,
                 why=row["why"],
+                estimated=result.totals["estimated_share"],
+                low=low,
+                high=high,
             )
         )
     return out

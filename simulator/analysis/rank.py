@@ -85,11 +85,16 @@ def rank(scenario: Scenario, *, when: date | None = None, flows: pd.DataFrame | 
     )
     none, everything = duty[0], duty[1]
     matched = [float(prepared.value[prepared.match[:, i]].sum()) for i in range(e)]
+    estimated = prepared.estimated if prepared.estimated is not None else np.zeros(len(prepared.value))
+    matched_estimated = [float(estimated[prepared.match[:, i]].sum()) for i in range(e)]
     total_relief = float(none - everything)
     exemptions = pd.DataFrame(
         {
             "exemption": [x.name for x in scenario.exemptions],
             "matched_value_usd": matched,
+            "matched_estimated_share": [
+                x / v if v > 0 else 0.0 for x, v in zip(matched_estimated, matched, strict=True)
+            ],
             "alone_relief_usd": none - duty[2 : 2 + e],
             "dropping_costs_usd": duty[2 + e : 2 + 2 * e] - everything,
         }
@@ -105,6 +110,7 @@ def rank(scenario: Scenario, *, when: date | None = None, flows: pd.DataFrame | 
     )
     candidates["import_value_usd"] = current.loc[candidates["category"], "import_value_usd"].to_numpy()
     candidates["exempted_share"] = current.loc[candidates["category"], "exempted_share"].to_numpy()
+    candidates["estimated_share"] = current.loc[candidates["category"], "estimated_share"].to_numpy()
     candidates = candidates[candidates["relief_if_exempted_usd"] > 1e-6 * max(1.0, abs(everything))]
     candidates = candidates.sort_values("relief_if_exempted_usd", ascending=False, ignore_index=True)
     return Ranking(scenario, when, exemptions, candidates, total_relief)

@@ -82,6 +82,7 @@ def alike_merged(prepared: Prepared, when: date | None) -> Prepared:
         estimated=np.bincount(cls, weights=prepared.estimated, minlength=len(first))
         if prepared.estimated is not None
         else None,
+        estimate_groups=prepared.estimate_groups.remap(cls) if prepared.estimate_groups is not None else None,
         cover=prepared.cover[first],
         match=prepared.match[first],
         tables={j: replace(t, groups=t.groups[first]) for j, t in prepared.tables.items()},

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.data.partners import name_of
+from simulator.engine.allocation import range_notes, ranges
 from simulator.engine.prepare import Cells, Prepared, prepare
 from simulator.engine.response import responded_value
 from simulator.errors import FlowsError, Problem
@@ -66,6 +67,8 @@ class Result:
     partner_count: int = 1
     # builds by_partner on first use: spread over partners, it can cost more than the run that asked
     partner_table: Callable[[], pd.DataFrame] = field(default=pd.DataFrame, repr=False, compare=False)
+    # (low, high) of totals over every split of the estimated lines' real totals (engine.allocation)
+    ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     @property
     def partners(self) -> int:
@@ -398,6 +401,13 @@ def evaluate(prepared: Prepared, when: date | None, *, timeline: bool = True) ->
     )
     duty_by_category_layer = duty_by_category_layer.loc[by_category["category"]]
 
+    amounts = {
+        "exempted_value_usd": a["exempted"],
+        "duty_relief_usd": a["gross"] - a["duty"],
+        "duty_usd": a["duty"],
+        "base_duty_usd": a["base_duty"],
+    }
+    spans = ranges(prepared.estimate_groups, prepared.value, amounts, totals, prepared.responds)
     dates = scenario.change_dates if timeline else ()
     steps = pd.DataFrame([{"date": d, **totals_at(prepared, d)} for d in dates], columns=["date", *TOTAL_KEYS])
     start = totals_at(prepared, dates[0] - timedelta(days=1)) if dates and dates[0] > date.min else {}
@@ -412,7 +422,8 @@ def evaluate(prepared: Prepared, when: date | None, *, timeline: bool = True) ->
         by_layer=by_layer,
         duty_by_category_layer=duty_by_category_layer,
         timeline=steps,
+        ranges=spans,
         warnings=prepared.warnings + ((late,) if (late := scenario.beyond_record(when)) else ()),
-        notes=prepared.notes + estimate_notes(totals, by_category),
+        notes=prepared.notes + estimate_notes(totals, by_category) + range_notes(spans, prepared.estimate_groups),
         source=prepared.source,
     )

@@ -198,6 +198,13 @@ class KeyIndex:
         assert self.factorized is not None
         return np.bincount(self.factorized, weights=weights, minlength=len(self.present))
 
+    def key_of(self, rows: np.ndarray) -> np.ndarray:
+        """The key of some rows (indices), without building every row's."""
+        if self.lookup is not None:
+            return self.lookup[self.pair[rows]]
+        assert self.factorized is not None
+        return self.factorized[rows]
+
     @cached_property
     def row_key(self) -> np.ndarray:
         if self.lookup is not None:

@@ -14,6 +14,7 @@ from simulator.bundled import BUNDLED_LABEL, bundled_parts
 from simulator.data.load import check_readable, load_flows
 from simulator.data.statutory import with_base
 from simulator.data.validate import estimate_rows, validate_flows
+from simulator.engine.allocation import EstimateGroups
 from simulator.engine.keys import KeyIndex, Matcher, codes_of
 from simulator.engine.partners import (
     Cells,
@@ -65,6 +66,7 @@ class Prepared:
     lazy_cells: LazyCells | None = None
     match_scale: np.ndarray | None = None  # (K, E) each match's share factor from share tables; None: 1
     estimated: np.ndarray | None = None  # (K,) value on lines the table marks as estimates (source estimate_*)
+    estimate_groups: EstimateGroups | None = None  # where estimated values sum to a real total (allocation)
 
     @property
     def cells(self) -> Cells | None:
@@ -159,6 +161,7 @@ class Prepared:
             value=np.bincount(cls, weights=self.value, minlength=n),
             base_duty=np.bincount(cls, weights=self.base_duty, minlength=n),
             estimated=np.bincount(cls, weights=self.estimated, minlength=n) if self.estimated is not None else None,
+            estimate_groups=self.estimate_groups.remap(cls) if self.estimate_groups is not None else None,
             cover=np.asfortranarray(self.cover[first]),  # read a layer at a time at every date
             match=self.match[first],
             match_scale=self.match_scale[first] if self.match_scale is not None else None,
@@ -354,6 +357,7 @@ def prepare(
         value=value,
         base_duty=base_duty,
         estimated=estimated,
+        estimate_groups=EstimateGroups.build(keys, rows, estimated_rows),
         cover=cover,
         match=match,
         waives=waives,

@@ -117,7 +117,7 @@ def figure_cards(result: Result, pinned: Result | None) -> ui.Tag:
             )
         )
     when = f" on {result.date:%d %b %Y}" if result.date else ""
-    line, s = estimate_line(result), result.scenario
+    line, s = estimate_line(result, with_range=True), result.scenario
     base = base_label(s.base, s.importer, str(s.trade or ""))  # no trade: the bundled table
     return ui.div(
         ui.p(f"{s.name} ({s.label}{when}; base: {base})", class_="scenario-line"),

@@ -12,7 +12,7 @@ from matplotlib.ticker import PercentFormatter
 
 from simulator.engine.evaluate import Result
 from simulator.explore.bars import shown_categories
-from simulator.output.chart_style import AFTER, BEFORE, PALETTE, styled, title_text, wrap_label
+from simulator.output.chart_style import AFTER, BEFORE, PALETTE, category_labels, estimate_note, styled, title_text
 
 PINNED = PALETTE[5]  # as on the page's bars
 
@@ -36,7 +36,7 @@ def plot_categories(result: Result, pinned: Result | None = None, *, title: str 
         if label.startswith("now"):
             for bar, value in zip(bars, values, strict=True):
                 ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {value:.0%}", va="center", fontsize=10)
-    ax.set_yticks(y, [wrap_label(c) for c in cats["category"]])
+    ax.set_yticks(y, category_labels(result, cats["category"]))
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel("effective tariff rate (duty ÷ import value)")
     ax.grid(axis="y", visible=False)
@@ -44,5 +44,5 @@ def plot_categories(result: Result, pinned: Result | None = None, *, title: str 
     ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(0, -0.08), ncol=3)
     hidden = len(result.by_category) - len(cats)
     sub = f"{title}; {hidden} smaller categories not shown" if hidden else title
-    title_text(ax, "Effective tariff rate by category", sub)
+    title_text(ax, "Effective tariff rate by category", sub + estimate_note(result, marks=True))
     return fig

@@ -150,6 +150,8 @@ def ranking_table(r: Ranking, top: int) -> str:
         f"{r.scenario.label}, {when}; all exemptions together bring {usd(r.total_relief)} of duty relief",
         "",
     ]
+    estimates = bool(len(r.exemptions)) and float(r.exemptions["matched_estimated_share"].max()) > 0
+    estimates |= bool(len(r.candidates)) and float(r.candidates["estimated_share"].max()) > 0
     if len(r.exemptions):
         rows = [
             [
@@ -158,13 +160,12 @@ def ranking_table(r: Ranking, top: int) -> str:
                 usd(x["alone_relief_usd"]),
                 pct(x["share_of_relief"]),
                 usd(x["dropping_costs_usd"]),
+                *([pct(x["matched_estimated_share"])] if estimates else []),
             ]
             for x in records(r.exemptions)
         ]
-        out += [
-            "What each exemption is worth",
-            *grid(["Exemption", "Matches", "Alone", "of all relief", "Dropping it costs"], rows),
-        ]
+        header = ["Exemption", "Matches", "Alone", "of all relief", "Dropping it costs"]
+        out += ["What each exemption is worth", *grid(header + (["Estimated"] if estimates else []), rows)]
         out += ["  Alone: relief if only it were granted. Dropping it costs: extra duty if only it were withdrawn."]
         summed = float(r.exemptions["share_of_relief"].sum())
         if summed > 1.005:
@@ -175,14 +176,20 @@ def ranking_table(r: Ranking, top: int) -> str:
         out += [""]
     candidates = [
         [str(x["category"]), usd(x["import_value_usd"]), pct(x["exempted_share"]), usd(x["relief_if_exempted_usd"])]
+        + ([pct(x["estimated_share"])] if estimates else [])
         for x in records(r.candidates.head(top))
     ]
     out += [f"Next candidates: categories whose full exemption would bring the most extra relief (top {top})"]
     out += (
-        grid(["Category", "Imports", "Exempt now", "Extra relief"], candidates)
+        grid(["Category", "Imports", "Exempt now", "Extra relief"] + (["Estimated"] if estimates else []), candidates)
         if candidates
         else ["  none: every category is already exempt"]
     )
+    if estimates:
+        out += [
+            "  Estimated: the share of the value on estimated lines (chapter totals split by older shares);",
+            "  `tariffsim explain` gives the range their chapters' real totals allow.",
+        ]
     return "\n".join(out) + "\n"
 
 

@@ -7,6 +7,7 @@ subtitle. Figures are made without pyplot, so nothing touches the user's backend
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from simulator.atomic import atomic_path
-from simulator.engine.evaluate import Result
+from simulator.engine.evaluate import MOSTLY_ESTIMATED, Result
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with any common colour-vision deficiency.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -59,10 +60,38 @@ def new_axes(ax: Axes | None, rows: int = 0) -> tuple[Figure, Axes]:
         return fig, fig.add_subplot()
 
 
-def title_for(ax: Axes, what: str, result: Result, *, note: str = "", room: int = 0) -> None:
-    """Bold title, then a grey line naming the scenario."""
+def title_for(
+    ax: Axes, what: str, result: Result, *, note: str = "", room: int = 0, spread: str = "", marks: bool = False
+) -> None:
+    """Bold title, then a grey line naming the scenario and, where the figures rest on estimated lines,
+    how much (with `spread`, the range of that total over other splits; with `marks`, what * means)."""
     when = f", rates of {result.date:%d %b %Y}" if result.date else ""
-    title_text(ax, what, f"{result.scenario.name} ({result.scenario.label}{when}){note}", room=room)
+    sub = f"{result.scenario.name} ({result.scenario.label}{when}){note}"
+    title_text(ax, what, sub + estimate_note(result, spread=spread, marks=marks), room=room)
+
+
+def mostly_estimated(result: Result) -> set[str]:
+    frame = result.by_category
+    return set(frame.loc[frame["estimated_share"] > MOSTLY_ESTIMATED, "category"].astype(str))
+
+
+def category_labels(result: Result, names: Iterable[object]) -> list[str]:
+    """Category names for an axis, ' *' after those whose value rests mostly on estimated lines."""
+    marked = mostly_estimated(result)
+    return [wrap_label(f"{n} *" if str(n) in marked else str(n)) for n in names]
+
+
+def estimate_note(result: Result, *, spread: str = "", marks: bool = False) -> str:
+    """'; 85% of the value on estimated lines ...' for a chart's subtitle ('' when nothing is estimated)."""
+    from simulator.output.result import range_text
+
+    share = result.totals.get("estimated_share", 0.0)
+    if share <= 0:
+        return ""
+    out = f". Estimates: {share:.0%} of the value splits published chapter totals by older shares"
+    if spread and (text := range_text(result, spread)):
+        out += f"; this total is {text}"
+    return out + ("; * mostly estimated" if marks and mostly_estimated(result) else "")
 
 
 def title_text(ax: Axes, what: str, sub: str, *, room: int = 0) -> None:

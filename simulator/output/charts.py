@@ -26,6 +26,7 @@ from simulator.output.chart_style import (
     EXEMPT,
     GREY,
     PALETTE,
+    category_labels,
     new_axes,
     save,
     styled,
@@ -86,14 +87,14 @@ def plot_effective_rates(result: Result, *, ax: Axes | None = None) -> Figure:
                 fontsize=9,
                 color=AFTER,
             )
-    ax.set_yticks(y, [wrap_label(c) for c in cats["category"]])
+    ax.set_yticks(y, category_labels(result, cats["category"]))
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel("effective tariff rate (duty ÷ import value, %)")
     ax.grid(axis="y", visible=False)
     if exempts:
         ax.legend(loc="upper left", bbox_to_anchor=(0, -0.06), ncol=2)
     what = ", with and without the exemptions" if exempts else " (no exemption in this scenario)"
-    title_for(ax, f"Effective tariff rate by category{what}", result)
+    title_for(ax, f"Effective tariff rate by category{what}", result, spread="effective_rate", marks=True)
     return fig
 
 
@@ -151,7 +152,7 @@ def plot_exempted_value(result: Result, *, ax: Axes | None = None) -> Figure:
             share = e / total
             said = "<1%" if 0 < share < 0.005 else f"{share:.0%}"  # a sliver is not "0% exempt"
             ax.text(total, float(yi), f" {said} exempt", va="center", fontsize=9, color=EXEMPT)
-    ax.set_yticks(y, [wrap_label(c) for c in cats["category"]])
+    ax.set_yticks(y, category_labels(result, cats["category"]))
     ax.xaxis.set_major_formatter(FuncFormatter(usd_b))
     ax.set_xlabel("annual import value (USD billions)")
     ax.grid(axis="y", visible=False)
@@ -161,6 +162,8 @@ def plot_exempted_value(result: Result, *, ax: Axes | None = None) -> Figure:
         ax,
         f"Imports by category: {usd_b(t['exempted_value_usd'] / 1e9)} of {usd_b(t['import_value_usd'] / 1e9)} exempted ({t['exempted_share']:.0%})",
         result,
+        spread="exempted_value_usd",
+        marks=True,
     )
     return fig
 
@@ -191,12 +194,18 @@ def plot_duty_by_layer(result: Result, *, ax: Axes | None = None) -> Figure:
         )
         ax.barh(y, table[layer].to_numpy(), left=left, color=color, label=label)
         left += table[layer].to_numpy()
-    ax.set_yticks(y, [wrap_label(c) for c in table.index])
+    ax.set_yticks(y, category_labels(result, table.index))
     ax.xaxis.set_major_formatter(FuncFormatter(usd_b))
     ax.set_xlabel("annual duty (USD billions)")
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower right", title="layer")
-    title_for(ax, f"Duty by category and layer: {usd_b(result.totals['duty_usd'] / 1e9)} in all", result)
+    title_for(
+        ax,
+        f"Duty by category and layer: {usd_b(result.totals['duty_usd'] / 1e9)} in all",
+        result,
+        spread="duty_usd",
+        marks=True,
+    )
     return fig
 
 
@@ -232,7 +241,7 @@ def plot_relief(result: Result, *, ax: Axes | None = None) -> Figure:
     ax.set_xlabel("annual duty (USD billions) · effective rate")
     ax.grid(axis="y", visible=False)
     share = f" ({waived / without:.0%} of it)" if without > 0 else ""
-    title_for(ax, f"The exemptions waive {usd_b(waived)} of duty a year{share}", result)
+    title_for(ax, f"The exemptions waive {usd_b(waived)} of duty a year{share}", result, spread="duty_relief_usd")
     return fig
 
 

@@ -12,8 +12,9 @@ import pandas as pd
 
 from simulator.analysis.compare import Comparison
 from simulator.data.partners import name_of
-from simulator.engine.evaluate import TOTAL_KEYS
+from simulator.engine.evaluate import MOSTLY_ESTIMATED, TOTAL_KEYS
 from simulator.output.formats import csv_text, grid, json_safe, records
+from simulator.output.result import range_text, shown_ranges
 from simulator.units import pct, usd
 
 COMPARE_ROWS = (
@@ -24,6 +25,39 @@ COMPARE_ROWS = (
     ("duty_relief_usd", "Duty relief", "usd"),
     ("import_value_usd", "Import value", "usd"),
 )
+ESTIMATED_ROW = ("estimated_share", "On estimated lines", "pct")
+MARK = " *"  # after a category whose value rests mostly on estimated lines
+
+
+def _rows(c: Comparison) -> tuple[tuple[str, str, str], ...]:
+    """The totals rows; the share on estimated lines whenever some scenario's figures rest on any."""
+    estimated = any(r.totals.get("estimated_share", 0.0) > 0 for r in c.results)
+    return COMPARE_ROWS + ((ESTIMATED_ROW,) if estimated else ())
+
+
+def _mostly_estimated(c: Comparison) -> set[str]:
+    """Categories whose value rests mostly on estimated lines in some scenario's table."""
+    out: set[str] = set()
+    for r in c.results:
+        frame = r.by_category
+        out |= set(frame.loc[frame["estimated_share"] > MOSTLY_ESTIMATED, "category"].astype(str))
+    return out
+
+
+def estimate_lines(c: Comparison) -> list[str]:
+    """Beside the figures: each scenario's range over other splits of its estimated chapters, and what
+    the category mark means ([] when nothing rests on estimates)."""
+    names = [f"[{i + 1}]" for i in range(len(c.results))]
+    out = [
+        f"{n} exempted value {text}"
+        for n, r in zip(names, c.results, strict=True)
+        if (text := range_text(r, "exempted_value_usd"))
+    ]
+    if _mostly_estimated(c):
+        out.append(
+            f"{MARK.strip()} mostly estimated: the category's value splits published chapter totals by older shares"
+        )
+    return out
 
 
 def delta(x: float, kind: str) -> str:
@@ -57,6 +91,7 @@ def compare_dict(c: Comparison) -> dict[str, Any]:
                 "exporter": r.scenario.exporter,
                 "totals": {k: json_safe(v) for k, v in r.totals.items()},
                 "difference_from_first": {k: json_safe(float(c.differences.iloc[i][k])) for k in r.totals},
+                "ranges": {k: [json_safe(lo), json_safe(hi)] for k, (lo, hi) in shown_ranges(r).items()},
                 "parts_from_first_on": json_safe(c.parting.get(lab)) if i else None,  # null: never, or no dates
                 "warnings": list(r.warnings),
             }
@@ -80,12 +115,14 @@ def compare_table(c: Comparison) -> str:
     names = [f"[{i + 1}]" for i in range(len(c.labels))]
     header = ["Totals", names[0]] + [h for n in names[1:] for h in (n, f"{n} vs [1]")]
     rows = []
-    for key, label, kind in COMPARE_ROWS:
+    for key, label, kind in _rows(c):
         cells = [label, _fmt(float(c.totals.iloc[0][key]), kind)]
         for i in range(1, len(c.labels)):
             cells += [_fmt(float(c.totals.iloc[i][key]), kind), delta(float(c.differences.iloc[i][key]), kind)]
         rows.append(cells)
     out += ["", *grid(header, rows)]
+    if notes := estimate_lines(c):
+        out += ["", *[f"  Estimates: {line}" for line in notes]]
     if c.parting:
         out.append("")
         for n, lab in zip(names[1:], c.labels[1:], strict=True):
@@ -110,7 +147,8 @@ def compare_table(c: Comparison) -> str:
             "Step by step: effective rate · duty relief from the exemptions",
             *grid(["From", *names, *([""] if parts else [])], steps),
         ]
-    out += ["", *grid(*_rate_rows("Effective rate by category", c.rates, names))]
+    marked = c.rates.rename(index=lambda k: f"{k}{MARK}" if str(k) in _mostly_estimated(c) else str(k))
+    out += ["", *grid(*_rate_rows("Effective rate by category", marked, names))]
     if not c.partner_rates.empty:
         shown = c.partner_rates.head(PARTNERS_COMPARED)
         title = f"Effective rate, largest partners ({len(shown)} of {len(c.partner_rates)})"
@@ -153,12 +191,14 @@ def compare_markdown(c: Comparison) -> str:
         "| | " + " | ".join(f"[{i + 1}]" for i in range(len(c.labels))) + " |",
         "|---|" + "---:|" * len(c.labels),
     ]
-    for key, label, kind in COMPARE_ROWS:
+    for key, label, kind in _rows(c):
         cells = [_fmt(float(c.totals.iloc[0][key]), kind)] + [
             f"{_fmt(float(c.totals.iloc[i][key]), kind)} ({delta(float(c.differences.iloc[i][key]), kind)})"
             for i in range(1, len(c.labels))
         ]
         out.append(f"| {label} | " + " | ".join(cells) + " |")
+    if notes := [line for line in estimate_lines(c) if not line.startswith(MARK.strip())]:
+        out += ["", *[f"- Estimates: {line}" for line in notes]]
     if not c.timeline.empty:
         rate = c.timeline.pivot(index="date", columns="label", values="effective_rate")
         relief = c.timeline.pivot(index="date", columns="label", values="duty_relief_usd")

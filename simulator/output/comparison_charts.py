@@ -18,7 +18,16 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from simulator.analysis.compare import Comparison
 from simulator.engine.evaluate import Result
-from simulator.output.chart_style import PALETTE, new_axes, save, styled, title_text, usd_b, wrap_label
+from simulator.output.chart_style import (
+    PALETTE,
+    mostly_estimated,
+    new_axes,
+    save,
+    styled,
+    title_text,
+    usd_b,
+    wrap_label,
+)
 from simulator.output.time_axis import ROW_POINTS, time_axis, time_span
 
 SHOWN = 12  # categories on a slide; the page's table has them all
@@ -82,7 +91,8 @@ def plot_compare_rates(comparison: Comparison, *, ax: Axes | None = None) -> Fig
             ax.text(np.nan_to_num(v) + top * 0.01, yy, said, va="center", fontsize=9, color="#333333")
             if np.isfinite(v) and v == 0:
                 ax.plot([0], [yy], marker="|", markersize=10, color=colour)
-    ax.set_yticks(y, [wrap_label(str(c)) for c in rates.index])
+    marked = set().union(*(mostly_estimated(r) for r in comparison.results))
+    ax.set_yticks(y, [wrap_label(f"{c} *" if str(c) in marked else str(c)) for c in rates.index])
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlim(0, max(top, 0.01) * 1.12)
     ax.set_xlabel("effective tariff rate (duty ÷ import value, %)")
@@ -94,7 +104,8 @@ def plot_compare_rates(comparison: Comparison, *, ax: Axes | None = None) -> Fig
         f", {hidden} more in the table" if hidden else ""
     )
     directions = ", ".join(sorted({r.scenario.label for r in comparison.results}))
-    title_text(ax, "Effective tariff rate by category, scenarios compared", f"{directions}; {when}{more}")
+    said = "; * mostly estimated (chapter totals split by older shares)" if marked else ""
+    title_text(ax, "Effective tariff rate by category, scenarios compared", f"{directions}; {when}{more}{said}")
     return fig
 
 

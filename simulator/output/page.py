@@ -22,7 +22,7 @@ from simulator.engine.evaluate import Result
 from simulator.output.bibliography import cited
 from simulator.output.describe import describe, describe_comparison
 from simulator.output.page_tables import category_table, comparison_table, layer_table, partner_table, timeline_table
-from simulator.output.result import context_line, estimate_line
+from simulator.output.result import context_line, estimate_line, range_text
 from simulator.units import pct, usd
 
 CSS = """
@@ -155,20 +155,27 @@ CAPTIONS = {
 }
 
 
+def _spread(result: Result, key: str) -> str:
+    """'; the split allows $0 to $15.3B' under a card whose figure rests on estimated lines."""
+    text = range_text(result, key)
+    return f"; {text}" if text else ""
+
+
 def _cards(result: Result) -> str:
     t = result.totals
     cards = [
         (
             "Effective rate",
             pct(t["effective_rate"]),
-            f"{pct(t['effective_rate_without_exemptions'])} without exemptions",
+            f"{pct(t['effective_rate_without_exemptions'])} without exemptions" + _spread(result, "effective_rate"),
         ),
         (
             "Exempted value",
             usd(t["exempted_value_usd"]),
-            f"{pct(t['exempted_share'])} of {usd(t['import_value_usd'])} imports",
+            f"{pct(t['exempted_share'])} of {usd(t['import_value_usd'])} imports"
+            + _spread(result, "exempted_value_usd"),
         ),
-        ("Duty relief", usd(t["duty_relief_usd"]), "a year, from the exemptions"),
+        ("Duty relief", usd(t["duty_relief_usd"]), "a year, from the exemptions" + _spread(result, "duty_relief_usd")),
         ("Duty", usd(t["duty_usd"]), "a year, all layers"),
     ]
     return (

@@ -24,6 +24,13 @@ come from two updates of its chart (each row names which); CRS does not state it
 summary quoted, and its averages count no exemption, so they stand beside paths without exemptions;
 RAND and Bloomberg report values on their own trade totals.
 
+What is counted and what is estimated: every US import line is a Census figure. On China's side, 85%
+of the 2024 value ($121.4B of $143.3B) splits real HS-chapter totals over lines by China's 2017 import
+shares; the "weights estimated" column gives that share for each row's figure. Where the split moves a
+figure, the tariffsim column gives, in brackets, the least and the most it can be over every split of
+the same chapter totals (exact bounds, not a confidence interval): a published figure inside that
+range is consistent with the statistics tariffsim holds, whatever its gap to the point.
+
 """
 
 
@@ -31,10 +38,18 @@ def _fmt(c: PublishedFigure, value: float) -> str:
     return usd(value) if c.measure.endswith("_usd") else pct(value)
 
 
+def _ours(c: PublishedFigure) -> str:
+    """tariffsim's figure, with the range over other splits of its estimated chapters where there is one."""
+    if c.low is None or c.high is None or c.high - c.low <= (0.5 if c.measure.endswith("_usd") else 1e-9):
+        return _fmt(c, c.ours)
+    return f"{_fmt(c, c.ours)} ({_fmt(c, c.low)} to {_fmt(c, c.high)})"
+
+
 def to_markdown(rows: list[PublishedFigure]) -> str:
     lines = [
-        "| source | direction | measure | date | published | tariffsim | scenario | weighting | why they differ |",
-        "|---|---|---|---|---:|---:|---|---|---|",
+        "| source | direction | measure | date | published | tariffsim | weights estimated | scenario | weighting "
+        "| why they differ |",
+        "|---|---|---|---|---:|---:|---:|---|---|---|",
     ]
     for c in rows:
         cells = [
@@ -43,7 +58,8 @@ def to_markdown(rows: list[PublishedFigure]) -> str:
             c.measure.replace("_usd", "").replace("_", " "),
             c.date.isoformat(),
             _fmt(c, c.published),
-            _fmt(c, c.ours),
+            _ours(c),
+            pct(c.estimated) if c.estimated > 0 else "none",
             f"`{c.scenario}`",
             c.weighting,
             c.why,

@@ -37,6 +37,7 @@ def to_dict(result: Result) -> dict[str, Any]:
         "date": json_safe(result.date),
         "base": s.base,
         "totals": {k: json_safe(v) for k, v in result.totals.items()},
+        "ranges": {k: [json_safe(lo), json_safe(hi)] for k, (lo, hi) in shown_ranges(result).items()},
         "by_category": records(result.by_category),
         "by_partner": records(result.by_partner),
         "by_layer": records(result.by_layer),
@@ -66,7 +67,12 @@ def to_tidy(result: Result, by: str = "category") -> str:
     """Long (tidy) CSV: one row per scenario, date, breakdown, item and measure, so runs of several
     scenarios and dates concatenate and pivot in any tool. Every breakdown the result has is given."""
     when = result.date.isoformat() if result.date else ""
-    parts = [pd.DataFrame([{"breakdown": "total", "item": "Total", **result.totals}])]
+    bounds = {
+        f"{k}_{end}": v
+        for k, pair in shown_ranges(result).items()
+        for end, v in zip(("low", "high"), pair, strict=True)
+    }
+    parts = [pd.DataFrame([{"breakdown": "total", "item": "Total", **result.totals, **bounds}])]
     frames = {"category": result.by_category}
     if result.partners > 1:
         frames["partner"] = result.by_partner.drop(columns=["partner_name"], errors="ignore")
@@ -89,13 +95,36 @@ def columns_for(result: Result) -> tuple[tuple[str, str, str], ...]:
     return CATEGORY_COLUMNS + ((ESTIMATED_COLUMN,) if result.totals.get("estimated_share", 0.0) > 0 else ())
 
 
-def estimate_line(result: Result) -> str:
-    """Beside the headline: how far the figures rest on estimates, in words ('' when not at all)."""
+def estimate_line(result: Result, *, with_range: bool = False) -> str:
+    """Beside the headline: how far the figures rest on estimates, in words ('' when not at all); with
+    the exempted value's range over other splits, where the figures around it do not show it."""
     share = result.totals.get("estimated_share", 0.0)
     if share <= 0:
         return ""
     most = "most of these imports are" if share > 0.5 else "part of these imports is"
-    return f"{share:.0%}: {most} estimated, not published line by line (the Estimated column; Notes)"
+    spread = range_text(result, "exempted_value_usd") if with_range else ""
+    return f"{share:.0%}: {most} estimated, not published line by line (the Estimated column; Notes)" + (
+        f"; the exempted value is {spread}" if spread else ""
+    )
+
+
+def shown_ranges(result: Result) -> dict[str, tuple[float, float]]:
+    """The ranges worth showing: those the estimated lines can move (engine.allocation)."""
+    out = {}
+    for key, (low, high) in result.ranges.items():
+        point = abs(result.totals.get(key, 0.0))
+        if high - low > max(1e-6 * point, 0.5 if key.endswith("_usd") else 1e-9):
+            out[key] = (low, high)
+    return out
+
+
+def range_text(result: Result, key: str) -> str:
+    """'$18.1B to $91.3B over other splits...' beside a figure whose estimated lines can move it."""
+    found = shown_ranges(result).get(key)
+    if found is None:
+        return ""
+    fmt = usd if key.endswith("_usd") else pct
+    return f"{fmt(found[0])} to {fmt(found[1])} over other splits of estimated chapters"
 
 
 BREAKDOWNS = ("category", "partner")
@@ -140,11 +169,19 @@ def headline(result: Result) -> list[tuple[str, str]]:
         [
             (
                 "Effective rate",
-                f"{pct(t['effective_rate'])}  (without exemptions {pct(t['effective_rate_without_exemptions'])})",
+                f"{pct(t['effective_rate'])}  ({_then(range_text(result, 'effective_rate'))}"
+                f"without exemptions {pct(t['effective_rate_without_exemptions'])})",
             ),
             ("Duty", f"{usd(t['duty_usd'])} a year on {usd(t['import_value_usd'])} of imports"),
-            ("Exempted value", f"{usd(t['exempted_value_usd'])}  ({pct(t['exempted_share'])} of imports)"),
-            ("Duty relief", f"{usd(t['duty_relief_usd'])} a year"),
+            (
+                "Exempted value",
+                f"{usd(t['exempted_value_usd'])}  ({_then(range_text(result, 'exempted_value_usd'))}"
+                f"{pct(t['exempted_share'])} of imports)",
+            ),
+            (
+                "Duty relief",
+                f"{usd(t['duty_relief_usd'])} a year" + _parenthesised(range_text(result, "duty_relief_usd")),
+            ),
         ]
         + ([("Estimates", estimate_line(result))] if estimate_line(result) else [])
         + (
@@ -163,6 +200,14 @@ def headline(result: Result) -> list[tuple[str, str]]:
             else []
         )
     )
+
+
+def _parenthesised(text: str) -> str:
+    return f"  ({text})" if text else ""
+
+
+def _then(text: str) -> str:
+    return f"{text}; " if text else ""
 
 
 def context_line(result: Result) -> str:
