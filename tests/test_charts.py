@@ -52,7 +52,11 @@ def test_effective_rate_chart(chips: Result) -> None:
     assert "Effective tariff rate by category" in texts(fig)
     assert "%" in ax.get_xlabel()
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert set(labels) == set(chips.by_category["category"])
+    assert {x.removesuffix(" *") for x in labels} == set(chips.by_category["category"])
+    # a category whose value rests mostly on estimated lines is marked, and the subtitle says what * means
+    mostly = chips.by_category.loc[chips.by_category["estimated_share"] > 0.5, "category"]
+    assert {x for x in labels if x.endswith(" *")} == {f"{c} *" for c in mostly} and len(mostly)
+    assert "* mostly estimated" in texts(fig) and "over other splits" in texts(fig)
     widths = {round(b.get_width(), 6) for b in ax.patches}
     semis = chips.by_category.set_index("category").loc["Semiconductors"]
     assert round(semis["effective_rate"], 6) in widths

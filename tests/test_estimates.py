@@ -84,3 +84,21 @@ def test_every_format_says_so() -> None:
     assert 'class="estimates"' in html and "<th" in html and ">Estimated<" in html
     plain = runner.invoke(cli, ["run", "us_electronics_exemption"]).output
     assert "Estimates" not in plain and "Estimated" not in plain  # no column of zeros where nothing is estimated
+
+
+def test_compare_rank_and_the_validation_page_say_so_too() -> None:
+    runner = CliRunner()
+    text = runner.invoke(cli, ["compare", "china_125", "exempt_131"]).output
+    row = next(line for line in text.splitlines() if line.startswith("On estimated lines"))
+    assert row.split()[3:5] == ["84.7%", "84.7%"]
+    assert "[2] exempted value $18.1B to $91.3B over other splits" in text
+    assert "Semiconductors *" in text and "Soybeans *" not in text  # soybeans are Census figures
+    data = json.loads(runner.invoke(cli, ["compare", "china_125", "exempt_131", "--format", "json"]).output)
+    assert "exempted_value_usd" not in data["scenarios"][0]["ranges"]  # nothing exempted: nothing to move
+    assert data["scenarios"][1]["ranges"]["exempted_value_usd"][1] > 9e10
+    ranked = runner.invoke(cli, ["rank", "exempt_131"]).output
+    assert "Estimated" in next(line for line in ranked.splitlines() if line.startswith("Exemption"))
+    assert "Estimated" not in runner.invoke(cli, ["rank", "us_electronics_exemption"]).output
+    page = runner.invoke(cli, ["published"]).output
+    row = next(line for line in page.splitlines() if "`exempt_131`" in line and "exempted value" in line)
+    assert "$35.5B ($18.1B to $91.3B)" in row and "84.7%" in row and "$40.0B" in row

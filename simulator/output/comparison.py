@@ -29,7 +29,7 @@ ESTIMATED_ROW = ("estimated_share", "On estimated lines", "pct")
 MARK = " *"  # after a category whose value rests mostly on estimated lines
 
 
-def _rows(c: Comparison) -> tuple[tuple[str, str, str], ...]:
+def compare_rows(c: Comparison) -> tuple[tuple[str, str, str], ...]:
     """The totals rows; the share on estimated lines whenever some scenario's figures rest on any."""
     estimated = any(r.totals.get("estimated_share", 0.0) > 0 for r in c.results)
     return COMPARE_ROWS + ((ESTIMATED_ROW,) if estimated else ())
@@ -115,7 +115,7 @@ def compare_table(c: Comparison) -> str:
     names = [f"[{i + 1}]" for i in range(len(c.labels))]
     header = ["Totals", names[0]] + [h for n in names[1:] for h in (n, f"{n} vs [1]")]
     rows = []
-    for key, label, kind in _rows(c):
+    for key, label, kind in compare_rows(c):
         cells = [label, _fmt(float(c.totals.iloc[0][key]), kind)]
         for i in range(1, len(c.labels)):
             cells += [_fmt(float(c.totals.iloc[i][key]), kind), delta(float(c.differences.iloc[i][key]), kind)]
@@ -191,7 +191,7 @@ def compare_markdown(c: Comparison) -> str:
         "| | " + " | ".join(f"[{i + 1}]" for i in range(len(c.labels))) + " |",
         "|---|" + "---:|" * len(c.labels),
     ]
-    for key, label, kind in _rows(c):
+    for key, label, kind in compare_rows(c):
         cells = [_fmt(float(c.totals.iloc[0][key]), kind)] + [
             f"{_fmt(float(c.totals.iloc[i][key]), kind)} ({delta(float(c.differences.iloc[i][key]), kind)})"
             for i in range(1, len(c.labels))

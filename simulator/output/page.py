@@ -20,6 +20,7 @@ from simulator.analysis.compare import Comparison
 from simulator.bundled import is_bundled
 from simulator.engine.evaluate import Result
 from simulator.output.bibliography import cited
+from simulator.output.comparison import estimate_lines
 from simulator.output.describe import describe, describe_comparison
 from simulator.output.page_tables import category_table, comparison_table, layer_table, partner_table, timeline_table
 from simulator.output.result import context_line, estimate_line, range_text
@@ -254,10 +255,12 @@ def comparison_section(c: Comparison) -> str:
     ]
     names = "".join(f"<li>{escape(r.scenario.name)} ({escape(r.scenario.label)})</li>" for r in c.results)
     note = f'<p class="note">{escape(c.comparability)}</p>' if c.comparability else ""
+    spread = "".join(f"<li>{escape(line)}</li>" for line in estimate_lines(c) if not line.startswith("*"))
+    spread = f'<div class="estimates" role="note">Estimates:<ul>{spread}</ul></div>' if spread else ""
     return (
         '<section id="compared" aria-labelledby="compared-title"><h2 id="compared-title">The scenarios compared</h2>'
         f'<p class="context">{escape(when)} Differences are from [1].</p><ol>{names}</ol>{note}'
-        f"{comparison_table(c)}" + (f"<ul>{''.join(parting)}</ul>" if parting else "") + f"{charts}</section>"
+        f"{comparison_table(c)}{spread}" + (f"<ul>{''.join(parting)}</ul>" if parting else "") + f"{charts}</section>"
     )
 
 

@@ -11,7 +11,7 @@ from html import escape
 
 from simulator.analysis.compare import Comparison
 from simulator.engine.evaluate import BASE_LAYER, Result
-from simulator.output.comparison import COMPARE_ROWS, delta
+from simulator.output.comparison import compare_rows, delta
 from simulator.output.result import columns_for
 from simulator.units import pct, usd
 
@@ -117,7 +117,7 @@ def comparison_table(c: Comparison) -> str:
     for i in range(1, len(c.labels)):
         columns += [f"[{i + 1}]", f"[{i + 1}] vs [1]"]
     rows = []
-    for key, label, kind in COMPARE_ROWS:
+    for key, label, kind in compare_rows(c):
         row = [label, FORMATS[kind](float(c.totals.iloc[0][key]))]
         for i in range(1, len(c.labels)):
             row += [FORMATS[kind](float(c.totals.iloc[i][key])), delta(float(c.differences.iloc[i][key]), kind)]
