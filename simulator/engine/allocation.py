@@ -25,6 +25,8 @@ import pandas as pd
 from simulator.engine.keys import KeyIndex
 from simulator.units import usd
 
+MOSTLY_ESTIMATED = 0.5  # past this share of value on estimated lines, a figure says so in words
+
 
 @dataclass(frozen=True)
 class EstimateGroups:
@@ -127,3 +129,22 @@ def range_notes(spans: dict[str, tuple[float, float]], groups: EstimateGroups | 
         "as well. Each range is the least and the most the figure can be over every such split (exact, not "
         "sampled): the figure itself is one split among them, not a forecast inside the range.",
     )
+
+
+def estimate_notes(totals: dict[str, float], by_category: pd.DataFrame) -> tuple[str, ...]:
+    """Words beside figures that rest on estimates: the total's share, and the largest categories that are
+    mostly estimated (a reader must not take "Semiconductors $9.7B" for a published figure)."""
+    share = totals.get("estimated_share", 0.0)
+    if share <= 0:
+        return ()
+    mostly = by_category[by_category["estimated_share"] > MOSTLY_ESTIMATED]
+    named = ", ".join(mostly["category"].head(6))
+    more = f" and {len(mostly) - 6} more" if len(mostly) > 6 else ""
+    head = f"{share:.0%} of these imports rest on estimated lines (the table's source column says estimate)"
+    detail = (
+        f"; mostly estimated: {named}{more}. Their values split published chapter totals by older shares: read "
+        "each as an estimate inside a real total (the Estimated column gives each one's share)."
+        if named
+        else "; the Estimated column gives each category's share."
+    )
+    return (head + detail,)

@@ -15,7 +15,7 @@ import numpy as np
 
 from simulator.engine.evaluate import estimated_total, over_layers, summarize, waived_share
 from simulator.engine.prepare import Prepared
-from simulator.engine.response import responded_value
+from simulator.engine.response import diverted_value, responded_value
 
 CHUNK_CELLS = 4_000_000  # floats per intermediate array in a chunk (~32 MB)
 Progress = Callable[[int, int], None]  # (steps just done, steps in all)
@@ -117,8 +117,13 @@ def _chunk(prepared: Prepared, rates: np.ndarray, shares: np.ndarray, when: date
     v0 = rows["value_usd"].to_numpy(dtype=float)
     t0 = rows["base_rate"].to_numpy(dtype=float)
     rk, eps = prepared.row_key, prepared.elasticity
-    v1 = responded_value(v0, t0, additional[:, rk], eps)
+    v1 = created = responded_value(v0, t0, additional[:, rk], eps)
     vg = responded_value(v0, t0, gross_rate[:, rk], eps)
+    if prepared.substitution is not None:  # diversion between partners, for each variant apart
+        assert prepared.product is not None
+        n, sigma, product = int(prepared.product.max()) + 1, prepared.substitution, prepared.product
+        v1 = diverted_value(created, 1 + additional[:, rk] / (1 + t0), sigma, product, n)
+        vg = diverted_value(vg, 1 + gross_rate[:, rk] / (1 + t0), sigma, product, n)
     return summarize(
         v1.sum(axis=1),
         (v1 * t0).sum(axis=1),
@@ -128,4 +133,5 @@ def _chunk(prepared: Prepared, rates: np.ndarray, shares: np.ndarray, when: date
         np.full(len(rates), v0.sum()),
         vg.sum(axis=1),
         estimated=np.full(len(rates), estimated_total(prepared)),
+        created=created.sum(axis=1) if prepared.substitution is not None else None,
     )

@@ -26,9 +26,9 @@ import numpy as np
 import pandas as pd
 
 from simulator.data.partners import name_of
-from simulator.engine.allocation import range_notes, ranges
+from simulator.engine.allocation import estimate_notes, range_notes, ranges
 from simulator.engine.prepare import Cells, Prepared, prepare
-from simulator.engine.response import responded_value
+from simulator.engine.respond import responded_keys, shifts
 from simulator.errors import FlowsError, Problem
 from simulator.scenario.model import Scenario
 
@@ -44,7 +44,6 @@ TOTAL_KEYS = (
     "effective_rate_without_exemptions",
     "estimated_share",
 )
-MOSTLY_ESTIMATED = 0.5  # past this share of value on estimated lines, a figure says so in words
 LAYER_KEYS = ("duty_usd", "exempted_value_usd", "duty_relief_usd")
 BASE_LAYER = "base_rate"
 
@@ -67,12 +66,18 @@ class Result:
     partner_count: int = 1
     # builds by_partner on first use: spread over partners, it can cost more than the run that asked
     partner_table: Callable[[], pd.DataFrame] = field(default=pd.DataFrame, repr=False, compare=False)
+    # trade diverted from whom to whom, with substitution between partners (engine.respond.shifts)
+    shift_table: Callable[[], pd.DataFrame] = field(default=pd.DataFrame, repr=False, compare=False)
     # (low, high) of totals over every split of the estimated lines' real totals (engine.allocation)
     ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     @property
     def partners(self) -> int:
         return self.partner_count
+
+    @cached_property
+    def shifts(self) -> pd.DataFrame:
+        return self.shift_table()
 
     @cached_property
     def by_partner(self) -> pd.DataFrame:
@@ -117,25 +122,6 @@ def simulate(
 
 def estimated_total(prepared: Prepared) -> float:
     return float(prepared.estimated.sum()) if prepared.estimated is not None else 0.0
-
-
-def estimate_notes(totals: dict[str, float], by_category: pd.DataFrame) -> tuple[str, ...]:
-    """Words beside figures that rest on estimates: the total's share, and the largest categories that are
-    mostly estimated (a reader must not take "Semiconductors $9.7B" for a published figure)."""
-    share = totals.get("estimated_share", 0.0)
-    if share <= 0:
-        return ()
-    mostly = by_category[by_category["estimated_share"] > MOSTLY_ESTIMATED]
-    named = ", ".join(mostly["category"].head(6))
-    more = f" and {len(mostly) - 6} more" if len(mostly) > 6 else ""
-    head = f"{share:.0%} of these imports rest on estimated lines (the table's source column says estimate)"
-    detail = (
-        f"; mostly estimated: {named}{more}. Their values split published chapter totals by older shares: read "
-        "each as an estimate inside a real total (the Estimated column gives each one's share)."
-        if named
-        else "; the Estimated column gives each category's share."
-    )
-    return (head + detail,)
 
 
 def default_date(scenario: Scenario) -> date | None:
@@ -186,13 +172,14 @@ def key_arrays(
     With a trade response, values (and so everything levied on them) are the responded V1; the
     counterfactual without exemptions ("gross") responds to its own, higher, rates.
     """
-    s = waived_share(prepared, shares)
-    r = prepared.rates(rates, when)  # (K, L): each key's rate on each layer, stacking applied
+    r, s = class_rates(prepared, rates, shares, when)  # (K, L): rates after stacking, waived shares
     value, base_duty = prepared.value, prepared.base_duty
     gross_value, gross_base = value, base_duty
+    created = None
+    additional = (r * (1 - s)).sum(axis=1)
     if prepared.elasticity is not None:
-        value, base_duty = _responded(prepared, (r * (1 - s)).sum(axis=1))
-        gross_value, gross_base = _responded(prepared, r.sum(axis=1))
+        value, base_duty, created = responded_keys(prepared, additional)
+        gross_value, gross_base, _ = responded_keys(prepared, r.sum(axis=1))
     in_force = r > 0
     layer_duty = value[:, None] * r * (1 - s)
     gross = gross_value[:, None] * r
@@ -207,23 +194,24 @@ def key_arrays(
         "duty": base_duty + layer_duty.sum(axis=1),
         "gross": gross_base + gross.sum(axis=1),
         "gross_value": gross_value,
+        "additional": additional,
+        **({"created": created} if created is not None and prepared.substitution is not None else {}),
     }
 
 
-def _responded(prepared: Prepared, additional: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-key responded value and base duty, given each key's additional duty rate (K,)."""
-    assert prepared.elasticity is not None
-    rows = prepared.flows
-    v0 = rows["value_usd"].to_numpy(dtype=float)
-    t0 = rows["base_rate"].to_numpy(dtype=float)
-    v1 = responded_value(v0, t0, additional[prepared.row_key], prepared.elasticity)
-    k = len(prepared.value)
-    return np.bincount(prepared.row_key, weights=v1, minlength=k), np.bincount(
-        prepared.row_key, weights=v1 * t0, minlength=k
-    )
+def class_rates(
+    prepared: Prepared, rates: np.ndarray, shares: np.ndarray, when: date | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(K, L) rates after stacking and waived shares; with a trade response, found once per class of
+    keys with the same rules and gathered (the keys themselves cannot merge: their values respond)."""
+    if not prepared.responds:
+        return prepared.rates(rates, when), waived_share(prepared, shares)
+    merged, cls = prepared.rule_classes
+    return merged.rates(rates, when)[cls], waived_share(merged, shares)[cls]
 
 
 RESPONSE_KEYS = ("baseline_import_value_usd", "trade_change_usd", "import_value_without_exemptions_usd")
+DIVERSION_KEYS = ("trade_creation_usd", "trade_diversion_usd")  # with substitution between partners
 
 
 def summarize(
@@ -236,6 +224,7 @@ def summarize(
     gross_value: np.ndarray | None = None,
     *,
     estimated: np.ndarray | None = None,
+    created: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """The totals keys from sums. `gross_value`: with a trade response, the imports that would flow
     without the exemptions (they respond to the higher rates too); the rate without exemptions is
@@ -263,6 +252,9 @@ def summarize(
         out["baseline_import_value_usd"] = baseline
         out["trade_change_usd"] = value - baseline
         out["import_value_without_exemptions_usd"] = gross_value
+    if baseline is not None and created is not None:  # trade change = creation (own price) + diversion (partners)
+        out["trade_creation_usd"] = created - baseline
+        out["trade_diversion_usd"] = value - created
     return out
 
 
@@ -279,6 +271,7 @@ def _reduce(
         baseline,
         reduce(a["gross_value"]) if prepared.responds else None,
         estimated=reduce(prepared.estimated) if prepared.estimated is not None else None,
+        created=reduce(a["created"]) if "created" in a else None,
     )
 
 
@@ -312,9 +305,24 @@ def totals_at(prepared: Prepared, when: date | None) -> dict[str, float]:
     """The totals at one date (a step of the timeline): without a trade response, each key's additional
     rate, gross rate and exempted share weighted by its value, with no per-layer detail kept."""
     rates, shares = rates_at(prepared.scenario, when), shares_at(prepared.scenario, when)
-    if prepared.responds:
-        a = key_arrays(prepared, rates, shares, when)
-        return {k: float(v) for k, v in _reduce(prepared, a, lambda x: np.asarray(x.sum())).items()}
+    if prepared.responds:  # each line's value responds to its own rates: no per-layer arrays needed
+        merged, cls = prepared.rule_classes
+        found = over_layers(merged.rates(rates, when), waived_share(merged, shares))
+        additional, gross, exempt = (x[cls] for x in found)
+        value, base, created = responded_keys(prepared, additional)
+        gross_value, gross_base, _ = responded_keys(prepared, gross)
+        responded = summarize(
+            value.sum(),
+            base.sum(),
+            base.sum() + additional @ value,
+            gross_base.sum() + gross @ gross_value,
+            exempt @ value,
+            prepared.value.sum(),
+            gross_value.sum(),
+            estimated=np.asarray(estimated_total(prepared)),
+            created=created.sum() if prepared.substitution is not None else None,
+        )
+        return {k: float(v) for k, v in responded.items()}
     additional, gross, exempt = over_layers(prepared.rates(rates, when), waived_share(prepared, shares))
     value, base = prepared.value, prepared.base_duty
     base_total = base.sum()
@@ -418,6 +426,7 @@ def evaluate(prepared: Prepared, when: date | None, *, timeline: bool = True) ->
         totals=totals,
         by_category=by_category,
         partner_table=by_partner,
+        shift_table=lambda: shifts(prepared, a["additional"]),
         partner_count=len(prepared.partners),
         by_layer=by_layer,
         duty_by_category_layer=duty_by_category_layer,

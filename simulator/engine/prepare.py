@@ -25,7 +25,7 @@ from simulator.engine.partners import (
     table_partner_warnings,
 )
 from simulator.engine.rates import LineRates, Rules, TableIndex, line_rates, stack, table_factors
-from simulator.engine.response import line_elasticities
+from simulator.engine.response import line_elasticities, line_substitutions
 from simulator.errors import Problem, ScenarioError, did_you_mean, short
 from simulator.scenario.model import Exemption, Layer, Scenario
 
@@ -57,6 +57,8 @@ class Prepared:
     merged: bool = False  # its alike keys are merged already
     key_class: np.ndarray | None = None  # when merged: the class of each key it was prepared with
     elasticity: np.ndarray | None = None  # (N,) per row, when the scenario has a `response:` block
+    substitution: np.ndarray | None = None  # (N,) per row, when the response diverts trade between partners
+    product: np.ndarray | None = None  # (N,) the row's product (HS code), among which partners compete
     tables: dict[int, TableIndex] = field(default_factory=dict)  # layer index -> its rate table, resolved
     rules: Rules = field(default_factory=Rules)
     all_in: np.ndarray | None = None  # (L,) bool: the layer's rate is an all-in level; None: no layer is
@@ -139,6 +141,19 @@ class Prepared:
         """
         if self.responds or self.merged or len(self.value) < 2:
             return self
+        return self._merged
+
+    @cached_property
+    def rule_classes(self) -> tuple[Prepared, np.ndarray]:
+        """The keys merged by their rules alone, and each key's class (its index there). With a trade
+        response values cannot be merged, but rates and waived shares depend on the rules only, so a
+        date's rates are found once per class and gathered to the keys."""
+        merged = self._merged if len(self.value) >= 2 else replace(self, merged=True)
+        cls = merged.key_class if merged.key_class is not None else np.arange(len(self.value))
+        return merged, cls
+
+    @cached_property
+    def _merged(self) -> Prepared:
         flags = np.hstack([self.cover, self.match])  # every boolean column, packed 64 to a word
         words = np.packbits(flags, axis=1, bitorder="little") if flags.shape[1] else np.zeros((len(flags), 0), np.uint8)
         words = np.pad(words, ((0, 0), (0, -words.shape[1] % 8))).view(np.uint64)
@@ -309,10 +324,11 @@ def prepare(
         for ex, i in zip(scenario.exemptions, idle, strict=True)
         if i
     ]
-    elasticity = None
+    elasticity = substitution = None
     if scenario.response is not None:
         row_categories = categories[key_category[keys.row_key]]
         elasticity = line_elasticities(scenario.response, rows, row_categories, known)
+        substitution = line_substitutions(scenario.response, row_categories)
     tables = {
         j: TableIndex.build(layer.table, hs_distinct, key_partner, partners, hs_of_key)
         for j, layer in enumerate(scenario.layers)
@@ -348,6 +364,8 @@ def prepare(
         tables=tables,
         rules=Rules.of(scenario),
         elasticity=elasticity,
+        substitution=substitution,
+        product=hs_index if substitution is not None else None,
         scenario=scenario,
         flows=rows,
         key_hs=key_hs,

@@ -16,7 +16,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from simulator.atomic import atomic_path
-from simulator.engine.evaluate import MOSTLY_ESTIMATED, Result
+from simulator.engine.allocation import MOSTLY_ESTIMATED
+from simulator.engine.evaluate import Result
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with any common colour-vision deficiency.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")

@@ -12,7 +12,8 @@ import pandas as pd
 
 from simulator.analysis.compare import Comparison
 from simulator.data.partners import name_of
-from simulator.engine.evaluate import MOSTLY_ESTIMATED, TOTAL_KEYS
+from simulator.engine.allocation import MOSTLY_ESTIMATED
+from simulator.engine.evaluate import TOTAL_KEYS
 from simulator.output.formats import csv_text, grid, json_safe, records
 from simulator.output.result import range_text, shown_ranges
 from simulator.units import pct, usd

@@ -42,6 +42,7 @@ def to_dict(result: Result) -> dict[str, Any]:
         "by_partner": records(result.by_partner),
         "by_layer": records(result.by_layer),
         "timeline": records(result.timeline),
+        "shifts": records(result.shifts) if "trade_diversion_usd" in result.totals else [],
         "warnings": list(result.warnings),
         "notes": list(result.notes),
     }
@@ -188,7 +189,8 @@ def headline(result: Result) -> list[tuple[str, str]]:
             [
                 (
                     "Trade response",
-                    f"imports {usd(t['baseline_import_value_usd'])} -> {usd(t['import_value_usd'])} ({usd(t['trade_change_usd'])})",
+                    f"imports {usd(t['baseline_import_value_usd'])} -> {usd(t['import_value_usd'])} ({usd(t['trade_change_usd'])})"
+                    + diversion_text(result),
                 ),
                 (
                     "Without exemptions",
@@ -208,6 +210,51 @@ def _parenthesised(text: str) -> str:
 
 def _then(text: str) -> str:
     return f"{text}; " if text else ""
+
+
+def diversion_text(result: Result) -> str:
+    """'; creation -$830.2B; diversion moves $45.1B between partners', with substitution between them."""
+    t = result.totals
+    if "trade_diversion_usd" not in t:
+        return ""
+    moved = float(result.by_partner["trade_diversion_usd"].clip(lower=0).sum())
+    return f"; all of it creation, by each line's own price; diversion moves {usd(moved)} between partners"
+
+
+DIVERTED_SHOWN = 12  # partners in the table of trade moved between partners
+
+
+def diversion_sections(result: Result) -> list[tuple[str, list[str], list[list[str]]]]:
+    """With substitution between partners: the partners diversion moves most, and the largest shifts."""
+    if "trade_diversion_usd" not in result.totals:
+        return []
+    frame = result.by_partner
+    frame = frame.reindex(frame["trade_diversion_usd"].abs().sort_values(ascending=False).index).head(DIVERTED_SHOWN)
+    movers = [
+        [
+            f"{r['partner']} {r['partner_name']}",
+            usd(r["baseline_import_value_usd"]),
+            usd(r["trade_creation_usd"]),
+            usd(r["trade_diversion_usd"]),
+            usd(r["import_value_usd"]),
+        ]
+        for _, r in frame.iterrows()
+    ]
+    pairs = [
+        [str(r["from"]), str(r["to"]), usd(r["value_usd"])] for _, r in result.shifts.head(DIVERTED_SHOWN).iterrows()
+    ]
+    return [
+        (
+            "Trade moved between partners (diversion sums to zero in every product; largest movers)",
+            ["Partner", "Imports 2024", "Creation", "Diversion", "Imports now"],
+            movers,
+        ),
+        (
+            "Largest shifts (in each product, the losers' loss goes to the gainers by their gains)",
+            ["From", "To", "Moved"],
+            pairs,
+        ),
+    ]
 
 
 def context_line(result: Result) -> str:
@@ -233,6 +280,8 @@ def to_table(result: Result, by: str = "category") -> str:
         for _, r in result.by_layer.iterrows()
     ]
     out += ["", "By layer", *grid(["Layer", "Duty", "Exempted", "Relief"], layers)]
+    for title, header, rows in diversion_sections(result):
+        out += ["", title, *grid(header, rows)]
     if len(result.timeline):
         tl = [
             [
@@ -263,6 +312,9 @@ def to_markdown(result: Result, by: str = "category") -> str:
     for title, (header, rows) in _sections(result, by):
         out += ["", f"**{title}**", ""]
         out += ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
+        out += ["| " + " | ".join(markdown_cell(c) for c in r) + " |" for r in rows]
+    for title, header, rows in diversion_sections(result):
+        out += ["", f"**{title}**", "", "| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
         out += ["| " + " | ".join(markdown_cell(c) for c in r) + " |" for r in rows]
     if len(result.timeline):
         out += ["", "| From | Eff. rate | Duty | Exempted | Relief |", "|---|---:|---:|---:|---:|"]

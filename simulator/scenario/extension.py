@@ -108,6 +108,13 @@ def _response(response: Response) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if response.elasticity is not None:
         out["elasticity"] = response.elasticity
-    if response.categories:
-        out["categories"] = dict(response.categories)
+    if response.substitution is not None:
+        out["substitution"] = response.substitution
+    categories: dict[str, Any] = dict(response.categories)
+    for name, sigma in response.substitution_categories:  # both for a category: {elasticity:, substitution:}
+        categories[name] = (
+            {"elasticity": categories[name], "substitution": sigma} if name in categories else {"substitution": sigma}
+        )
+    if categories:
+        out["categories"] = categories
     return out

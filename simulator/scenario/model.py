@@ -196,11 +196,18 @@ class Exemption:
 
 @dataclass(frozen=True)
 class Response:
-    """Trade-response settings: a default elasticity and per-category overrides (see response.py)."""
+    """Trade-response settings: a default elasticity and per-category overrides (see response.py); with
+    `substitution`, the elasticity of substitution between partners (diversion), and its overrides."""
 
     elasticity: float | None = None
     categories: tuple[tuple[str, float], ...] = ()
     where: str = ""
+    substitution: float | None = None  # None: no diversion between partners (each line responds alone)
+    substitution_categories: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def diverts(self) -> bool:
+        return self.substitution is not None or bool(self.substitution_categories)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from simulator.scenario.fields import (
     LAYER_KEYS,
     MAX_RATE,
     RESERVED_LAYER_NAMES,
+    RESPONSE_CATEGORY_KEYS,
     RESPONSE_KEYS,
     SELECTOR_KEYS,
     STACKING_KEYS,
@@ -381,11 +382,17 @@ class Reader:
         return None
 
     def response(self, node: Any) -> Response | None:
-        mapping = self.mapping(node, "response", RESPONSE_KEYS, "elasticity and per-category overrides")
+        mapping = self.mapping(node, "response", RESPONSE_KEYS, "elasticity, substitution and per-category overrides")
         if mapping is None:
             return None
         default = self.elasticity(mapping.get("elasticity"), "response.elasticity") if "elasticity" in mapping else None
+        sigma = (
+            self.substitution(mapping.get("substitution"), "response.substitution")
+            if "substitution" in mapping
+            else None
+        )
         overrides: list[tuple[str, float]] = []
+        sigmas: list[tuple[str, float]] = []
         cats = mapping.get("categories")
         if cats is not None:
             if not isinstance(cats, Mapping):
@@ -394,10 +401,43 @@ class Reader:
                 )
             else:
                 for key, value in cats.items():
-                    number = self.elasticity(value, f"response.categories.{key}")
+                    name, path = unicodedata.normalize("NFC", str(key)), f"response.categories.{key}"
+                    if isinstance(value, Mapping):  # {elasticity: -1.0, substitution: 3.0}
+                        both = self.mapping(value, path, RESPONSE_CATEGORY_KEYS, "elasticity and substitution")
+                        if both is None:
+                            continue
+                        if (
+                            "elasticity" in both
+                            and (number := self.elasticity(both["elasticity"], f"{path}.elasticity")) is not None
+                        ):
+                            overrides.append((name, number))
+                        if (
+                            "substitution" in both
+                            and (number := self.substitution(both["substitution"], f"{path}.substitution")) is not None
+                        ):
+                            sigmas.append((name, number))
+                        continue
+                    number = self.elasticity(value, path)
                     if number is not None:
-                        overrides.append((unicodedata.normalize("NFC", str(key)), number))
-        return Response(default, tuple(overrides), self.where(mapping, "response"))
+                        overrides.append((name, number))
+        return Response(default, tuple(overrides), self.where(mapping, "response"), sigma, tuple(sigmas))
+
+    def substitution(self, node: Any, path: str) -> float | None:
+        """The elasticity of substitution between partners: 0 (none) to 20; SMART's default is 1.5."""
+        try:
+            value = float(str(node)) if isinstance(node, Scalar) and node.plain else None
+        except ValueError:
+            value = None
+        if value is None or not 0 <= value <= 20:
+            said = short(str(node)) if node is not None else "nothing"
+            self.fail(
+                node,
+                path,
+                f"expected an elasticity of substitution between partners, a plain number from 0 to 20 like 1.5 "
+                f"(WITS-SMART's default), got {said}",
+            )
+            return None
+        return value
 
     def elasticity(self, node: Any, path: str) -> float | None:
         try:

@@ -1,0 +1,74 @@
+"""The trade response at one date: each key's value after creation and diversion (engine.response).
+
+Rates come from the rules alone, so they are found once per class of keys with the same rules and
+gathered; values respond line by line, then (with substitution) are shared out again between the
+partners of each product. `shifts` says who gained what from whom.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from simulator.engine.prepare import Prepared
+from simulator.engine.response import diverted_value, responded_value
+
+
+def responded_keys(prepared: Prepared, additional: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-key responded value and base duty, and the value after creation alone (before any
+    diversion between partners), given each key's additional duty rate (K,)."""
+    assert prepared.elasticity is not None
+    rows = prepared.flows
+    v0 = rows["value_usd"].to_numpy(dtype=float)
+    t0 = rows["base_rate"].to_numpy(dtype=float)
+    added = additional[prepared.row_key]
+    v1 = created = responded_value(v0, t0, added, prepared.elasticity)
+    if prepared.substitution is not None:
+        assert prepared.product is not None
+        ratio = (1.0 + t0 + added) / (1.0 + t0)
+        v1 = diverted_value(created, ratio, prepared.substitution, prepared.product, int(prepared.product.max()) + 1)
+    k = len(prepared.value)
+
+    def per_key(x: np.ndarray) -> np.ndarray:
+        return np.bincount(prepared.row_key, weights=x, minlength=k)
+
+    return per_key(v1), per_key(v1 * t0), per_key(created)
+
+
+SHIFT_PARTNERS = 10  # partners named in the table of shifts; the rest are one
+
+
+def shifts(prepared: Prepared, additional: np.ndarray, top: int = SHIFT_PARTNERS) -> pd.DataFrame:
+    """Trade diverted from whom to whom, given each key's additional rate (K,): in every product, what
+    the partners that lose by diversion lose goes to those that gain, in proportion to their gains;
+    summed over products. The `top` partners that move most are named, the rest are 'others'.
+    Columns: from, to, value_usd, largest first (empty without substitution between partners)."""
+    columns = ["from", "to", "value_usd"]
+    if prepared.substitution is None or prepared.elasticity is None or prepared.product is None:
+        return pd.DataFrame(columns=columns)
+    rows = prepared.flows
+    v0 = rows["value_usd"].to_numpy(dtype=float)
+    t0 = rows["base_rate"].to_numpy(dtype=float)
+    added = additional[prepared.row_key]
+    created = responded_value(v0, t0, added, prepared.elasticity)
+    n = int(prepared.product.max()) + 1
+    moved = (
+        diverted_value(created, (1.0 + t0 + added) / (1.0 + t0), prepared.substitution, prepared.product, n) - created
+    )
+    codes, names = pd.factorize(rows["exporter"].astype(str))
+    size = np.bincount(codes, weights=np.abs(moved), minlength=len(names))
+    order = [i for i in np.argsort(-size, kind="stable")[:top] if size[i] > 0]
+    slot = np.full(len(names), len(order))
+    slot[order] = np.arange(len(order))
+    labels = [str(names[i]) for i in order] + ["others"]
+    cell = slot[codes] * n + prepared.product
+    width = len(labels) * n
+    loss = np.bincount(cell, weights=np.maximum(-moved, 0.0), minlength=width).reshape(len(labels), n)
+    gain = np.bincount(cell, weights=np.maximum(moved, 0.0), minlength=width).reshape(len(labels), n)
+    gained = gain.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        flows = np.nan_to_num(loss / gained) @ gain.T  # (from, to)
+    np.fill_diagonal(flows, 0.0)  # within "others", or a partner with two lines of one product
+    frm, to = np.nonzero(flows > 0.5)
+    out = pd.DataFrame({"from": [labels[i] for i in frm], "to": [labels[j] for j in to], "value_usd": flows[frm, to]})
+    return out.sort_values(["value_usd", "from", "to"], ascending=[False, True, True], ignore_index=True)

@@ -1,0 +1,175 @@
+"""Trade diversion between partners (response.substitution): exact special cases, a hand-computed case,
+and the property that diversion only moves trade between partners."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simulator import ScenarioError, load_scenario, simulate
+from simulator.analysis.sweep import sweep
+from simulator.cli import cli
+from simulator.scenario.model import Layer, Response, Scenario, Schedule, Selector
+
+# Two products (0101, 0202) from two partners (XXX, YYY); a 100% layer on XXX only.
+TABLE = pd.DataFrame(
+    {
+        "exporter": ["XXX", "YYY", "XXX", "YYY"],
+        "importer": "USA",
+        "hs": ["0101", "0101", "0202", "0202"],
+        "category": ["A", "A", "B", "B"],
+        "value_usd": [100.0, 100.0, 50.0, 150.0],
+        "base_rate": 0.0,
+    }
+)
+
+
+def _scenario(response: Response | None, rate: float = 1.0) -> Scenario:
+    return Scenario(
+        name="t",
+        importer="USA",
+        exporter=None,
+        layers=(Layer("x", Schedule.constant(rate), Selector(partners=("XXX",))),),
+        exemptions=(),
+        response=response,
+    )
+
+
+def test_a_hand_computed_case() -> None:
+    result = simulate(_scenario(Response(elasticity=-1.0, substitution=2.0)), TABLE)
+    # creation: XXX's price doubles, so its lines halve: 0101 50 and 100, 0202 25 and 150.
+    # diversion in 0101: weights 50 * 2**-2 = 12.5 and 100; the 150 shared: XXX 16.667, YYY 133.333.
+    # in 0202: weights 6.25 and 150; the 175 shared: XXX 7, YYY 168.
+    by = result.by_partner.set_index("partner")
+    assert by.loc["XXX", "import_value_usd"] == pytest.approx(150 / 9 + 7)
+    assert by.loc["YYY", "import_value_usd"] == pytest.approx(400 / 3 + 168)
+    assert by.loc["XXX", "trade_creation_usd"] == pytest.approx(-75)
+    assert by.loc["YYY", "trade_creation_usd"] == pytest.approx(0)
+    assert by.loc["XXX", "trade_diversion_usd"] == pytest.approx((150 / 9 - 50) + (7 - 25))
+    assert by.loc["YYY", "trade_diversion_usd"] == pytest.approx(-by.loc["XXX", "trade_diversion_usd"])
+    t = result.totals
+    assert t["import_value_usd"] == pytest.approx(325) and t["trade_creation_usd"] == pytest.approx(-75)
+    assert t["trade_diversion_usd"] == pytest.approx(0, abs=1e-9)
+    assert t["duty_usd"] == pytest.approx((150 / 9 + 7) * 1.0)
+    shifts = result.shifts
+    assert list(shifts[["from", "to"]].itertuples(index=False, name=None)) == [("XXX", "YYY")]
+    assert shifts["value_usd"].iloc[0] == pytest.approx(50 - 150 / 9 + 25 - 7)
+
+
+def test_zero_substitution_is_the_constant_elasticity_response_exactly() -> None:
+    alone = simulate(_scenario(Response(elasticity=-2.0)), TABLE)
+    diverting = simulate(_scenario(Response(elasticity=-2.0, substitution=0.0)), TABLE)
+    for key, value in alone.totals.items():
+        assert diverting.totals[key] == value
+    assert diverting.totals["trade_diversion_usd"] == 0
+    columns = list(alone.by_partner.columns)
+    pd.testing.assert_frame_equal(alone.by_partner, diverting.by_partner[columns])
+
+
+def test_both_zero_is_the_static_result_exactly() -> None:
+    static = simulate(_scenario(None), TABLE)
+    both = simulate(_scenario(Response(elasticity=0.0, substitution=0.0)), TABLE)
+    for key, value in static.totals.items():
+        assert both.totals[key] == value
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.sampled_from(["0101", "0202", "0303"]), st.sampled_from(["AAA", "BBB", "CCC"]), st.floats(1, 1e6)),
+        min_size=1,
+        max_size=9,
+        unique_by=lambda r: (r[0], r[1]),
+    ),
+    rates=st.tuples(st.floats(0, 2), st.floats(0, 2), st.floats(0, 2)),
+    eps=st.floats(-4, 0),
+    sigma=st.floats(0, 6),
+)
+def test_diversion_moves_trade_between_partners_and_never_changes_the_total(
+    rows: list[tuple[str, str, float]], rates: tuple[float, float, float], eps: float, sigma: float
+) -> None:
+    frame = pd.DataFrame(
+        {
+            "exporter": [p for _, p, _ in rows],
+            "importer": "USA",
+            "hs": [h for h, _, _ in rows],
+            "category": "A",
+            "value_usd": [v for *_, v in rows],
+            "base_rate": 0.05,
+        }
+    )
+    layers = tuple(
+        Layer(f"l{i}", Schedule.constant(r), Selector(partners=(p,)))
+        for i, (p, r) in enumerate(zip(("AAA", "BBB", "CCC"), rates, strict=True))
+    )
+    scenario = replace(_scenario(Response(elasticity=eps, substitution=sigma)), layers=layers)
+    result = simulate(scenario, frame)
+    t = result.totals
+    plain = simulate(replace(scenario, response=Response(elasticity=eps)), frame).totals
+    # the total is what creation alone gives: diversion only moves trade between partners
+    assert t["import_value_usd"] == pytest.approx(plain["import_value_usd"], rel=1e-9)
+    assert t["trade_creation_usd"] == pytest.approx(plain["trade_change_usd"], rel=1e-9, abs=1e-6)
+    assert abs(t["trade_diversion_usd"]) <= 1e-9 * t["baseline_import_value_usd"]
+    # and in each product: the partner whose price rose least never loses by it
+    by = result.by_partner.set_index("partner")
+    rate = dict(zip(("AAA", "BBB", "CCC"), rates, strict=True))
+    products = {h for h, _, _ in rows}
+    if len(products) == 1:
+        cheapest = min({p for _, p, _ in rows}, key=lambda p: rate[p])
+        assert by.loc[cheapest, "trade_diversion_usd"] >= -1e-9 * t["baseline_import_value_usd"]
+    assert np.isfinite(result.shifts["value_usd"]).all()
+
+
+def test_a_sweep_diverts_as_a_run_does() -> None:
+    scenario = _scenario(Response(elasticity=-1.5, substitution=1.5))
+    table = sweep(scenario, "x", 0.0, 2.0, 5, flows=TABLE)
+    for _, row in table.iterrows():
+        run = simulate(_scenario(scenario.response, rate=float(row["rate"])), TABLE).totals
+        for key in ("import_value_usd", "duty_usd", "trade_creation_usd", "trade_diversion_usd", "duty_relief_usd"):
+            assert row[key] == pytest.approx(run[key], rel=1e-9, abs=1e-9)
+
+
+def test_yaml_and_its_errors(tmp_path: pytest.TempPathFactory) -> None:
+    from pathlib import Path
+
+    folder = Path(str(tmp_path))
+    TABLE.to_csv(folder / "t.csv", index=False)
+    head = "importer: USA\ntrade: t.csv\nlayers: [{name: x, rate: 100%, partners: [XXX]}]\n"
+    good = folder / "g.yaml"
+    good.write_text(head + "response: {elasticity: -1, substitution: 0.5, categories: {A: {substitution: 2}, B: -3}}\n")
+    scenario = load_scenario(good)
+    assert scenario.response is not None and scenario.response.substitution == 0.5
+    assert scenario.response.substitution_categories == (("A", 2.0),) and scenario.response.categories == (("B", -3.0),)
+    bad = folder / "b.yaml"
+    bad.write_text(head + "response: {substitution: -1}\n")
+    with pytest.raises(ScenarioError, match=r"response\.substitution.*0 to 20"):
+        load_scenario(bad)
+    bad.write_text(head + "response: {categories: {A: {sigma: 2}}}\n")
+    with pytest.raises(ScenarioError, match="unknown key 'sigma'"):
+        load_scenario(bad)
+
+
+def test_every_format_says_what_moved() -> None:
+    runner = CliRunner()
+    args = ["run", "paths/us_all_partners_diversion", "--date", "2025-05-01"]
+    text = runner.invoke(cli, args).output
+    assert "diversion moves" in text and "Trade moved between partners" in text and "Largest shifts" in text
+    data = json.loads(runner.invoke(cli, [*args, "--format", "json"]).output)
+    assert data["shifts"][0]["from"] == "CHN" and data["shifts"][0]["value_usd"] > 0
+    assert abs(data["totals"]["trade_diversion_usd"]) < 1e-6 * data["totals"]["baseline_import_value_usd"]
+    china = next(p for p in data["by_partner"] if p["partner"] == "CHN")
+    assert (
+        china["trade_diversion_usd"]
+        < 0
+        < next(p for p in data["by_partner"] if p["partner"] == "VNM")["trade_diversion_usd"]
+    )
+    assert (
+        "trade_diversion_usd" in runner.invoke(cli, [*args, "--format", "csv", "--by", "partner"]).output.split("\n")[0]
+    )
