@@ -51,6 +51,7 @@ def test_run_json_matches_api() -> None:
         "by_partner",
         "by_layer",
         "timeline",
+        "shifts",
         "warnings",
         "notes",
     }

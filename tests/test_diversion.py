@@ -173,3 +173,33 @@ def test_every_format_says_what_moved() -> None:
     assert (
         "trade_diversion_usd" in runner.invoke(cli, [*args, "--format", "csv", "--by", "partner"]).output.split("\n")[0]
     )
+
+
+def test_the_docs_figures_are_the_engines() -> None:
+    """docs/diversion.md quotes the world path's shifts at three dates: they must be current."""
+    import datetime
+    import re
+    from pathlib import Path
+
+    from simulator.engine.evaluate import evaluate
+    from simulator.engine.prepare import prepare
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "diversion.md").read_text(encoding="utf-8")
+    rows = re.findall(
+        r"^\| (2025-\d\d-\d\d) \| ([A-Z]{3}) \| ([\d.]+) \| ([-+\d.]+) \| ([-+\d.]+) \| ([-+\d.]+)% \|$", text, re.M
+    )
+    assert len(rows) == 5
+    prepared = prepare(load_scenario("paths/us_all_partners_diversion"))
+    for when, partner, before, creation, diversion, change in rows:
+        p = (
+            evaluate(prepared, datetime.date.fromisoformat(when), timeline=False)
+            .by_partner.set_index("partner")
+            .loc[partner]
+        )
+        assert f"{p['baseline_import_value_usd'] / 1e9:.1f}" == before
+        assert f"{p['trade_creation_usd'] / 1e9:.1f}" == creation
+        assert (
+            f"{p['trade_diversion_usd'] / 1e9:+.1f}".replace("+-", "-") == diversion
+            or f"{p['trade_diversion_usd'] / 1e9:.1f}" == diversion
+        )
+        assert f"{(p['import_value_usd'] / p['baseline_import_value_usd'] - 1) * 100:.1f}" == change

@@ -42,6 +42,7 @@ from simulator.output.comparison_charts import (
     plot_compare_timeline,
     write_comparison_charts,
 )
+from simulator.output.diversion_chart import plot_diversion
 from simulator.output.time_axis import ROW_POINTS, time_axis, time_span
 from simulator.units import usd
 
@@ -51,6 +52,7 @@ __all__ = [  # the comparison charts are part of `simulator.charts` too
     "plot_compare_duty",
     "plot_compare_rates",
     "plot_compare_timeline",
+    "plot_diversion",
     "plot_draws",
     "plot_duty_by_layer",
     "plot_effective_rates",
@@ -379,6 +381,7 @@ CHARTS = {
     "duty_by_layer": plot_duty_by_layer,
     "timeline": plot_timeline,
     "partner_rates": plot_partner_rates,
+    "diversion": plot_diversion,
 }
 
 
@@ -390,6 +393,8 @@ def figures(result: Result) -> dict[str, Figure]:
         skip.add("partner_rates")  # one partner: the category chart says it all
     if not result.scenario.exemptions:
         skip |= {"relief", "exempted_value"}  # "$0 exempted" says nothing
+    if "trade_diversion_usd" not in result.totals or result.partners < 2:
+        skip.add("diversion")  # no substitution between partners: nothing moves between them
     return {name: plot(result) for name, plot in CHARTS.items() if name not in skip}
 
 

@@ -81,7 +81,27 @@ def _partner_rates(r: Result) -> str:
     )
 
 
+def _diversion(r: Result) -> str:
+    p = r.by_partner.sort_values("trade_diversion_usd")
+    losers = "; ".join(
+        f"{x['partner_name']} {usd(x['trade_diversion_usd'])}"
+        for _, x in p.head(3).iterrows()
+        if x["trade_diversion_usd"] < 0
+    )
+    gainers = "; ".join(
+        f"{x['partner_name']} +{usd(x['trade_diversion_usd'])}"
+        for _, x in p.iloc[::-1].head(5).iterrows()
+        if x["trade_diversion_usd"] > 0
+    )
+    return (
+        f"Trade diverted between partners by their relative tariffs: {usd(float(p['trade_diversion_usd'].clip(lower=0).sum()))} "
+        f"a year moves. Losing most: {losers or 'none'}. Gaining most: {gainers or 'none'}. Diversion sums to zero; "
+        f"the total change in imports, {usd(r.totals['trade_change_usd'])}, is all creation."
+    )
+
+
 RESULT_TEXT: dict[str, Callable[[Result], str]] = {
+    "diversion": _diversion,
     "partner_rates": _partner_rates,
     "relief": _relief,
     "effective_rate": _effective_rate,

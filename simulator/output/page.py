@@ -150,6 +150,7 @@ CAPTIONS = {
     "duty_by_layer": "Duty by category and layer; the same numbers are in the table below.",
     "timeline": "Effective rate and exempted value from each change date.",
     "partner_rates": "Effective rate on the largest partners, without and with the exemptions; the rest as one bar.",
+    "diversion": "Trade diverted to or from each partner by the others' tariffs (substitution between partners).",
     "compare_duty": "Annual duty of each scenario, and its difference from [1].",
     "compare_rates": "Effective rate by category, one bar per scenario.",
     "compare_timeline": "Each path's effective rate over time; a dot marks where a path parts from [1].",
@@ -200,7 +201,7 @@ def section(result: Result, anchor: str, number: str = "") -> str:
     from simulator.output.charts import CHARTS, figures  # matplotlib only when a page is drawn
 
     s = result.scenario
-    rows = {"relief": 6, "timeline": 10, "partner_rates": 16}  # the others have a bar per category
+    rows = {"relief": 6, "timeline": 10, "partner_rates": 16, "diversion": 14}  # the others have a bar per category
     charts = "".join(
         _figure(
             f"{anchor}-{name}",

@@ -12,6 +12,8 @@ from typing import Any
 from simulator.scenario.fields import EXEMPTION_KEYS, LAYER_KEYS, RESPONSE_KEYS, STACKING_KEYS, TOP_KEYS
 
 SCHEMA_ID = "https://tariffsim.invalid/scenario.schema.json"  # an identifier, never fetched
+ELASTICITY = {"type": "number", "maximum": 0, "minimum": -20}
+SUBSTITUTION = {"type": "number", "minimum": 0, "maximum": 20}
 PERCENT = r"^\s*-?[0-9]+(\.[0-9]+)?\s*%\s*$"
 DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 HS = r"^[0-9]{2}([0-9]{2}){0,4}$"
@@ -183,12 +185,24 @@ def scenario_schema() -> dict[str, Any]:
             "response": {
                 "type": "object",
                 "additionalProperties": False,
-                "description": "Trade response: constant-elasticity import demand.",
+                "description": "Trade response: constant-elasticity import demand (trade creation) and, with "
+                "substitution, Armington substitution between partners (trade diversion).",
                 "properties": {
-                    "elasticity": {"type": "number", "maximum": 0, "minimum": -20},
+                    "elasticity": ELASTICITY,
+                    "substitution": SUBSTITUTION
+                    | {"description": "Between partners of one product; WITS-SMART's default 1.5; 0: no diversion."},
                     "categories": {
                         "type": "object",
-                        "additionalProperties": {"type": "number", "maximum": 0, "minimum": -20},
+                        "additionalProperties": {
+                            "oneOf": [
+                                ELASTICITY,
+                                {
+                                    "type": "object",
+                                    "additionalProperties": False,
+                                    "properties": {"elasticity": ELASTICITY, "substitution": SUBSTITUTION},
+                                },
+                            ]
+                        },
                     },
                 },
             },

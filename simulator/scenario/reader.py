@@ -391,36 +391,27 @@ class Reader:
             if "substitution" in mapping
             else None
         )
-        overrides: list[tuple[str, float]] = []
-        sigmas: list[tuple[str, float]] = []
+        found: dict[str, list[tuple[str, float]]] = {"elasticity": [], "substitution": []}
         cats = mapping.get("categories")
-        if cats is not None:
-            if not isinstance(cats, Mapping):
-                self.fail(
-                    cats, "response.categories", f"expected a mapping of category: elasticity, got {kind_of(cats)}"
+        if cats is not None and not isinstance(cats, Mapping):
+            self.fail(cats, "response.categories", f"expected a mapping of category: elasticity, got {kind_of(cats)}")
+        for key, value in cats.items() if isinstance(cats, Mapping) else ():
+            name, path = unicodedata.normalize("NFC", str(key)), f"response.categories.{key}"
+            # a number is an elasticity; {elasticity: -1.0, substitution: 3.0} sets either or both
+            both = (
+                self.mapping(value, path, RESPONSE_CATEGORY_KEYS, "elasticity and substitution")
+                if isinstance(value, Mapping)
+                else {"elasticity": value}
+            )
+            for field, given in (both or {}).items():
+                check = self.elasticity if field == "elasticity" else self.substitution
+                number = (
+                    check(given, f"{path}.{field}" if isinstance(value, Mapping) else path) if field in found else None
                 )
-            else:
-                for key, value in cats.items():
-                    name, path = unicodedata.normalize("NFC", str(key)), f"response.categories.{key}"
-                    if isinstance(value, Mapping):  # {elasticity: -1.0, substitution: 3.0}
-                        both = self.mapping(value, path, RESPONSE_CATEGORY_KEYS, "elasticity and substitution")
-                        if both is None:
-                            continue
-                        if (
-                            "elasticity" in both
-                            and (number := self.elasticity(both["elasticity"], f"{path}.elasticity")) is not None
-                        ):
-                            overrides.append((name, number))
-                        if (
-                            "substitution" in both
-                            and (number := self.substitution(both["substitution"], f"{path}.substitution")) is not None
-                        ):
-                            sigmas.append((name, number))
-                        continue
-                    number = self.elasticity(value, path)
-                    if number is not None:
-                        overrides.append((name, number))
-        return Response(default, tuple(overrides), self.where(mapping, "response"), sigma, tuple(sigmas))
+                if number is not None:
+                    found[field].append((name, number))
+        where = self.where(mapping, "response")
+        return Response(default, tuple(found["elasticity"]), where, sigma, tuple(found["substitution"]))
 
     def substitution(self, node: Any, path: str) -> float | None:
         """The elasticity of substitution between partners: 0 (none) to 20; SMART's default is 1.5."""
@@ -428,16 +419,12 @@ class Reader:
             value = float(str(node)) if isinstance(node, Scalar) and node.plain else None
         except ValueError:
             value = None
-        if value is None or not 0 <= value <= 20:
-            said = short(str(node)) if node is not None else "nothing"
-            self.fail(
-                node,
-                path,
-                f"expected an elasticity of substitution between partners, a plain number from 0 to 20 like 1.5 "
-                f"(WITS-SMART's default), got {said}",
-            )
-            return None
-        return value
+        if value is not None and 0 <= value <= 20:
+            return value
+        said = short(str(node)) if node is not None else "nothing"
+        why = "a plain number from 0 to 20 like 1.5 (WITS-SMART's default)"
+        self.fail(node, path, f"expected an elasticity of substitution between partners, {why}, got {said}")
+        return None
 
     def elasticity(self, node: Any, path: str) -> float | None:
         try:
