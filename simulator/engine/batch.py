@@ -36,7 +36,7 @@ def batch_totals(
     """
     if merge and not prepared.responds:
         prepared = alike_merged(prepared, when)
-    n_keys, n_layers = prepared.cover.shape
+    n_keys, n_layers = (prepared.rule_classes[0] if prepared.responds else prepared).cover.shape
     b = max(rates.shape[0] if rates.ndim == 2 else 1, shares.shape[0] if shares.ndim == 2 else 1)
     rates = np.broadcast_to(rates, (b, n_layers))
     shares = np.broadcast_to(shares, (b, prepared.match.shape[1]))
@@ -98,9 +98,13 @@ def _row_bytes(part: np.ndarray) -> np.ndarray:
 
 
 def _chunk(prepared: Prepared, rates: np.ndarray, shares: np.ndarray, when: date | None) -> dict[str, np.ndarray]:
-    s = waived_share(prepared, shares)  # (B, K, L)
-    rate_cover = prepared.rates(rates, when)  # (B, K, L), stacking applied
+    # with a response, rates per class of keys with the same rules, gathered to the keys (values respond)
+    ruled, cls = prepared.rule_classes if prepared.responds else (prepared, None)
+    s = waived_share(ruled, shares)  # (B, K, L)
+    rate_cover = ruled.rates(rates, when)  # (B, K, L), stacking applied
     additional, gross_rate, exempt_share = over_layers(rate_cover, s)
+    if cls is not None:
+        additional, gross_rate, exempt_share = additional[:, cls], gross_rate[:, cls], exempt_share[:, cls]
     if not prepared.responds:
         value, base = prepared.value, prepared.base_duty
         b = len(rates)

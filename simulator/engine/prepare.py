@@ -148,16 +148,23 @@ class Prepared:
         """The keys merged by their rules alone, and each key's class (its index there). With a trade
         response values cannot be merged, but rates and waived shares depend on the rules only, so a
         date's rates are found once per class and gathered to the keys."""
-        merged = self._merged if len(self.value) >= 2 else replace(self, merged=True)
+        # category and partner are not rules: every rule that tells them apart is in cover, match or tables
+        merged = self._merge(identity=False) if len(self.value) >= 2 else replace(self, merged=True)
         cls = merged.key_class if merged.key_class is not None else np.arange(len(self.value))
         return merged, cls
 
     @cached_property
     def _merged(self) -> Prepared:
+        return self._merge(identity=True)
+
+    def _merge(self, *, identity: bool) -> Prepared:
+        """Keys merged when they agree in every rule (and, with `identity`, in category and partner too,
+        so that results by category and partner can be summed from the merged keys)."""
         flags = np.hstack([self.cover, self.match])  # every boolean column, packed 64 to a word
         words = np.packbits(flags, axis=1, bitorder="little") if flags.shape[1] else np.zeros((len(flags), 0), np.uint8)
         words = np.pad(words, ((0, 0), (0, -words.shape[1] % 8))).view(np.uint64)
-        columns: list[np.ndarray] = [self.key_category, self.key_partner, *words.T]
+        columns: list[np.ndarray] = [self.key_category, self.key_partner] if identity else []
+        columns += list(words.T)
         shared = [e for e, ex in enumerate(self.scenario.exemptions) if ex.share_table is not None]
         columns += [self.match_scale[:, e] for e in shared] if self.match_scale is not None else []
         columns += [g for t in self.tables.values() for g in t.groups.T]

@@ -1,0 +1,53 @@
+"""Trade diversion on the all-partner table as whole processes, beside the same runs without it.
+
+    python benchmarks/diversion.py [--repeat 5]
+
+Rows: the world path static, with each line responding alone (constant elasticity), and with
+substitution between partners (paths/us_all_partners_diversion), at one date; then a sweep of 101
+steps of the reciprocal layer with and without substitution. Median wall seconds and median peak
+resident memory of `--repeat` runs, each its own process (see partners.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from partners import HERE, measure, run_once
+
+WORLD = "paths/us_all_partners"
+RESPONDING = str(HERE / "benchmarks" / "scenarios" / "world_response.yaml")
+DIVERTING = "paths/us_all_partners_diversion"
+DATE = ["--date", "2025-05-01"]
+SWEEP = ["--layer", "reciprocal", "--from", "0%", "--to", "200%", "--steps", "101", *DATE]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as cache:
+        os.chmod(cache, 0o700)
+        env = {**os.environ, "TARIFFSIM_CACHE_DIR": str(Path(cache) / "tariffsim")}
+        rows = []
+        for label, args in (
+            ("run world path, static", ["run", WORLD, *DATE]),
+            ("run world path, each line responding alone", ["run", RESPONDING, *DATE]),
+            ("run world path, with diversion between partners", ["run", DIVERTING, *DATE]),
+            ("sweep 101 steps, each line responding alone", ["sweep", RESPONDING, *SWEEP]),
+            ("sweep 101 steps, with diversion", ["sweep", DIVERTING, *SWEEP]),
+        ):
+            run_once(HERE, args, env)  # fills the table cache
+            ((seconds, peak),) = measure({"this": HERE}, args, env, options.repeat).values()
+            rows.append((label, seconds, peak))
+    print(f"{'command':52} {'median s':>9} {'peak MB':>8}")
+    for label, seconds, peak in rows:
+        print(f"{label:52} {seconds:9.3f} {peak:8.0f}")
+
+
+if __name__ == "__main__":
+    main()
