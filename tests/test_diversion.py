@@ -203,3 +203,22 @@ def test_the_docs_figures_are_the_engines() -> None:
             or f"{p['trade_diversion_usd'] / 1e9:.1f}" == diversion
         )
         assert f"{(p['import_value_usd'] / p['baseline_import_value_usd'] - 1) * 100:.1f}" == change
+
+
+def test_the_explorers_slider_sets_the_substitution() -> None:
+    from simulator.explore.figures import diversion_line
+    from simulator.explore.settings import apply, controls, initial
+
+    scenario = _scenario(Response(elasticity=-1.0, substitution=2.0))
+    start = controls(scenario, None)
+    assert start.several and start.substitution == 2.0 and apply(scenario, initial(scenario, None)) == scenario
+    moved = apply(scenario, replace(initial(scenario, None), substitution=0.0))
+    assert moved.response == Response(elasticity=-1.0, substitution=0.0)
+    alone = simulate(_scenario(Response(elasticity=-1.0)), TABLE).totals
+    assert simulate(moved, TABLE).totals["import_value_usd"] == alone["import_value_usd"]
+    hand = simulate(scenario, TABLE)
+    line = diversion_line(hand)
+    assert "diversion moves $51" in line and "most from XXX" in line and "most to YYY" in line
+    none = _scenario(None)
+    assert controls(none, None).substitution == 0.0 and apply(none, initial(none, None)) == none
+    assert not controls(replace(none, exporter="XXX"), None).several  # one partner: nothing to divert between

@@ -20,31 +20,23 @@ from simulator import __version__
 from simulator.bundled import is_bundled
 from simulator.data.load import load_flows
 from simulator.data.partners import name_of
-from simulator.data.statutory import base_label
 from simulator.engine.evaluate import Result, default_date, evaluate
 from simulator.engine.prepare import Prepared, prepare
 from simulator.errors import SimulatorError
 from simulator.explore.bars import CSS as BARS_CSS
 from simulator.explore.bars import bars
+from simulator.explore.figures import figure_cards
 from simulator.explore.saving import safe_stem, save, within
 from simulator.explore.settings import Controls, Settings, apply, fixed, responding
 from simulator.explore.settings import controls as controls_of  # `controls` names the page's output
 from simulator.explore.timeline import CSS as PATH_CSS
 from simulator.explore.timeline import Series, path_chart
 from simulator.output.page import OWN_DATA_NOTE, SOURCE_NOTE
-from simulator.output.result import estimate_line
 from simulator.scenario.load import load_scenario
 from simulator.scenario.model import Scenario
-from simulator.units import pct, usd
+from simulator.units import usd
 
 NOW, PINNED = "#0072B2", "#D55E00"  # the bar chart's colours for now and pinned
-FIGURES = (
-    ("effective_rate", "Effective rate", pct),
-    ("effective_rate_without_exemptions", "Without exemptions", pct),
-    ("duty_usd", "Duty", usd),
-    ("exempted_value_usd", "Exempted value", usd),
-    ("duty_relief_usd", "Duty relief", usd),
-)
 CSS = """
 .figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr)); gap: .75rem; }
 .figure { border: 1px solid #d0d7de; border-radius: .5rem; padding: .6rem .8rem; background: #fff; }
@@ -94,38 +86,6 @@ def load(ref: str, trade: Path | None) -> Loaded:
     return Loaded(scenario, flows)
 
 
-def figure_cards(result: Result, pinned: Result | None) -> ui.Tag:
-    """The headline figures; each carries its exact value in data-value, so a test can check it."""
-    cards = []
-    for key, label, fmt in FIGURES:
-        value = result.totals[key]
-        delta = ""
-        if pinned is not None:
-            diff = value - pinned.totals[key]
-            sign = "+" if diff >= 0 else "−"
-            delta = (
-                f"{sign}{fmt(abs(diff))} vs pinned"
-                if key.endswith("usd")
-                else f"{sign}{abs(diff) * 100:.1f} pts vs pinned"
-            )
-        cards.append(
-            ui.div(
-                ui.div(label, class_="label"),
-                ui.div(fmt(value), class_="value", id=f"fig-{key}", data_value=repr(value)),
-                ui.div(delta, class_="delta"),
-                class_="figure",
-            )
-        )
-    when = f" on {result.date:%d %b %Y}" if result.date else ""
-    line, s = estimate_line(result, with_range=True), result.scenario
-    base = base_label(s.base, s.importer, str(s.trade or ""))  # no trade: the bundled table
-    return ui.div(
-        ui.p(f"{s.name} ({s.label}{when}; base: {base})", class_="scenario-line"),
-        ui.div(*cards, class_="figures"),
-        ui.p(f"Estimates: {line}.", class_="estimates", id="estimates") if line else ui.TagList(),
-    )
-
-
 def layer_input(prefix: str, i: int, control: Any) -> ui.Tag:
     if control.table:
         return ui.input_switch(f"{prefix}layer_{i}", f"{control.name} (rates from its table)", value=True)
@@ -164,6 +124,9 @@ def control_panel(prefix: str, found: Controls) -> ui.TagList:
             f"{prefix}elasticity", "import elasticity (0: trade does not move)", -5, 0, found.elasticity, step=0.1
         )
     )
+    if found.several:  # partners that can compete: diversion between them
+        label = "substitution between partners (0: none; WITS-SMART uses 1.5)"
+        parts.append(ui.input_slider(f"{prefix}substitution", label, 0, 5, found.substitution, step=0.1))
     return ui.TagList(*parts)
 
 
@@ -219,7 +182,7 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
 
     def server(input: Inputs, output: Outputs, session: Session) -> None:
         cache: dict[str, Loaded] = {}
-        prepared: dict[tuple[str, float, str], Prepared] = {}
+        prepared: dict[tuple[str, float, float, str], Prepared] = {}
         dates_gen = reactive.value(0)
         controls_gen = reactive.value(0)
         pinned: reactive.Value[tuple[str, Result] | None] = reactive.value(None)
@@ -323,21 +286,23 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
                 shares[ex.name] = float(share) / 100 if on else None
             elasticity = input[f"{prefix}elasticity"]()
             req(within(elasticity, -5, 0))
-            return Settings(when=day, rates=rates, shares=shares, elasticity=float(elasticity))
+            sigma = input[f"{prefix}substitution"]() if start.several else 0.0
+            req(within(sigma, 0, 5))
+            return Settings(day, rates, shares, float(elasticity), float(sigma))
 
         @reactive.calc
         def current() -> tuple[Scenario, Result]:
-            """The settings' scenario, and its figures from a preparation made once per elasticity."""
+            """The settings' scenario, and its figures from a preparation made once per pair of elasticities."""
             found = loaded()
             assert found.scenario is not None and found.flows is not None
             chosen = settings()
             who = partner()
-            key = (input.scenario(), round(chosen.elasticity, 6), who)
+            key = (input.scenario(), round(chosen.elasticity, 6), round(chosen.substitution, 6), who)
             if key not in prepared:
                 if len(prepared) >= MAX_PREPARED:
                     prepared.pop(next(iter(prepared)))
                 scenario = replace(found.scenario, exporter=who) if who else found.scenario
-                prepared[key] = prepare(responding(scenario, chosen.elasticity), found.flows).alike
+                prepared[key] = prepare(responding(scenario, chosen.elasticity, chosen.substitution), found.flows).alike
             ready = prepared[key]
             result = evaluate(replace(ready, scenario=fixed(ready.scenario, chosen)), chosen.when, timeline=False)
             return apply(found.scenario, chosen), result

@@ -45,6 +45,8 @@ class Controls:
     exemptions: tuple[ExemptionControl, ...]
     elasticity: float  # 0 with no trade response
     dates: tuple[date, ...]
+    substitution: float = 0.0  # between partners; 0 with no diversion
+    several: bool = False  # the scenario's partners can compete (no single exporter)
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class Settings:
     rates: dict[str, float] = field(default_factory=dict)
     shares: dict[str, float | None] = field(default_factory=dict)
     elasticity: float = 0.0
+    substitution: float = 0.0
 
 
 def controls(scenario: Scenario, when: date | None) -> Controls:
@@ -82,7 +85,8 @@ def controls(scenario: Scenario, when: date | None) -> Controls:
     )
     response = scenario.response
     elasticity = response.elasticity if response is not None and response.elasticity is not None else 0.0
-    return Controls(layers, exemptions, elasticity, scenario.change_dates)
+    sigma = response.substitution if response is not None and response.substitution is not None else 0.0
+    return Controls(layers, exemptions, elasticity, scenario.change_dates, sigma, scenario.exporter is None)
 
 
 def initial(scenario: Scenario, when: date | None) -> Settings:
@@ -93,6 +97,7 @@ def initial(scenario: Scenario, when: date | None) -> Settings:
         rates={x.name: x.value for x in found.layers},
         shares={x.name: x.share for x in found.exemptions},
         elasticity=found.elasticity,
+        substitution=found.substitution,
     )
 
 
@@ -122,7 +127,7 @@ def apply(scenario: Scenario, settings: Settings) -> Scenario:
         else:
             exemptions.append(replace(exemption, share=Schedule.constant(share)))
     moved = replace(scenario, layers=tuple(layers), exemptions=tuple(exemptions))
-    return responding(moved, settings.elasticity)
+    return responding(moved, settings.elasticity, settings.substitution)
 
 
 def changed(scenario: Scenario, settings: Settings) -> bool:
@@ -130,16 +135,15 @@ def changed(scenario: Scenario, settings: Settings) -> bool:
     return apply(scenario, settings) != scenario
 
 
-def responding(scenario: Scenario, elasticity: float) -> Scenario:
-    """The scenario with the settings' elasticity: what the engine prepares (once per elasticity)."""
-    start = controls(scenario, None).elasticity
-    if abs(elasticity - start) <= SAME:
+def responding(scenario: Scenario, elasticity: float, substitution: float | None = None) -> Scenario:
+    """The scenario with the settings' elasticities: what the engine prepares (once per pair)."""
+    start = controls(scenario, None)
+    sigma = start.substitution if substitution is None else substitution
+    if abs(elasticity - start.elasticity) <= SAME and abs(sigma - start.substitution) <= SAME:
         return scenario
-    response = scenario.response
-    return replace(
-        scenario,
-        response=Response(elasticity=elasticity) if response is None else replace(response, elasticity=elasticity),
-    )
+    response = scenario.response if scenario.response is not None else Response()
+    moved_sigma = response.substitution if abs(sigma - start.substitution) <= SAME else sigma
+    return replace(scenario, response=replace(response, elasticity=elasticity, substitution=moved_sigma))
 
 
 def fixed(scenario: Scenario, settings: Settings) -> Scenario:
@@ -185,7 +189,12 @@ def what_changed(base: Scenario, changed: Scenario, when: date | None) -> str:
     if changed.response != base.response:
         was = base.response.elasticity if base.response is not None and base.response.elasticity is not None else 0.0
         now_e = changed.response.elasticity if changed.response is not None else 0.0
-        said.append(f"import elasticity {now_e} (was {was})")
+        if now_e != was:
+            said.append(f"import elasticity {now_e} (was {was})")
+        sigma_was = base.response.substitution if base.response is not None else None
+        sigma_now = changed.response.substitution if changed.response is not None else None
+        if sigma_now != sigma_was:
+            said.append(f"substitution between partners {sigma_now or 0} (was {sigma_was or 0})")
     when_text = f" on {when.isoformat()}" if when else ""
     return (
         f"Settings saved from tariffsim explore{when_text}: " + "; ".join(said) + "."
