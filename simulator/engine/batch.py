@@ -100,11 +100,11 @@ def _row_bytes(part: np.ndarray) -> np.ndarray:
 def _chunk(prepared: Prepared, rates: np.ndarray, shares: np.ndarray, when: date | None) -> dict[str, np.ndarray]:
     # with a response, rates per class of keys with the same rules, gathered to the keys (values respond)
     ruled, cls = prepared.rule_classes if prepared.responds else (prepared, None)
-    s = waived_share(ruled, shares)  # (B, K, L)
+    # a sweep varies rates, not shares: the same shares in every variant are resolved once
+    same = len(shares) == 1 or bool((shares == shares[0]).all())
+    s = waived_share(ruled, shares[0])[None] if same else waived_share(ruled, shares)  # (B or 1, K, L)
     rate_cover = ruled.rates(rates, when)  # (B, K, L), stacking applied
     additional, gross_rate, exempt_share = over_layers(rate_cover, s)
-    if cls is not None:
-        additional, gross_rate, exempt_share = additional[:, cls], gross_rate[:, cls], exempt_share[:, cls]
     if not prepared.responds:
         value, base = prepared.value, prepared.base_duty
         b = len(rates)
@@ -120,19 +120,20 @@ def _chunk(prepared: Prepared, rates: np.ndarray, shares: np.ndarray, when: date
     rows = prepared.flows
     v0 = rows["value_usd"].to_numpy(dtype=float)
     t0 = rows["base_rate"].to_numpy(dtype=float)
-    rk, eps = prepared.row_key, prepared.elasticity
-    v1 = created = responded_value(v0, t0, additional[:, rk], eps)
-    vg = responded_value(v0, t0, gross_rate[:, rk], eps)
+    rk, eps = prepared.row_key if cls is None else cls[prepared.row_key], prepared.elasticity  # row -> class
+    added, gross_added = additional[:, rk], gross_rate[:, rk]  # (B, N), gathered once
+    v1 = created = responded_value(v0, t0, added, eps)
+    vg = responded_value(v0, t0, gross_added, eps)
     if prepared.substitution is not None:  # diversion between partners, for each variant apart
         assert prepared.product is not None
         n, sigma, product = int(prepared.product.max()) + 1, prepared.substitution, prepared.product
-        v1 = diverted_value(created, 1 + additional[:, rk] / (1 + t0), sigma, product, n)
-        vg = diverted_value(vg, 1 + gross_rate[:, rk] / (1 + t0), sigma, product, n)
+        v1 = diverted_value(created, 1 + added / (1 + t0), sigma, product, n)
+        vg = diverted_value(vg, 1 + gross_added / (1 + t0), sigma, product, n)
     return summarize(
         v1.sum(axis=1),
         (v1 * t0).sum(axis=1),
-        (v1 * (t0 + additional[:, rk])).sum(axis=1),
-        (vg * (t0 + gross_rate[:, rk])).sum(axis=1),
+        (v1 * (t0 + added)).sum(axis=1),
+        (vg * (t0 + gross_added)).sum(axis=1),
         (v1 * exempt_share[:, rk]).sum(axis=1),
         np.full(len(rates), v0.sum()),
         vg.sum(axis=1),
