@@ -28,7 +28,7 @@ import pandas as pd
 from simulator.data.partners import name_of
 from simulator.engine.allocation import estimate_notes, range_notes, ranges
 from simulator.engine.prepare import Cells, Prepared, prepare
-from simulator.engine.respond import responded_keys, shifts
+from simulator.engine.respond import responded_keys, responded_sums, shifts
 from simulator.errors import FlowsError, Problem
 from simulator.scenario.model import Scenario
 
@@ -308,20 +308,8 @@ def totals_at(prepared: Prepared, when: date | None) -> dict[str, float]:
     if prepared.responds:  # each line's value responds to its own rates: no per-layer arrays needed
         merged, cls = prepared.rule_classes
         found = over_layers(merged.rates(rates, when), waived_share(merged, shares))
-        additional, gross, exempt = (x[cls] for x in found)
-        value, base, created = responded_keys(prepared, additional)
-        gross_value, gross_base, _ = responded_keys(prepared, gross)
-        responded = summarize(
-            value.sum(),
-            base.sum(),
-            base.sum() + additional @ value,
-            gross_base.sum() + gross @ gross_value,
-            exempt @ value,
-            prepared.value.sum(),
-            gross_value.sum(),
-            estimated=np.asarray(estimated_total(prepared)),
-            created=created.sum() if prepared.substitution is not None else None,
-        )
+        sums, created = responded_sums(prepared, *found, cls)  # summed over rows: no per-key arrays
+        responded = summarize(*sums, estimated=np.asarray(estimated_total(prepared)), created=created)
         return {k: float(v) for k, v in responded.items()}
     additional, gross, exempt = over_layers(prepared.rates(rates, when), waived_share(prepared, shares))
     value, base = prepared.value, prepared.base_duty

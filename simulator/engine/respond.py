@@ -35,6 +35,31 @@ def responded_keys(prepared: Prepared, additional: np.ndarray) -> tuple[np.ndarr
     return per_key(v1), per_key(v1 * t0), per_key(created)
 
 
+def responded_sums(
+    prepared: Prepared, additional: np.ndarray, gross: np.ndarray, exempt: np.ndarray, cls: np.ndarray
+) -> tuple[list[np.ndarray], np.ndarray | None]:
+    """The totals a timeline step needs, summed over rows from each class's additional rate, gross rate
+    and exempted share (C,): value, base duty, duty, duty without exemptions, exempted value, the
+    table's value, the value without exemptions and (with diversion, else None) the value after
+    creation alone. The same sums as reducing `responded_keys`, without its per-key arrays."""
+    assert prepared.elasticity is not None
+    rows = prepared.flows
+    v0 = rows["value_usd"].to_numpy(dtype=float)
+    t0 = rows["base_rate"].to_numpy(dtype=float)
+    at = cls[prepared.row_key]  # row -> class
+    added, gross_added = additional[at], gross[at]
+    v1 = created = responded_value(v0, t0, added, prepared.elasticity)
+    vg = responded_value(v0, t0, gross_added, prepared.elasticity)
+    if prepared.substitution is not None:
+        assert prepared.product is not None
+        n = int(prepared.product.max()) + 1
+        v1 = diverted_value(created, (1.0 + t0 + added) / (1.0 + t0), prepared.substitution, prepared.product, n)
+        vg = diverted_value(vg, (1.0 + t0 + gross_added) / (1.0 + t0), prepared.substitution, prepared.product, n)
+    base = v1 @ t0
+    sums = [v1.sum(), base, base + v1 @ added, vg @ (t0 + gross_added), v1 @ exempt[at], v0.sum(), vg.sum()]
+    return [np.asarray(x) for x in sums], np.asarray(created.sum()) if prepared.substitution is not None else None
+
+
 SHIFT_PARTNERS = 10  # partners named in the table of shifts; the rest are one
 
 
