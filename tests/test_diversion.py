@@ -222,3 +222,15 @@ def test_the_explorers_slider_sets_the_substitution() -> None:
     none = _scenario(None)
     assert controls(none, None).substitution == 0.0 and apply(none, initial(none, None)) == none
     assert not controls(replace(none, exporter="XXX"), None).several  # one partner: nothing to divert between
+
+
+def test_the_chart_of_what_moved_is_drawn_only_where_partners_compete() -> None:
+    from simulator.output import charts
+
+    result = simulate(_scenario(Response(elasticity=-1.0, substitution=2.0)), TABLE)
+    fig = charts.figures(result)["diversion"]
+    texts = " ".join(t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")))
+    assert "Trade moved between partners: $51" in texts and "XXX" in texts and "YYY" in texts
+    bars = sorted(b.get_width() for b in fig.axes[0].patches)
+    assert bars == pytest.approx(sorted([-(50 - 150 / 9 + 25 - 7) / 1e9, (50 - 150 / 9 + 25 - 7) / 1e9]))
+    assert "diversion" not in charts.figures(simulate(_scenario(Response(elasticity=-1.0)), TABLE))
