@@ -234,3 +234,32 @@ def test_the_chart_of_what_moved_is_drawn_only_where_partners_compete() -> None:
     bars = sorted(b.get_width() for b in fig.axes[0].patches)
     assert bars == pytest.approx(sorted([-(50 - 150 / 9 + 25 - 7) / 1e9, (50 - 150 / 9 + 25 - 7) / 1e9]))
     assert "diversion" not in charts.figures(simulate(_scenario(Response(elasticity=-1.0)), TABLE))
+
+
+@pytest.mark.parametrize("response", ["", "response: {elasticity: -1, substitution: 2}\n"])
+def test_a_parquet_table_keeps_partners_apart_when_rules_tell_them_apart(
+    tmp_path: pytest.TempPathFactory, response: str
+) -> None:
+    """The Parquet reducer sums exporters together: a scenario naming partners (or diverting between
+    them) reads the lines whole, and gets the CSV's figures; the dask engine, which sums, refuses."""
+    from pathlib import Path
+
+    folder = Path(str(tmp_path))
+    table = TABLE.assign(exporter=["CHN", "VNM", "CHN", "VNM"])
+    table.to_csv(folder / "t.csv", index=False)
+    table.to_parquet(folder / "t.parquet", index=False)
+    body = "importer: USA\nlayers: [{name: x, rate: 100%, partners: [CHN]}]\n" + response
+    results = []
+    for name in ("t.csv", "t.parquet"):
+        (folder / f"{name}.yaml").write_text(f"trade: {name}\n" + body)
+        results.append(simulate(load_scenario(folder / f"{name}.yaml")))
+    assert results[1].totals == pytest.approx(results[0].totals)
+    assert results[1].totals["duty_usd"] > 0
+    pd.testing.assert_frame_equal(results[0].by_partner, results[1].by_partner)
+    dask = pytest.importorskip("dask")
+    assert dask is not None
+    from simulator.engine.dask_runner import simulate_dask
+    from simulator.errors import FlowsError
+
+    with pytest.raises(FlowsError, match="the dask engine sums every exporter together"):
+        simulate_dask(load_scenario(folder / "t.parquet.yaml"), folder / "t.parquet")

@@ -409,8 +409,14 @@ def _direction(scenario: Scenario, flows: pd.DataFrame, source: str) -> pd.DataF
 
 
 def _reduced(scenario: Scenario, path: Path, year: int | None) -> pd.DataFrame | None:
-    """The Parquet dataset summed per line key (see data.reduce), or None to read it whole."""
+    """The Parquet dataset summed per line key (see data.reduce), or None to read it whole. The reducer
+    sums every exporter together, so a scenario whose rules or response tell partners apart reads it
+    whole (summed, a partner rule would match no line and the duty would silently be nought)."""
     if not (path.is_dir() or path.suffix.lower() in (".parquet", ".pq")):
+        return None
+    if scenario.exporter is None and (
+        partner_rules(scenario) or (scenario.response is not None and scenario.response.diverts)
+    ):
         return None
     try:
         from simulator.data.reduce import read_reduced
