@@ -263,3 +263,25 @@ def test_a_parquet_table_keeps_partners_apart_when_rules_tell_them_apart(
 
     with pytest.raises(FlowsError, match="the dask engine sums every exporter together"):
         simulate_dask(load_scenario(folder / "t.parquet.yaml"), folder / "t.parquet")
+
+
+def test_a_saved_experiment_keeps_its_substitution(tmp_path: pytest.TempPathFactory) -> None:
+    from pathlib import Path
+
+    from simulator.scenario.extension import extension_yaml
+
+    folder = Path(str(tmp_path))
+    TABLE.to_csv(folder / "t.csv", index=False)
+    base_file = folder / "base.yaml"
+    base_file.write_text(
+        "importer: USA\ntrade: t.csv\nlayers: [{name: x, rate: 100%, partners: [XXX]}]\n"
+        "response: {elasticity: -1, categories: {A: {elasticity: -2, substitution: 3}}}\n"
+    )
+    base = load_scenario(base_file)
+    assert base.response is not None
+    changed = replace(base, response=replace(base.response, substitution=0.5))
+    saved = folder / "saved.yaml"
+    saved.write_text(extension_yaml(base, changed, saved, name="saved"))
+    again = load_scenario(saved)
+    assert again.response == replace(changed.response, where=again.response.where if again.response else "")
+    assert simulate(again).totals == pytest.approx(simulate(changed, TABLE).totals)
