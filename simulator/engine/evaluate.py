@@ -211,7 +211,6 @@ def class_rates(
 
 
 RESPONSE_KEYS = ("baseline_import_value_usd", "trade_change_usd", "import_value_without_exemptions_usd")
-DIVERSION_KEYS = ("trade_creation_usd", "trade_diversion_usd")  # with substitution between partners
 
 
 def summarize(
