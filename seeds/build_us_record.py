@@ -294,7 +294,8 @@ IN_BASE = {"steel": 0.25, "aluminium": 0.10}  # the 2018 rates, in the 2024 base
 def metals_record() -> str:
     """Increases over the 2024 base, by partner where the base differs: the 2025 rows, the partners whose
     core metal paid nothing in 2024, the UK at 25%; from 2026-04-06 the annexes on full value, a core
-    line's increase being its annex rate less the 2018 rate its base holds. Lines in no annex leave."""
+    line's increase being its annex rate less the 2018 rate its base holds. Lines in no annex, or in annex
+    II (removed), leave: their rows end, so the duties that yield to Section 232 apply to them again."""
     core = {c: "steel" for c in CORE_STEEL} | {c: "aluminium" for c in CORE_ALUMINIUM}
     rows = [{**r, "partner": "", "all_in": ""} for r in rows_of(metals())]
     derivatives = sorted({r["hs"] for r in rows} - set(core))
@@ -343,12 +344,22 @@ def metals_record() -> str:
                 return core[code[:length]]
         return None
 
+    partners_of = {r["hs"]: set() for r in rows}
+    for r in rows:
+        if r["partner"]:
+            partners_of[r["hs"]].add(r["partner"])
     for code in sorted(set(annexed) | {r["hs"] for r in rows}):
         found = annex_of(code)
         annex, start = found if found else ("none", METALS_2026)
         rate, all_in = METAL_ANNEX.get(annex, 0.0), annex == "3"
         metal = metal_of(code)
         note = f"annex {annex.upper()}" if found else "in no 2026 annex"
+        if annex in ("none", "2"):  # out of Section 232 from the annexes' date: no longer listed at all
+            if code not in partners_of:
+                continue  # a line annex II names that no earlier list held: nothing to end
+            for partner in ("", *sorted(partners_of[code])):
+                rows.append({"hs": code, "partner": partner, "rate": "end", "from": start, "all_in": "", "note": note})
+            continue
         if metal is None or all_in:  # a derivative, or a level (annex III): the same for every partner
             rows.append(
                 {
@@ -470,8 +481,10 @@ def forced_labor() -> str:
 
 
 def section232_goods_record() -> str:
-    """Every line under a Section 232 measure, at 0% from its first day: other duties yield to them."""
+    """Every line under a Section 232 measure, at 0% from its first day (other duties yield to them), and
+    ended on the day it leaves the last measure that held it (the metals lines in no 2026 annex)."""
     first: dict[str, str] = {}
+    ends: dict[str, list[str | None]] = {}  # per code, each measure's end date (None: it never ends)
     for text in (
         metals_record(),
         autos(),
@@ -481,13 +494,21 @@ def section232_goods_record() -> str:
         trucks(),
         pharma(),
     ):
+        ended = {r["hs"]: r["from"] for r in rows_of(text) if r["rate"] == "end" and not r.get("partner")}
         for r in rows_of(text):
-            if r["rate"] != "0%" and (r["hs"] not in first or r["from"] < first[r["hs"]]):
+            if r["rate"] not in ("0%", "end") and (r["hs"] not in first or r["from"] < first[r["hs"]]):
                 first[r["hs"]] = r["from"]
+        for code in {r["hs"] for r in rows_of(text) if r["rate"] not in ("0%", "end")}:
+            ends.setdefault(code, []).append(ended.get(code))
     rows = [
         {"hs": hs, "rate": "0%", "from": start, "note": "subject to Section 232"} for hs, start in sorted(first.items())
     ]
-    return write(rows, ("hs", "rate", "from", "note"))
+    rows += [
+        {"hs": hs, "rate": "end", "from": max(d for d in found if d), "note": "out of Section 232"}
+        for hs, found in sorted(ends.items())
+        if all(found)
+    ]
+    return write(sorted(rows, key=lambda r: (r["hs"], r["from"])), ("hs", "rate", "from", "note"))
 
 
 def statutory_mfn() -> str:

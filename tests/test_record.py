@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from simulator import load_scenario, simulate
+from simulator import ScenarioError, load_scenario, simulate
 from simulator.analysis.lines import lines
 from simulator.bundled import TRACKER
 from simulator.data.validate import validate_flows
@@ -239,3 +239,38 @@ def test_a_bad_base_is_named_with_its_fix(tmp_path: Path) -> None:
     )
     with pytest.raises(ScenarioError, match="US imports only"):
         simulate(load_scenario(tmp_path / "c.yaml"))
+
+
+def test_a_line_that_leaves_section_232_pays_the_duties_that_yielded_to_it() -> None:
+    """Umbrella parts of metal (6603.90.81.00) were a steel and aluminium derivative in 2025 and are in no
+    annex of April 2026: from 2026-04-06 their rows end (not 0%, which would still count as subject to
+    Section 232), so Section 122 applies to them until it expires."""
+    rows = [("VNM", "6603908100", 0.0)]
+    before, after = _lines(rows, date(2026, 4, 5)), _lines(rows, date(2026, 4, 6))
+    assert _rate(before, "VNM", "6603908100", "s232_metals") > 0
+    assert _rate(before, "VNM", "6603908100", "section122") == 0.0
+    assert _rate(after, "VNM", "6603908100", "s232_metals") == 0.0
+    assert _rate(after, "VNM", "6603908100", "section122") == pytest.approx(0.10)
+
+
+def test_a_rate_table_row_can_end(tmp_path: Path) -> None:
+    """`end` from a date: the prefix has no row from then on, so a line falls to a shorter prefix (or to
+    none, and is no longer subject to the measure); a 0% row would keep it subject."""
+    (tmp_path / "t.csv").write_text(
+        "hs,exporter,importer,category,value_usd\n7326900000,VNM,USA,A,100\n8501000000,VNM,USA,A,100\n"
+    )
+    (tmp_path / "r.csv").write_text(
+        "hs,rate,from\n73,5%,\n7326,25%,\n7326,end,2026-04-06\n8501,25%,\n8501,end,2026-04-06\n"
+    )
+    (tmp_path / "s.yaml").write_text(
+        "importer: USA\ntrade: t.csv\nlayers:\n  - {name: s232, rates: r.csv}\n  - {name: other, rate: 10%}\n"
+        "stacking:\n  - {layer: other, yields_to: [s232]}\n"
+    )
+    table = lines(load_scenario(tmp_path / "s.yaml"), date(2026, 4, 5)).set_index("hs")
+    assert table.loc["7326900000", "rate:s232"] == 0.25 and table.loc["7326900000", "rate:other"] == 0.0
+    table = lines(load_scenario(tmp_path / "s.yaml"), date(2026, 4, 6)).set_index("hs")
+    assert table.loc["7326900000", "rate:s232"] == 0.05 and table.loc["7326900000", "rate:other"] == 0.0  # falls to 73
+    assert table.loc["8501000000", "rate:s232"] == 0.0 and table.loc["8501000000", "rate:other"] == 0.10  # no row left
+    (tmp_path / "r.csv").write_text("hs,rate,from\n7326,end,\n")
+    with pytest.raises(ScenarioError, match="rate end needs a from date"):
+        load_scenario(tmp_path / "s.yaml")

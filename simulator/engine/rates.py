@@ -139,7 +139,8 @@ class TableIndex:
         return self._found[span]
 
     def _at(self, when: date | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        row = np.append(self.rows.in_force(when), -1)
+        row = self.rows.in_force(when)
+        row = np.append(np.where(np.isnan(self.rows.rate[row]), -1, row), -1)  # an `end` row: no row in force
         by_column = row[self.groups]  # -1 picks the trailing "none"
         found = by_column >= 0
         first = found.argmax(axis=1) if by_column.shape[1] else np.zeros(len(by_column), np.intp)

@@ -127,7 +127,7 @@ class RateTable:
             key = start or date.min
             if (when is None or key <= when) and (hs not in found or found[hs][0] <= key):
                 found[hs] = (key, rate)
-        return {hs: rate for hs, (_, rate) in found.items()}
+        return {hs: rate for hs, (_, rate) in found.items() if rate == rate}  # NaN: an `end` row, no row
 
     def rate_of(self, code: str, when: date | None) -> float | None:
         """The rate of one HS code, for explanations and tests; the engine resolves all keys at once."""

@@ -14,6 +14,7 @@ Section 232 on metal content only), `all_in` (yes: the rate is a level the base 
 from __future__ import annotations
 
 import csv
+import math
 import io
 import re
 from datetime import date
@@ -53,6 +54,9 @@ def read_rate_table(path: Path, where: str, *, shares: bool = False) -> RateTabl
         if code is None or rate is None or start is False or who is None or share is None or flag is None:
             continue
         assert start is not True
+        if math.isnan(rate) and start is None:
+            bad.append((line, "rate end needs a from date: the day the prefix stops being listed"))
+            continue
         for partner in who:
             if (code, partner, start) in seen:
                 first = seen[(code, partner, start)]
@@ -212,7 +216,11 @@ def _code(text: str, line: int, bad: list[tuple[int, str]]) -> str | None:
 
 
 def _rate(text: str, line: int, bad: list[tuple[int, str]]) -> float | None:
-    return _fraction(text, line, bad, "rate", MAX_RATE, "write 25% or 0.25", "")
+    """A rate, or NaN for `end`: from the row's date the prefix has no row of its own (its lines fall to
+    a shorter prefix, or to none: no longer subject to the measure, which a 0% row would still make them)."""
+    if text.lower() == "end":
+        return math.nan
+    return _fraction(text, line, bad, "rate", MAX_RATE, "write 25% or 0.25 (or end, with a from date)", "")
 
 
 def _fraction(
