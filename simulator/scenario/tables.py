@@ -14,8 +14,8 @@ Section 232 on metal content only), `all_in` (yes: the rate is a level the base 
 from __future__ import annotations
 
 import csv
-import math
 import io
+import math
 import re
 from datetime import date
 from pathlib import Path
