@@ -15,7 +15,7 @@ import numpy as np
 
 from simulator.engine.evaluate import estimated_total, over_layers, summarize, waived_share
 from simulator.engine.prepare import Prepared
-from simulator.engine.response import diverted_value, responded_value
+from simulator.engine.respond import row_values
 
 CHUNK_CELLS = 4_000_000  # floats per intermediate array in a chunk (~32 MB)
 Progress = Callable[[int, int], None]  # (steps just done, steps in all)
@@ -116,19 +116,13 @@ def _chunk(prepared: Prepared, rates: np.ndarray, shares: np.ndarray, when: date
             exempt_share @ value,
             estimated=np.full(b, estimated_total(prepared)),
         )
-    assert prepared.elasticity is not None
     rows = prepared.flows
     v0 = rows["value_usd"].to_numpy(dtype=float)
     t0 = rows["base_rate"].to_numpy(dtype=float)
-    rk, eps = prepared.row_key if cls is None else cls[prepared.row_key], prepared.elasticity  # row -> class
+    rk = prepared.row_key if cls is None else cls[prepared.row_key]  # row -> class
     added, gross_added = additional[:, rk], gross_rate[:, rk]  # (B, N), gathered once
-    v1 = created = responded_value(v0, t0, added, eps)
-    vg = responded_value(v0, t0, gross_added, eps)
-    if prepared.substitution is not None:  # diversion between partners, for each variant apart
-        assert prepared.product is not None
-        n, sigma, product = int(prepared.product.max()) + 1, prepared.substitution, prepared.product
-        v1 = diverted_value(created, 1 + added / (1 + t0), sigma, product, n)
-        vg = diverted_value(vg, 1 + gross_added / (1 + t0), sigma, product, n)
+    v1, created = row_values(prepared, added)  # diversion between partners, for each variant apart
+    vg, _ = row_values(prepared, gross_added)
     return summarize(
         v1.sum(axis=1),
         (v1 * t0).sum(axis=1),

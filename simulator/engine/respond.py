@@ -14,19 +14,26 @@ from simulator.engine.prepare import Prepared
 from simulator.engine.response import diverted_value, responded_value
 
 
-def responded_keys(prepared: Prepared, additional: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-key responded value and base duty, and the value after creation alone (before any
-    diversion between partners), given each key's additional duty rate (K,)."""
+def row_values(prepared: Prepared, added: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's value after the response, and after creation alone (before any diversion), given each
+    row's additional duty rate: (N,), or (B, N) for B variants at once."""
     assert prepared.elasticity is not None
     rows = prepared.flows
     v0 = rows["value_usd"].to_numpy(dtype=float)
     t0 = rows["base_rate"].to_numpy(dtype=float)
-    added = additional[prepared.row_key]
-    v1 = created = responded_value(v0, t0, added, prepared.elasticity)
-    if prepared.substitution is not None:
-        assert prepared.product is not None
-        ratio = (1.0 + t0 + added) / (1.0 + t0)
-        v1 = diverted_value(created, ratio, prepared.substitution, prepared.product, int(prepared.product.max()) + 1)
+    created = responded_value(v0, t0, added, prepared.elasticity)
+    if prepared.substitution is None:
+        return created, created
+    assert prepared.product is not None
+    n = int(prepared.product.max()) + 1
+    return diverted_value(created, 1.0 + added / (1.0 + t0), prepared.substitution, prepared.product, n), created
+
+
+def responded_keys(prepared: Prepared, additional: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-key responded value and base duty, and the value after creation alone (before any
+    diversion between partners), given each key's additional duty rate (K,)."""
+    v1, created = row_values(prepared, additional[prepared.row_key])
+    t0 = prepared.flows["base_rate"].to_numpy(dtype=float)
     k = len(prepared.value)
 
     def per_key(x: np.ndarray) -> np.ndarray:
@@ -42,19 +49,13 @@ def responded_sums(
     and exempted share (C,): value, base duty, duty, duty without exemptions, exempted value, the
     table's value, the value without exemptions and (with diversion, else None) the value after
     creation alone. The same sums as reducing `responded_keys`, without its per-key arrays."""
-    assert prepared.elasticity is not None
     rows = prepared.flows
     v0 = rows["value_usd"].to_numpy(dtype=float)
     t0 = rows["base_rate"].to_numpy(dtype=float)
     at = cls[prepared.row_key]  # row -> class
     added, gross_added = additional[at], gross[at]
-    v1 = created = responded_value(v0, t0, added, prepared.elasticity)
-    vg = responded_value(v0, t0, gross_added, prepared.elasticity)
-    if prepared.substitution is not None:
-        assert prepared.product is not None
-        n = int(prepared.product.max()) + 1
-        v1 = diverted_value(created, (1.0 + t0 + added) / (1.0 + t0), prepared.substitution, prepared.product, n)
-        vg = diverted_value(vg, (1.0 + t0 + gross_added) / (1.0 + t0), prepared.substitution, prepared.product, n)
+    v1, created = row_values(prepared, added)
+    vg, _ = row_values(prepared, gross_added)
     base = v1 @ t0
     sums = [v1.sum(), base, base + v1 @ added, vg @ (t0 + gross_added), v1 @ exempt[at], v0.sum(), vg.sum()]
     return [np.asarray(x) for x in sums], np.asarray(created.sum()) if prepared.substitution is not None else None
@@ -72,14 +73,9 @@ def shifts(prepared: Prepared, additional: np.ndarray, top: int = SHIFT_PARTNERS
     if prepared.substitution is None or prepared.elasticity is None or prepared.product is None:
         return pd.DataFrame(columns=columns)
     rows = prepared.flows
-    v0 = rows["value_usd"].to_numpy(dtype=float)
-    t0 = rows["base_rate"].to_numpy(dtype=float)
-    added = additional[prepared.row_key]
-    created = responded_value(v0, t0, added, prepared.elasticity)
+    final, created = row_values(prepared, additional[prepared.row_key])
+    moved = final - created
     n = int(prepared.product.max()) + 1
-    moved = (
-        diverted_value(created, (1.0 + t0 + added) / (1.0 + t0), prepared.substitution, prepared.product, n) - created
-    )
     codes, names = pd.factorize(rows["exporter"].astype(str))
     size = np.bincount(codes, weights=np.abs(moved), minlength=len(names))
     order = [i for i in np.argsort(-size, kind="stable")[:top] if size[i] > 0]
