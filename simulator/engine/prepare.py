@@ -275,8 +275,9 @@ def prepare(
     value_rows = rows["value_usd"].to_numpy(dtype=float)
     value = keys.sum(value_rows)
     base_duty = keys.sum(value_rows * base_rows)
-    estimated_rows = value_rows * estimate_rows(rows)
-    estimated = keys.sum(estimated_rows)
+    marked = estimate_rows(rows)
+    estimated_rows = value_rows * marked if marked.any() else None  # most tables mark no line
+    estimated = keys.sum(estimated_rows) if estimated_rows is not None else np.zeros(len(value))
     if by_partner_keys:
         present_partners, key_partner = np.unique(split[2], return_inverse=True)
     else:
@@ -361,7 +362,14 @@ def prepare(
         partner_keys=by_partner_keys,
         lazy_cells=(
             LazyCells(
-                lambda: Cells.build(keys, partner_index, len(partner_codes), value_rows, base_rows, estimated_rows)
+                lambda: Cells.build(
+                    keys,
+                    partner_index,
+                    len(partner_codes),
+                    value_rows,
+                    base_rows,
+                    estimated_rows if estimated_rows is not None else np.zeros(len(value_rows)),
+                )
             )
             if not by_partner_keys and len(partners) > 1
             else None
@@ -382,7 +390,7 @@ def prepare(
         value=value,
         base_duty=base_duty,
         estimated=estimated,
-        estimate_groups=EstimateGroups.build(keys, rows, estimated_rows),
+        estimate_groups=EstimateGroups.build(keys, rows, estimated_rows) if estimated_rows is not None else None,
         cover=cover,
         match=match,
         waives=waives,
