@@ -35,12 +35,20 @@ class Cells:
         n_partners: int,
         value: np.ndarray,
         base: np.ndarray,
-        estimated: np.ndarray,
+        estimated: np.ndarray | None,
     ) -> Cells:
+        """`estimated`: each row's value on lines marked as estimates, None when no line is."""
         index = KeyIndex.build([(keys.row_key.astype(np.int64), len(keys.present)), (partner_index, n_partners)])
         key, partner = index.split()
         partner = dense_present(partner, n_partners)[1][partner]  # partners present, in code order
-        return Cells(key, partner, index.sum(value), index.sum(value * base), index.sum(estimated))
+        none = np.zeros(len(key))
+        return Cells(
+            key,
+            partner,
+            index.sum(value),
+            index.sum(value * base),
+            index.sum(estimated) if estimated is not None else none,
+        )
 
 
 class LazyCells:

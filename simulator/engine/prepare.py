@@ -148,7 +148,6 @@ class Prepared:
         """The keys merged by their rules alone, and each key's class (its index there). With a trade
         response values cannot be merged, but rates and waived shares depend on the rules only, so a
         date's rates are found once per class and gathered to the keys."""
-        # category and partner are not rules: every rule that tells them apart is in cover, match or tables
         merged = self._merge(identity=False) if len(self.value) >= 2 else replace(self, merged=True)
         cls = merged.key_class if merged.key_class is not None else np.arange(len(self.value))
         return merged, cls
@@ -159,7 +158,8 @@ class Prepared:
 
     def _merge(self, *, identity: bool) -> Prepared:
         """Keys merged when they agree in every rule (and, with `identity`, in category and partner too,
-        so that results by category and partner can be summed from the merged keys)."""
+        so that results by category and partner can be summed from the merged keys). Category and partner
+        are not rules: every rule that tells them apart is in cover, match or the tables."""
         flags = np.hstack([self.cover, self.match])  # every boolean column, packed 64 to a word
         words = np.packbits(flags, axis=1, bitorder="little") if flags.shape[1] else np.zeros((len(flags), 0), np.uint8)
         words = np.pad(words, ((0, 0), (0, -words.shape[1] % 8))).view(np.uint64)
@@ -362,14 +362,7 @@ def prepare(
         partner_keys=by_partner_keys,
         lazy_cells=(
             LazyCells(
-                lambda: Cells.build(
-                    keys,
-                    partner_index,
-                    len(partner_codes),
-                    value_rows,
-                    base_rows,
-                    estimated_rows if estimated_rows is not None else np.zeros(len(value_rows)),
-                )
+                lambda: Cells.build(keys, partner_index, len(partner_codes), value_rows, base_rows, estimated_rows)
             )
             if not by_partner_keys and len(partners) > 1
             else None
