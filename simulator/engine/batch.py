@@ -15,7 +15,7 @@ import numpy as np
 
 from simulator.engine.evaluate import estimated_total, over_layers, summarize, waived_share
 from simulator.engine.prepare import Prepared
-from simulator.engine.respond import row_values
+from simulator.engine.respond import responded_sums
 
 CHUNK_CELLS = 4_000_000  # floats per intermediate array in a chunk (~32 MB)
 Progress = Callable[[int, int], None]  # (steps just done, steps in all)
@@ -116,21 +116,7 @@ def _chunk(prepared: Prepared, rates: np.ndarray, shares: np.ndarray, when: date
             exempt_share @ value,
             estimated=np.full(b, estimated_total(prepared)),
         )
-    rows = prepared.flows
-    v0 = rows["value_usd"].to_numpy(dtype=float)
-    t0 = rows["base_rate"].to_numpy(dtype=float)
-    rk = prepared.row_key if cls is None else cls[prepared.row_key]  # row -> class
-    added, gross_added = additional[:, rk], gross_rate[:, rk]  # (B, N), gathered once
-    v1, created = row_values(prepared, added)  # diversion between partners, for each variant apart
-    vg, _ = row_values(prepared, gross_added)
-    return summarize(
-        v1.sum(axis=1),
-        (v1 * t0).sum(axis=1),
-        (v1 * (t0 + added)).sum(axis=1),
-        (vg * (t0 + gross_added)).sum(axis=1),
-        (v1 * exempt_share[:, rk]).sum(axis=1),
-        np.full(len(rates), v0.sum()),
-        vg.sum(axis=1),
-        estimated=np.full(len(rates), estimated_total(prepared)),
-        created=created.sum(axis=1) if prepared.substitution is not None else None,
-    )
+    assert cls is not None
+    rk = cls[prepared.row_key]  # row -> class
+    sums, created = responded_sums(prepared, additional[:, rk], gross_rate[:, rk], exempt_share[:, rk])
+    return summarize(*sums, estimated=np.full(len(rates), estimated_total(prepared)), created=created)

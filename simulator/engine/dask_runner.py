@@ -23,7 +23,7 @@ from simulator.data.parquet import open_dataset, pick_year
 from simulator.data.reduce import key_table, reduce_file
 from simulator.engine.evaluate import Result, evaluate
 from simulator.engine.evaluate import default_date as _default_date
-from simulator.engine.partners import partner_rules
+from simulator.engine.partners import partner_rules, partners_apart
 from simulator.engine.prepare import prepare
 from simulator.errors import FlowsError, Problem
 from simulator.scenario.model import Scenario
@@ -48,13 +48,8 @@ def simulate_dask(
     except ImportError:
         raise FlowsError([Problem(str(dataset), "the dask engine needs dask: pip install 'tariffsim[dask]'")]) from None
     path = Path(dataset)
-    if scenario.exporter is None and (
-        partner_rules(scenario) or (scenario.response is not None and scenario.response.diverts)
-    ):
-        # the partitions are summed over exporters; rules or a response that tell partners apart need them
-        why = (
-            "rules that name partners" if partner_rules(scenario) else "a trade response, which sets each partner apart"
-        )
+    if partners_apart(scenario):  # the partitions are summed over exporters
+        why = "rules that name partners" if partner_rules(scenario) else "substitution between partners"
         raise FlowsError(
             [
                 Problem(

@@ -79,6 +79,13 @@ class Result:
     def shifts(self) -> pd.DataFrame:
         return self.shift_table()
 
+    @property
+    def diverted(self) -> float:
+        """Trade moved between partners by diversion: what the partners that gain by it gain (0 without)."""
+        if "trade_diversion_usd" not in self.totals:
+            return 0.0
+        return float(self.by_partner["trade_diversion_usd"].clip(lower=0).sum())
+
     @cached_property
     def by_partner(self) -> pd.DataFrame:
         """The keys of by_category, per exporter, with `partner` (code) and `partner_name`."""
@@ -307,7 +314,8 @@ def totals_at(prepared: Prepared, when: date | None) -> dict[str, float]:
     if prepared.responds:  # each line's value responds to its own rates: no per-layer arrays needed
         merged, cls = prepared.rule_classes
         found = over_layers(merged.rates(rates, when), waived_share(merged, shares))
-        sums, created = responded_sums(prepared, *found, cls)  # summed over rows: no per-key arrays
+        at = cls[prepared.row_key]  # row -> class
+        sums, created = responded_sums(prepared, *(x[at] for x in found))  # summed over rows
         responded = summarize(*sums, estimated=np.asarray(estimated_total(prepared)), created=created)
         return {k: float(v) for k, v in responded.items()}
     additional, gross, exempt = over_layers(prepared.rates(rates, when), waived_share(prepared, shares))

@@ -74,6 +74,14 @@ def partner_rules(scenario: Scenario) -> bool:
     return any(table is not None and table.partners for table in tables)
 
 
+def partners_apart(scenario: Scenario) -> bool:
+    """Whether the scenario needs each exporter's lines apart: rules that name partners, or substitution
+    between them. A reader that sums exporters together (the Parquet reducer, the dask engine) cannot
+    serve it: its partner rules would match no line and nothing would be diverted."""
+    response = scenario.response
+    return scenario.exporter is None and (partner_rules(scenario) or (response is not None and response.diverts))
+
+
 def partner_warnings(scenario: Scenario, rules: list[Layer | Exemption], present: set[str], source: str) -> list[str]:
     """A partner code or group member-less in this direction's rows: like an HS prefix that matches nothing."""
     out = []

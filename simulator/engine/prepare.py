@@ -22,6 +22,7 @@ from simulator.engine.partners import (
     chapter_lines,
     partner_rules,
     partner_warnings,
+    partners_apart,
     table_partner_warnings,
 )
 from simulator.engine.rates import LineRates, Rules, TableIndex, line_rates, stack, table_factors
@@ -415,9 +416,7 @@ def _reduced(scenario: Scenario, path: Path, year: int | None) -> pd.DataFrame |
     whole (summed, a partner rule would match no line and the duty would silently be nought)."""
     if not (path.is_dir() or path.suffix.lower() in (".parquet", ".pq")):
         return None
-    if scenario.exporter is None and (
-        partner_rules(scenario) or (scenario.response is not None and scenario.response.diverts)
-    ):
+    if partners_apart(scenario):
         return None
     try:
         from simulator.data.reduce import read_reduced

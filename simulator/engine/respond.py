@@ -43,22 +43,27 @@ def responded_keys(prepared: Prepared, additional: np.ndarray) -> tuple[np.ndarr
 
 
 def responded_sums(
-    prepared: Prepared, additional: np.ndarray, gross: np.ndarray, exempt: np.ndarray, cls: np.ndarray
+    prepared: Prepared, added: np.ndarray, gross_added: np.ndarray, exempt: np.ndarray
 ) -> tuple[list[np.ndarray], np.ndarray | None]:
-    """The totals a timeline step needs, summed over rows from each class's additional rate, gross rate
-    and exempted share (C,): value, base duty, duty, duty without exemptions, exempted value, the
-    table's value, the value without exemptions and (with diversion, else None) the value after
-    creation alone. The same sums as reducing `responded_keys`, without its per-key arrays."""
-    rows = prepared.flows
-    v0 = rows["value_usd"].to_numpy(dtype=float)
-    t0 = rows["base_rate"].to_numpy(dtype=float)
-    at = cls[prepared.row_key]  # row -> class
-    added, gross_added = additional[at], gross[at]
+    """The totals a timeline step or a sweep's variants need, summed over rows (the last axis) from each
+    row's additional rate, gross rate and exempted share, (N,) or (B, N): value, base duty, duty, duty
+    without exemptions, exempted value, the table's value, the value without exemptions, and (with
+    diversion, else None) the value after creation alone; no per-key arrays."""
+    v0 = prepared.flows["value_usd"].to_numpy(dtype=float)
+    t0 = prepared.flows["base_rate"].to_numpy(dtype=float)
     v1, created = row_values(prepared, added)
     vg, _ = row_values(prepared, gross_added)
-    base = v1 @ t0
-    sums = [v1.sum(), base, base + v1 @ added, vg @ (t0 + gross_added), v1 @ exempt[at], v0.sum(), vg.sum()]
-    return [np.asarray(x) for x in sums], np.asarray(created.sum()) if prepared.substitution is not None else None
+    base = (v1 * t0).sum(axis=-1)
+    sums = [
+        v1.sum(axis=-1),
+        base,
+        base + (v1 * added).sum(axis=-1),
+        (vg * (t0 + gross_added)).sum(axis=-1),
+        (v1 * exempt).sum(axis=-1),
+        np.broadcast_to(v0.sum(), v1.shape[:-1]),
+        vg.sum(axis=-1),
+    ]
+    return [np.asarray(x) for x in sums], created.sum(axis=-1) if prepared.substitution is not None else None
 
 
 SHIFT_PARTNERS = 10  # partners named in the table of shifts; the rest are one

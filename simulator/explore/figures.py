@@ -26,7 +26,7 @@ def diversion_line(result: Result) -> str:
     out = f"imports {usd(t['baseline_import_value_usd'])} to {usd(t['import_value_usd'])}"
     if "trade_diversion_usd" in t:
         frame = result.by_partner.sort_values("trade_diversion_usd")
-        moved = float(frame["trade_diversion_usd"].clip(lower=0).sum())
+        moved = result.diverted
         lost, won = frame.iloc[0], frame.iloc[-1]
         out += (
             f"; diversion moves {usd(moved)} between partners (most from {lost['partner_name']}, "

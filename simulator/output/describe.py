@@ -94,7 +94,7 @@ def _diversion(r: Result) -> str:
         if x["trade_diversion_usd"] > 0
     )
     return (
-        f"Trade diverted between partners by their relative tariffs: {usd(float(p['trade_diversion_usd'].clip(lower=0).sum()))} "
+        f"Trade diverted between partners by their relative tariffs: {usd(r.diverted)} "
         f"a year moves. Losing most: {losers or 'none'}. Gaining most: {gainers or 'none'}. Diversion sums to zero; "
         f"the total change in imports, {usd(r.totals['trade_change_usd'])}, is all creation."
     )

@@ -43,7 +43,7 @@ def plot_diversion(result: Result, *, ax: Axes | None = None) -> Figure:
         else "trade diverted to (+) or from (−) the partner, USD billions a year"
     )
     ax.grid(axis="y", visible=False)
-    gained = float(result.by_partner["trade_diversion_usd"].clip(lower=0).sum())
+    gained = result.diverted
     title_for(
         ax,
         f"Trade moved between partners: {usd(gained)} a year",

@@ -213,12 +213,11 @@ def _then(text: str) -> str:
 
 
 def diversion_text(result: Result) -> str:
-    """'; creation -$830.2B; diversion moves $45.1B between partners', with substitution between them."""
-    t = result.totals
-    if "trade_diversion_usd" not in t:
+    """'; all of it creation ...; diversion moves $33.3B between partners', with substitution between them:
+    diversion nets to nothing over the partners, so the total change is creation alone."""
+    if "trade_diversion_usd" not in result.totals:
         return ""
-    moved = float(result.by_partner["trade_diversion_usd"].clip(lower=0).sum())
-    return f"; all of it creation, by each line's own price; diversion moves {usd(moved)} between partners"
+    return f"; all of it creation, by each line's own price; diversion moves {usd(result.diverted)} between partners"
 
 
 DIVERTED_SHOWN = 12  # partners in the table of trade moved between partners
