@@ -82,7 +82,7 @@ def ranges(
     totals: dict[str, float],
     responds: bool,
 ) -> dict[str, tuple[float, float]]:
-    """Each RANGED total's (low, high) over every split of the estimated groups' totals; the effective
+    """The exempted value's, duty relief's and duty's (low, high) over every split of the estimated groups' totals; the effective
     rate's and exempted share's too when the imports do not depend on the split (no trade response).
     Empty without estimates.
 
@@ -131,14 +131,20 @@ def range_notes(spans: dict[str, tuple[float, float]], groups: EstimateGroups | 
     )
 
 
+def mostly_estimated(by_category: pd.DataFrame) -> list[str]:
+    """The categories whose value rests mostly on estimated lines, in the table's order: the ones every
+    output marks (notes, the `*` of charts and comparisons)."""
+    return by_category.loc[by_category["estimated_share"] > MOSTLY_ESTIMATED, "category"].astype(str).tolist()
+
+
 def estimate_notes(totals: dict[str, float], by_category: pd.DataFrame) -> tuple[str, ...]:
     """Words beside figures that rest on estimates: the total's share, and the largest categories that are
     mostly estimated (a reader must not take "Semiconductors $9.7B" for a published figure)."""
     share = totals.get("estimated_share", 0.0)
     if share <= 0:
         return ()
-    mostly = by_category[by_category["estimated_share"] > MOSTLY_ESTIMATED]
-    named = ", ".join(mostly["category"].head(6))
+    mostly = mostly_estimated(by_category)
+    named = ", ".join(mostly[:6])
     more = f" and {len(mostly) - 6} more" if len(mostly) > 6 else ""
     head = f"{share:.0%} of these imports rest on estimated lines (the table's source column says estimate)"
     detail = (

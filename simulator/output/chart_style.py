@@ -16,7 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from simulator.atomic import atomic_path
-from simulator.engine.allocation import MOSTLY_ESTIMATED
+from simulator.engine.allocation import mostly_estimated
 from simulator.engine.evaluate import Result
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with any common colour-vision deficiency.
@@ -71,14 +71,9 @@ def title_for(
     title_text(ax, what, sub + estimate_note(result, spread=spread, marks=marks), room=room)
 
 
-def mostly_estimated(result: Result) -> set[str]:
-    frame = result.by_category
-    return set(frame.loc[frame["estimated_share"] > MOSTLY_ESTIMATED, "category"].astype(str))
-
-
 def category_labels(result: Result, names: Iterable[object]) -> list[str]:
     """Category names for an axis, ' *' after those whose value rests mostly on estimated lines."""
-    marked = mostly_estimated(result)
+    marked = set(mostly_estimated(result.by_category))
     return [wrap_label(f"{n} *" if str(n) in marked else str(n)) for n in names]
 
 
@@ -92,7 +87,7 @@ def estimate_note(result: Result, *, spread: str = "", marks: bool = False) -> s
     out = f". Estimates: {share:.0%} of the value splits published chapter totals by older shares"
     if spread and (text := range_text(result, spread)):
         out += f"; this total is {text}"
-    return out + ("; * mostly estimated" if marks and mostly_estimated(result) else "")
+    return out + ("; * mostly estimated" if marks and mostly_estimated(result.by_category) else "")
 
 
 def title_text(ax: Axes, what: str, sub: str, *, room: int = 0) -> None:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from simulator.analysis.compare import Comparison
 from simulator.data.partners import name_of
-from simulator.engine.allocation import MOSTLY_ESTIMATED
+from simulator.engine.allocation import mostly_estimated
 from simulator.engine.evaluate import TOTAL_KEYS
 from simulator.output.formats import csv_text, grid, json_safe, records
 from simulator.output.result import range_text, shown_ranges
@@ -38,11 +38,7 @@ def compare_rows(c: Comparison) -> tuple[tuple[str, str, str], ...]:
 
 def _mostly_estimated(c: Comparison) -> set[str]:
     """Categories whose value rests mostly on estimated lines in some scenario's table."""
-    out: set[str] = set()
-    for r in c.results:
-        frame = r.by_category
-        out |= set(frame.loc[frame["estimated_share"] > MOSTLY_ESTIMATED, "category"].astype(str))
-    return out
+    return {name for r in c.results for name in mostly_estimated(r.by_category)}
 
 
 def estimate_lines(c: Comparison) -> list[str]:
@@ -148,7 +144,8 @@ def compare_table(c: Comparison) -> str:
             "Step by step: effective rate · duty relief from the exemptions",
             *grid(["From", *names, *([""] if parts else [])], steps),
         ]
-    marked = c.rates.rename(index=lambda k: f"{k}{MARK}" if str(k) in _mostly_estimated(c) else str(k))
+    mostly = _mostly_estimated(c)  # once, not once per category
+    marked = c.rates.rename(index=lambda k: f"{k}{MARK}" if str(k) in mostly else str(k))
     out += ["", *grid(*_rate_rows("Effective rate by category", marked, names))]
     if not c.partner_rates.empty:
         shown = c.partner_rates.head(PARTNERS_COMPARED)

@@ -17,10 +17,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from simulator.analysis.compare import Comparison
+from simulator.engine.allocation import mostly_estimated
 from simulator.engine.evaluate import Result
 from simulator.output.chart_style import (
     PALETTE,
-    mostly_estimated,
     new_axes,
     save,
     styled,
@@ -91,7 +91,7 @@ def plot_compare_rates(comparison: Comparison, *, ax: Axes | None = None) -> Fig
             ax.text(np.nan_to_num(v) + top * 0.01, yy, said, va="center", fontsize=9, color="#333333")
             if np.isfinite(v) and v == 0:
                 ax.plot([0], [yy], marker="|", markersize=10, color=colour)
-    marked = set().union(*(mostly_estimated(r) for r in comparison.results))
+    marked = {c for r in comparison.results for c in mostly_estimated(r.by_category)}
     ax.set_yticks(y, [wrap_label(f"{c} *" if str(c) in marked else str(c)) for c in rates.index])
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlim(0, max(top, 0.01) * 1.12)
