@@ -434,3 +434,26 @@ def test_rank_works_with_share_tables_and_agrees_with_simulate() -> None:
         assert ranking.loc[name, "alone_relief_usd"] == pytest.approx(
             simulate(alone).totals["duty_relief_usd"], rel=1e-9
         )
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=partner_scenarios(), data=st.data())
+def test_layers_out_of_play_change_nothing_with_partners(
+    case: tuple[Scenario, pd.DataFrame, date], data: st.DataObject
+) -> None:
+    """As tests/test_stacking.py checks it, with partner rows, all-in levels, dutiable shares and a rule."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from simulator.scenario.model import Stacking
+    from tests.test_stacking import check_layers_in_play
+
+    scenario, flows, when = case
+    names = [x.name for x in scenario.layers]
+    if len(names) >= 2 and data.draw(st.booleans()):
+        first, *others = data.draw(st.permutations(names))
+        scenario = replace(scenario, stacking=(Stacking("yields_to", first, tuple(others)),))
+    n = len(names)
+    variants = st.lists(st.sampled_from([0.0, 0.15, 0.5]), min_size=n, max_size=n)
+    check_layers_in_play(scenario, flows, when, np.array(data.draw(st.lists(variants, min_size=1, max_size=3))))

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import jsonschema
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -21,6 +22,9 @@ from hypothesis import strategies as st
 from simulator import ScenarioError, load_scenario, simulate
 from simulator.analysis.explain import explain
 from simulator.data.validate import validate_flows
+from simulator.engine.evaluate import layer_sums, rates_at, shares_at, waived_share
+from simulator.engine.prepare import prepare
+from simulator.engine.rates import in_play, over_layers
 from simulator.scenario.json_schema import scenario_schema
 from simulator.scenario.model import Exemption, Layer, RateTable, Scenario, Schedule, Selector, Stacking
 
@@ -296,3 +300,27 @@ def test_stacking_rules_never_raise_duty(case: tuple[Scenario, pd.DataFrame, dat
     with_rules = simulate(scenario, flows, date=when).totals["duty_usd"]
     without = simulate(replace(scenario, stacking=()), flows, date=when).totals["duty_usd"]
     assert with_rules <= without + 1e-6
+
+
+def check_layers_in_play(scenario: Scenario, flows: pd.DataFrame, when: date, rates: np.ndarray) -> None:
+    """The layers out of play at a date (`rates.in_play`) are 0 on every key, and leaving them out gives the
+    rates and the summed figures of all the layers: checked against the path that keeps every layer."""
+    prepared = prepare(scenario, flows)
+    for ruled in (prepared, prepared.alike, prepared.rule_classes[0]):
+        live = in_play(ruled.cover, ruled.tables, when, rates)
+        full = ruled.rates(rates, when)
+        np.testing.assert_array_equal(ruled.rates(rates, when, live), full[..., live])
+        assert not full[..., np.setdiff1d(np.arange(len(scenario.layers)), live)].any()
+        s = waived_share(ruled, shares_at(scenario, when))
+        for kept, pruned in zip(over_layers(full, s), layer_sums(ruled, rates, s, when), strict=True):
+            np.testing.assert_allclose(pruned, kept, rtol=1e-12, atol=1e-15)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=scenarios(), data=st.data())
+def test_layers_out_of_play_change_nothing(case: tuple[Scenario, pd.DataFrame, date], data: st.DataObject) -> None:
+    scenario, flows, when = case
+    n = len(scenario.layers)
+    variants = st.lists(st.sampled_from([0.0, 0.1, 1.25]), min_size=n, max_size=n)
+    check_layers_in_play(scenario, flows, when, np.array(data.draw(st.lists(variants, min_size=1, max_size=3))))
+    check_layers_in_play(scenario, flows, when, rates_at(scenario, when))

@@ -13,7 +13,7 @@ from datetime import date
 
 import numpy as np
 
-from simulator.engine.evaluate import estimated_total, over_layers, summarize, waived_share
+from simulator.engine.evaluate import estimated_total, layer_sums, summarize, waived_share
 from simulator.engine.prepare import Prepared
 from simulator.engine.respond import responded_sums
 
@@ -103,8 +103,7 @@ def _chunk(prepared: Prepared, rates: np.ndarray, shares: np.ndarray, when: date
     # a sweep varies rates, not shares: the same shares in every variant are resolved once
     same = len(shares) == 1 or bool((shares == shares[0]).all())
     s = waived_share(ruled, shares[0])[None] if same else waived_share(ruled, shares)  # (B or 1, K, L)
-    rate_cover = ruled.rates(rates, when)  # (B, K, L), stacking applied
-    additional, gross_rate, exempt_share = over_layers(rate_cover, s)
+    additional, gross_rate, exempt_share = layer_sums(ruled, rates, s, when)  # (B, K) each
     if not prepared.responds:
         value, base = prepared.value, prepared.base_duty
         b = len(rates)

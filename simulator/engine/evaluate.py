@@ -28,6 +28,7 @@ import pandas as pd
 from simulator.data.partners import name_of
 from simulator.engine.allocation import estimate_notes, range_notes, ranges
 from simulator.engine.prepare import Cells, Prepared, prepare
+from simulator.engine.rates import in_play, over_layers
 from simulator.engine.respond import responded_keys, responded_sums, shifts
 from simulator.errors import FlowsError, Problem
 from simulator.scenario.model import Scenario
@@ -174,32 +175,32 @@ def waived_share(prepared: Prepared, shares: np.ndarray) -> np.ndarray:
 def key_arrays(
     prepared: Prepared, rates: np.ndarray, shares: np.ndarray, when: date | None = None
 ) -> dict[str, np.ndarray]:
-    """Per-key and per-layer amounts at given rates (L,) and shares (E,), with rate tables at `when`.
+    """Per-key amounts at given rates (L,) and shares (E,), with rate tables at `when`; per layer, for
+    the layers in play (`live`): each key's duty, and over all keys the relief and exempted value.
 
     With a trade response, values (and so everything levied on them) are the responded V1; the
     counterfactual without exemptions ("gross") responds to its own, higher, rates.
     """
-    r, s = class_rates(prepared, rates, shares, when)  # (K, L): rates after stacking, waived shares
+    r, s, live = class_rates(prepared, rates, shares, when)  # (K, live): rates after stacking, waived shares
     value, base_duty = prepared.value, prepared.base_duty
     gross_value, gross_base = value, base_duty
     created = None
-    additional = (r * (1 - s)).sum(axis=1)
+    charged = r * (1 - s)
+    additional = charged.sum(axis=1)
     if prepared.elasticity is not None:
         value, base_duty, created = responded_keys(prepared, additional)
         gross_value, gross_base, _ = responded_keys(prepared, r.sum(axis=1))
-    in_force = r > 0
-    layer_duty = value[:, None] * r * (1 - s)
-    gross = gross_value[:, None] * r
-    net_gross = value[:, None] * r  # at the responded value, for per-layer relief
+    waived = np.where(r > 0, s, 0.0)  # the share waived where the layer is in force
     return {
         "value": value,
         "base_duty": base_duty,
-        "layer_duty": layer_duty,
-        "layer_relief": net_gross - layer_duty,
-        "layer_exempted": value[:, None] * s * in_force,
-        "exempted": value * (s * in_force).max(axis=1, initial=0.0),
-        "duty": base_duty + layer_duty.sum(axis=1),
-        "gross": gross_base + gross.sum(axis=1),
+        "live": live,
+        "layer_duty": value[:, None] * charged,  # (K, live)
+        "layer_relief": value @ (r * s),  # (live,): what the exemptions waive, at the responded value
+        "layer_exempted": value @ waived,  # (live,)
+        "exempted": value * waived.max(axis=1, initial=0.0),
+        "duty": base_duty + value * additional,
+        "gross": gross_base + gross_value * r.sum(axis=1),
         "gross_value": gross_value,
         "additional": additional,
         **({"created": created} if created is not None and prepared.substitution is not None else {}),
@@ -208,13 +209,23 @@ def key_arrays(
 
 def class_rates(
     prepared: Prepared, rates: np.ndarray, shares: np.ndarray, when: date | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """(K, L) rates after stacking and waived shares; with a trade response, found once per class of
-    keys with the same rules and gathered (the keys themselves cannot merge: their values respond)."""
-    if not prepared.responds:
-        return prepared.rates(rates, when), waived_share(prepared, shares)
-    merged, cls = prepared.rule_classes
-    return merged.rates(rates, when)[cls], waived_share(merged, shares)[cls]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(K, live) rates after stacking and waived shares of the layers in play (`live`, indices); with a
+    trade response, found once per class of keys with the same rules and gathered (the keys themselves
+    cannot merge: their values respond)."""
+    ruled, cls = prepared.rule_classes if prepared.responds else (prepared, None)
+    live = in_play(ruled.cover, ruled.tables, when, rates)
+    r, s = ruled.rates(rates, when, live), waived_share(ruled, shares)[:, live]
+    return (r, s, live) if cls is None else (r[cls], s[cls], live)
+
+
+def layer_sums(
+    prepared: Prepared, rates: np.ndarray, s: np.ndarray, when: date | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """over_layers of the layers in play at `when` only, from rates (L,) or (B, L) and waived shares
+    (..., K, L): the same figures on fewer columns (a layer out of play is 0 everywhere)."""
+    live = in_play(prepared.cover, prepared.tables, when, rates)
+    return over_layers(prepared.rates(rates, when, live), s[..., live])
 
 
 RESPONSE_KEYS = ("baseline_import_value_usd", "trade_change_usd", "import_value_without_exemptions_usd")
@@ -313,12 +324,12 @@ def totals_at(prepared: Prepared, when: date | None) -> dict[str, float]:
     rates, shares = rates_at(prepared.scenario, when), shares_at(prepared.scenario, when)
     if prepared.responds:  # each line's value responds to its own rates: no per-layer arrays needed
         merged, cls = prepared.rule_classes
-        found = over_layers(merged.rates(rates, when), waived_share(merged, shares))
+        found = layer_sums(merged, rates, waived_share(merged, shares), when)
         at = cls[prepared.row_key]  # row -> class
         sums, created = responded_sums(prepared, *(x[at] for x in found))  # summed over rows
         responded = summarize(*sums, estimated=np.asarray(estimated_total(prepared)), created=created)
         return {k: float(v) for k, v in responded.items()}
-    additional, gross, exempt = over_layers(prepared.rates(rates, when), waived_share(prepared, shares))
+    additional, gross, exempt = layer_sums(prepared, rates, waived_share(prepared, shares), when)
     value, base = prepared.value, prepared.base_duty
     base_total = base.sum()
     out = summarize(
@@ -330,30 +341,6 @@ def totals_at(prepared: Prepared, when: date | None) -> dict[str, float]:
         estimated=np.asarray(estimated_total(prepared)),
     )
     return {k: float(v) for k, v in out.items()}
-
-
-MANY_LAYERS = 8  # from here on, over_layers reduces the layer axis at once (measured: 15 layers, 3.7x)
-
-
-def over_layers(rate_cover: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(..., K) additional rate, gross rate and exempted share, from (..., K, L) rates and waived shares.
-
-    With few layers, a loop over them: numpy reduces a last axis of 2 or 3 one element at a time, which
-    made 1,000 sweep steps on the 14,305 US lines take a second. With many (the world path has 15),
-    reducing the last axis at once is 3-4 times faster than 15 strided passes.
-    """
-    if rate_cover.shape[-1] >= MANY_LAYERS:
-        additional = np.einsum("...l,...l->...", rate_cover, 1 - s)
-        exempt = np.where(rate_cover > 0, s, 0.0).max(axis=-1, initial=0.0)
-        return additional, rate_cover.sum(axis=-1), exempt
-    shape = rate_cover.shape[:-1]
-    additional, gross, exempt = np.zeros(shape), np.zeros(shape), np.zeros(shape)
-    for j in range(rate_cover.shape[-1]):
-        rate, share = rate_cover[..., j], s[..., j]
-        additional += rate * (1 - share)
-        gross += rate
-        np.maximum(exempt, np.where(rate > 0, share, 0.0), out=exempt)
-    return additional, gross, exempt
 
 
 def evaluate(prepared: Prepared, when: date | None, *, timeline: bool = True) -> Result:
@@ -388,17 +375,25 @@ def evaluate(prepared: Prepared, when: date | None, *, timeline: bool = True) ->
         raise FlowsError([Problem(prepared.source, "the totals overflow; check the table's units (USD)")])
 
     layer_names = [x.name for x in scenario.layers]
+    live = a["live"]
+
+    def every_layer(x: np.ndarray) -> np.ndarray:  # (..., live) -> (..., L): 0 for layers out of play
+        out = np.zeros((*x.shape[:-1], len(layer_names)))
+        out[..., live] = x
+        return out
+
     by_layer = pd.DataFrame(
         {
             "layer": [BASE_LAYER, *layer_names],
-            "duty_usd": [a["base_duty"].sum(), *a["layer_duty"].sum(axis=0)],
-            "exempted_value_usd": [0.0, *a["layer_exempted"].sum(axis=0)],
-            "duty_relief_usd": [0.0, *a["layer_relief"].sum(axis=0)],
+            "duty_usd": [a["base_duty"].sum(), *every_layer(a["layer_duty"].sum(axis=0))],
+            "exempted_value_usd": [0.0, *every_layer(a["layer_exempted"])],
+            "duty_relief_usd": [0.0, *every_layer(a["layer_relief"])],
         }
     )
-    per_layer = np.column_stack(
-        [by_cat(a["base_duty"]), *[by_cat(a["layer_duty"][:, i]) for i in range(len(layer_names))]]
-    )
+    per_layer = np.zeros((n_cat, 1 + len(layer_names)))
+    per_layer[:, 0] = by_cat(a["base_duty"])
+    for i, j in enumerate(live):
+        per_layer[:, 1 + j] = by_cat(a["layer_duty"][:, i])
     duty_by_category_layer = pd.DataFrame(
         per_layer, index=pd.Index(prepared.categories, name="category"), columns=[BASE_LAYER, *layer_names]
     )

@@ -103,23 +103,24 @@ class Prepared:
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.nan_to_num(self.base_duty / self.value)
 
-    def lines(self, when: date | None) -> LineRates:
-        return table_factors(self.cover, self.tables, when, self.all_in)
+    def lines(self, when: date | None, layers: np.ndarray | None = None) -> LineRates:
+        return table_factors(self.cover, self.tables, when, self.all_in, layers)
 
-    def rates(self, rates: np.ndarray, when: date | None) -> np.ndarray:
-        """R[..., k, l]: the rate of layer l on key k for layer rates (L,) or (B, L) at `when`.
+    def rates(self, rates: np.ndarray, when: date | None, layers: np.ndarray | None = None) -> np.ndarray:
+        """R[..., k, l]: the rate of layer l on key k for layer rates (L,) or (B, L) at `when` (with
+        `layers`, indices from `rates.in_play`, only theirs). Flat layers give their rate where they
+        cover a key; table layers the table's rate there (scaled by the layer's rate); then stacking."""
+        raw, subject_to = self.unstacked(rates, when, layers)
+        return stack(raw, self.rules if layers is None else self.rules.within(layers), subject_to)
 
-        Flat layers give their rate where they cover a key; table layers the table's rate there
-        (scaled by the layer's rate, 100% unless a sweep sets it); then the stacking rules.
-        """
-        raw, subject_to = self.unstacked(rates, when)
-        return stack(raw, self.rules, subject_to)
-
-    def unstacked(self, rates: np.ndarray, when: date | None) -> tuple[np.ndarray, np.ndarray | None]:
+    def unstacked(
+        self, rates: np.ndarray, when: date | None, layers: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         """The rates before any stacking rule, and which keys are subject to each layer (None: rate > 0)."""
+        cover, rates = (self.cover, rates) if layers is None else (self.cover[:, layers], rates[..., layers])
         if not self.tables and self.all_in is None:
-            return self.cover * rates[..., None, :], None
-        return line_rates(self.lines(when), rates, self.key_base)
+            return cover * rates[..., None, :], None
+        return line_rates(self.lines(when, layers), rates, self.key_base)
 
     @cached_property
     def matched(self) -> tuple[np.ndarray, np.ndarray]:

@@ -169,6 +169,16 @@ class Rules:
         highest = tuple(tuple(index[o] for o in r.others) for r in scenario.stacking if r.kind == "higher_of")
         return Rules(yields, highest)
 
+    def within(self, layers: np.ndarray) -> Rules:
+        """The rules among `layers` (indices, ascending), renumbered to their positions there: a layer
+        left out charges nothing and is in force nowhere, so it makes no layer yield and wins no group."""
+        at = {int(j): i for i, j in enumerate(layers)}
+        yields = tuple(
+            (at[a], kept) for a, others in self.yields if a in at and (kept := tuple(at[o] for o in others if o in at))
+        )
+        highest = tuple(kept for group in self.highest if len(kept := tuple(at[o] for o in group if o in at)) > 1)
+        return Rules(yields, highest)
+
 
 @dataclass(frozen=True)
 class LineRates:
@@ -185,18 +195,37 @@ class LineRates:
         return [self.factors, self.listed, *extra]
 
 
+def in_play(cover: np.ndarray, tables: dict[int, TableIndex], when: date | None, rates: np.ndarray) -> np.ndarray:
+    """The layers (indices) that can charge a key or make another yield at `when`, for layer rates (L,) or
+    (B, L): a rate other than 0 in some variant, and a key the layer covers (a table layer: where a row
+    is in force). The others are 0 on every key and subject nowhere, so leaving them out of the (K, L)
+    arithmetic changes no figure; at most dates of the world path most of its 15 layers are out."""
+    live = (np.atleast_2d(rates) != 0).any(axis=0) if cover.shape[1] else np.zeros(0, bool)
+    for j in np.flatnonzero(live):
+        index = tables.get(int(j))
+        column = cover[:, j] if index is None else cover[:, j] & ~np.isnan(index.at(when)[0])
+        live[j] = column.any()
+    return np.flatnonzero(live)
+
+
 def table_factors(
-    cover: np.ndarray, tables: dict[int, TableIndex], when: date | None, all_in: np.ndarray | None = None
+    cover: np.ndarray,
+    tables: dict[int, TableIndex],
+    when: date | None,
+    all_in: np.ndarray | None = None,
+    layers: np.ndarray | None = None,
 ) -> LineRates:
     """Each key's factors at `when`: flat layers' cover, tables' rates, dutiable shares and all-in
-    flags (`all_in`, (L,), the layers' own flags)."""
-    n_keys, n_layers = cover.shape
+    flags (`all_in`, (L,), the layers' own flags); only for `layers` (indices) when given."""
+    n_keys = cover.shape[0]
+    picked = [int(j) for j in layers] if layers is not None else list(range(cover.shape[1]))
+    n_layers = len(picked)
     factors, listed = [], []  # column by column, then laid out a column at a time (Fortran order)
     dutiable_cols: list[np.ndarray] | None = None
     flag_cols: list[np.ndarray] | None = None
     if all_in is not None and all_in.any():
-        flag_cols = [np.full(n_keys, bool(all_in[j])) for j in range(n_layers)]
-    for j in range(n_layers):
+        flag_cols = [np.full(n_keys, bool(all_in[j])) for j in picked]
+    for i, j in enumerate(picked):
         index = tables.get(j)
         if index is None:
             factors.append(cover[:, j].astype(float))
@@ -208,10 +237,10 @@ def table_factors(
         factors.append(np.where(here, rate, 0.0))  # NaN (no row) is never where `here` holds
         if index.table.shares:
             dutiable_cols = dutiable_cols or [np.ones(n_keys) for _ in range(n_layers)]
-            dutiable_cols[j] = np.where(here, share, 1.0)
+            dutiable_cols[i] = np.where(here, share, 1.0)
         if index.table.all_in:
             flag_cols = flag_cols or [np.zeros(n_keys, bool) for _ in range(n_layers)]
-            flag_cols[j] = flag_cols[j] | row_all_in
+            flag_cols[i] = flag_cols[i] | row_all_in
 
     def stacked(cols: list[np.ndarray], dtype: type) -> np.ndarray:
         out: np.ndarray = np.empty((n_keys, len(cols)), dtype, order="F")  # each column one contiguous write
@@ -263,3 +292,27 @@ def stack(raw: np.ndarray, rules: Rules, subject_to: np.ndarray | None = None) -
         np.put_along_axis(keep, block.argmax(axis=-1)[..., None], True, axis=-1)
         out[..., cols] = np.where(keep, out[..., cols], 0.0)
     return out
+
+
+MANY_LAYERS = 8  # from here on, over_layers reduces the layer axis at once (measured: 15 layers, 3.7x)
+
+
+def over_layers(rate_cover: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(..., K) additional rate, gross rate and exempted share, from (..., K, L) rates and waived shares.
+
+    With few layers, a loop over them: numpy reduces a last axis of 2 or 3 one element at a time, which
+    made 1,000 sweep steps on the 14,305 US lines take a second. With many (the world path has 15),
+    reducing the last axis at once is 3-4 times faster than 15 strided passes.
+    """
+    if rate_cover.shape[-1] >= MANY_LAYERS:
+        additional = np.einsum("...l,...l->...", rate_cover, 1 - s)
+        exempt = np.where(rate_cover > 0, s, 0.0).max(axis=-1, initial=0.0)
+        return additional, rate_cover.sum(axis=-1), exempt
+    shape = rate_cover.shape[:-1]
+    additional, gross, exempt = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    for j in range(rate_cover.shape[-1]):
+        rate, share = rate_cover[..., j], s[..., j]
+        additional += rate * (1 - share)
+        gross += rate
+        np.maximum(exempt, np.where(rate > 0, share, 0.0), out=exempt)
+    return additional, gross, exempt
