@@ -14,6 +14,7 @@ from datetime import date
 import numpy as np
 
 from simulator.engine.evaluate import estimated_total, layer_sums, summarize, waived_share
+from simulator.engine.parallel import ordered_map
 from simulator.engine.prepare import Prepared
 from simulator.engine.respond import responded_sums
 
@@ -42,10 +43,20 @@ def batch_totals(
     shares = np.broadcast_to(shares, (b, prepared.match.shape[1]))
     width = max(n_keys * max(n_layers, 1), len(prepared.row_key) if prepared.responds else 0, 1)
     step = max(1, CHUNK_CELLS // width)
+    if prepared.responds:  # what the chunks share, found before they run side by side
+        prepared.rule_classes[0].matched, prepared.row_key
+    spans = [(start, min(b, start + step)) for start in range(0, b, step)]
     parts = []
-    for start in range(0, b, step):
-        stop = min(b, start + step)
-        parts.append(_chunk(prepared, rates[start:stop], shares[start:stop], when))
+    for (start, stop), part in zip(
+        spans,
+        ordered_map(
+            lambda span: _chunk(prepared, rates[span[0] : span[1]], shares[span[0] : span[1]], when),
+            spans,
+            width * step,
+        ),
+        strict=True,
+    ):
+        parts.append(part)
         if progress is not None:
             progress(stop - start, b)
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}

@@ -27,6 +27,7 @@ import pandas as pd
 
 from simulator.data.partners import name_of
 from simulator.engine.allocation import estimate_notes, range_notes, ranges
+from simulator.engine.parallel import ordered_map
 from simulator.engine.prepare import Cells, Prepared, prepare
 from simulator.engine.rates import in_play, over_layers
 from simulator.engine.respond import responded_keys, responded_sums, shifts
@@ -407,7 +408,9 @@ def evaluate(prepared: Prepared, when: date | None, *, timeline: bool = True) ->
     }
     spans = ranges(prepared.estimate_groups, prepared.value, amounts, totals, prepared.responds)
     dates = scenario.change_dates if timeline else ()
-    steps = pd.DataFrame([{"date": d, **totals_at(prepared, d)} for d in dates], columns=["date", *TOTAL_KEYS])
+    cells = max(prepared.cover.size, len(prepared.flows) if prepared.responds else 0)  # a date's arrays
+    found = ordered_map(lambda d: {"date": d, **totals_at(prepared, d)}, dates, cells)
+    steps = pd.DataFrame(list(found), columns=["date", *TOTAL_KEYS])
     start = totals_at(prepared, dates[0] - timedelta(days=1)) if dates and dates[0] > date.min else {}
     return Result(
         timeline_start=start,

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.engine.prepare import Prepared
-from simulator.engine.response import diverted_value, responded_value
+from simulator.engine.response import diverted_value, price_log, responded_value
 
 
 def row_values(prepared: Prepared, added: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -21,12 +21,13 @@ def row_values(prepared: Prepared, added: np.ndarray) -> tuple[np.ndarray, np.nd
     rows = prepared.flows
     v0 = rows["value_usd"].to_numpy(dtype=float)
     t0 = rows["base_rate"].to_numpy(dtype=float)
-    created = responded_value(v0, t0, added, prepared.elasticity)
+    found = price_log(t0, added)
+    created = responded_value(v0, t0, added, prepared.elasticity, found)
     if prepared.substitution is None:
         return created, created
     assert prepared.product is not None
     n = int(prepared.product.max()) + 1
-    return diverted_value(created, 1.0 + added / (1.0 + t0), prepared.substitution, prepared.product, n), created
+    return diverted_value(created, found, prepared.substitution, prepared.product, n), created
 
 
 def responded_keys(prepared: Prepared, additional: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

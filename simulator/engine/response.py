@@ -54,38 +54,54 @@ from simulator.scenario.model import Response
 DEFAULT_ELASTICITY = -2.5
 
 
+def price_log(base_rate: np.ndarray, additional: np.ndarray) -> np.ndarray:
+    """log((1 + t0 + additional) / (1 + t0)), the log of the change in a line's tariff-inclusive price:
+    found once and shared by the line's own response and its diversion (a log and two exponentials cost
+    a third less than two powers)."""
+    return np.log1p(additional / (1.0 + base_rate))
+
+
 def responded_value(
-    value: np.ndarray, base_rate: np.ndarray, additional: np.ndarray, elasticity: np.ndarray
+    value: np.ndarray,
+    base_rate: np.ndarray,
+    additional: np.ndarray,
+    elasticity: np.ndarray,
+    log_price: np.ndarray | None = None,
 ) -> np.ndarray:
-    """V1 = V0 * ((1 + t0 + additional) / (1 + t0)) ** eps, element-wise and broadcasting.
+    """V1 = V0 * ((1 + t0 + additional) / (1 + t0)) ** eps, element-wise and broadcasting (`log_price`:
+    the log of that ratio, when the caller has it).
 
     >>> float(responded_value(np.array(100.0), np.array(0.0), np.array(1.0), np.array(-1.0)))
     50.0
     >>> float(responded_value(np.array(100.0), np.array(0.1), np.array(1.25), np.array(0.0)))
     100.0
     """
-    return value * ((1.0 + base_rate + additional) / (1.0 + base_rate)) ** elasticity
+    found = price_log(base_rate, additional) if log_price is None else log_price
+    return value * np.exp(elasticity * found)
 
 
 def diverted_value(
-    created: np.ndarray, ratio: np.ndarray, sigma: np.ndarray, product: np.ndarray, n_products: int
+    created: np.ndarray, log_price: np.ndarray, sigma: np.ndarray, product: np.ndarray, n_products: int
 ) -> np.ndarray:
     """Each row's value after diversion: `created` (after creation) shared out again within its
-    product by the change in its tariff-inclusive price `ratio` = (1 + t1) / (1 + t0), elasticity sigma.
+    product by the change in its tariff-inclusive price (`log_price`, the log of (1 + t1) / (1 + t0)),
+    elasticity sigma.
 
-    >>> [float(x) for x in diverted_value(np.array([50.0, 100.0]), np.array([2.0, 1.0]), np.array([1.0, 1.0]),
+    >>> [float(x) for x in diverted_value(np.array([50.0, 100.0]), np.log([2.0, 1.0]), np.array([1.0, 1.0]),
     ...                                  np.array([0, 0]), 1)]
     [30.0, 120.0]
     """
-    weight = created * ratio**-sigma
+    weight = created * np.exp(-sigma * log_price)
     # a batch (B, N) sums each row's products apart: product codes offset by the row
     cell = product + n_products * np.arange(created.shape[0])[:, None] if created.ndim == 2 else product
     size = n_products * (created.shape[0] if created.ndim == 2 else 1)
     total = np.bincount(cell.ravel(), weights=created.ravel(), minlength=size)
     weights = np.bincount(cell.ravel(), weights=weight.ravel(), minlength=size)
+    empty = weights <= 0  # every line of the product at zero: nothing to share out
     with np.errstate(invalid="ignore", divide="ignore"):
-        scale = np.where(weights > 0, total / weights, 0.0)
-    return np.where(weights[cell] > 0, weight * scale[cell], created)
+        scale = np.where(empty, 0.0, total / weights)
+    shared = weight * scale[cell]
+    return np.where(empty[cell], created, shared) if empty.any() else shared
 
 
 def line_substitutions(response: Response, categories: np.ndarray) -> np.ndarray | None:

@@ -17,14 +17,18 @@ import csv
 import io
 import math
 import re
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 from simulator.bundled import shown
 from simulator.data.columns import COUNTRY, HS_PATTERN, ODD_HS, PERCENT_LOOKING_SHARE
 from simulator.data.partners import groups, suggestion
 from simulator.errors import Problem, ScenarioError, short
 from simulator.scenario.model import RateTable
+
+T = TypeVar("T")
 
 MAX_LISTED = 10
 MAX_RATE = 10.0
@@ -39,6 +43,8 @@ def read_rate_table(path: Path, where: str, *, shares: bool = False) -> RateTabl
     else:
         rows, bad = _rows(path, where, ("hs", "rate"), ("hs", "rate", "from", "partner", "share", "all_in", "note"))
     header = set(rows[0][1]) if rows else set()
+    rate_of, share_of = _memo(_share if shares else _rate), _memo(_share)
+    date_of, partners_of, flag_of = _memo(_date), _memo(_partners), _memo(_flag)
     out: list[tuple[str, date | None, float]] = []
     partners: list[str | None] = []
     dutiable: list[float] = []
@@ -46,11 +52,11 @@ def read_rate_table(path: Path, where: str, *, shares: bool = False) -> RateTabl
     seen: dict[tuple[str, str | None, date | None], int] = {}
     for line, row in rows:
         code = "" if not row.get("hs") else _code(row["hs"], line, bad)  # blank: every line
-        rate = _share(row.get("share", ""), line, bad) if shares else _rate(row.get("rate", ""), line, bad)
-        start = _date(row.get("from", ""), line, bad)
-        who = _partners(row.get("partner", ""), line, bad)
-        share = _share(row["share"], line, bad) if "share" in row and not shares and row["share"] else 1.0
-        flag = _flag(row.get("all_in", ""), line, bad)
+        rate = rate_of(row.get("share" if shares else "rate", ""), line, bad)
+        start = date_of(row.get("from", ""), line, bad)
+        who = partners_of(row.get("partner", ""), line, bad)
+        share = share_of(row["share"], line, bad) if "share" in row and not shares and row["share"] else 1.0
+        flag = flag_of(row.get("all_in", ""), line, bad)
         if code is None or rate is None or start is False or who is None or share is None or flag is None:
             continue
         assert start is not True
@@ -86,6 +92,26 @@ def read_rate_table(path: Path, where: str, *, shares: bool = False) -> RateTabl
         shares=tuple(dutiable) if "share" in header and not shares else (),
         all_in=tuple(all_in) if "all_in" in header else (),
     )
+
+
+Parse = Callable[[str, int, list[tuple[int, str]]], T]
+
+
+def _memo(parse: Parse[T]) -> Parse[T]:
+    """`parse` read once per distinct text: a table of 12,000 rows holds a few rates, dates and partners.
+    A text that was bad is parsed again on every row, so each bad row is still listed with its line."""
+    seen: dict[str, T] = {}
+
+    def parsed(text: str, line: int, bad: list[tuple[int, str]]) -> T:
+        if text in seen:
+            return seen[text]
+        before = len(bad)
+        value = parse(text, line, bad)
+        if len(bad) == before:
+            seen[text] = value
+        return value
+
+    return parsed
 
 
 def _partners(text: str, line: int, bad: list[tuple[int, str]]) -> tuple[str | None, ...] | None:
