@@ -457,3 +457,39 @@ def test_layers_out_of_play_change_nothing_with_partners(
     n = len(names)
     variants = st.lists(st.sampled_from([0.0, 0.15, 0.5]), min_size=n, max_size=n)
     check_layers_in_play(scenario, flows, when, np.array(data.draw(st.lists(variants, min_size=1, max_size=3))))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=partner_scenarios(), response=st.sampled_from([None, (-2.0, None), (-1.5, 2.0)]))
+def test_threads_give_the_figures_of_one_after_another(
+    case: tuple[Scenario, pd.DataFrame, date], response: tuple[float, float | None] | None
+) -> None:
+    """Timeline dates and sweep chunks on two threads (engine.parallel) equal the same run in order."""
+    from dataclasses import replace
+    from unittest import mock
+
+    import numpy as np
+
+    from simulator.engine import parallel
+    from simulator.engine.batch import CHUNK_CELLS, batch_totals
+    from simulator.engine.evaluate import evaluate, rates_at, shares_at
+    from simulator.scenario.model import Response
+
+    scenario, flows, when = case
+    if response is not None:
+        scenario = replace(scenario, response=Response(elasticity=response[0], substitution=response[1]))
+    rates = rates_at(scenario, when) * np.linspace(0, 2, 7)[:, None]
+    shares = shares_at(scenario, when)
+
+    def run() -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+        prepared = prepare(scenario, flows)
+        with mock.patch("simulator.engine.batch.CHUNK_CELLS", max(1, CHUNK_CELLS // 10**6)):  # chunks of a row
+            return evaluate(prepared, when).timeline, batch_totals(prepared, rates, shares, when=when)
+
+    with mock.patch.object(parallel, "WORTH", 10**18):
+        alone = run()
+    with mock.patch.object(parallel, "WORTH", 0), mock.patch.object(parallel, "threads", lambda: 2):
+        threaded = run()
+    pd.testing.assert_frame_equal(threaded[0], alone[0])
+    for key, values in alone[1].items():
+        np.testing.assert_array_equal(threaded[1][key], values, err_msg=key)
