@@ -19,6 +19,7 @@ from simulator.data.partners import expand, groups, suggestion
 from simulator.data.validate import validate_flows
 from simulator.engine.prepare import prepare
 from simulator.scenario.model import Exemption, Layer, RateTable, Scenario, Schedule, Selector
+from tests.test_stacking import check_layers_in_play
 
 # Five lines the US imports from four partners (values in USD, base rates as fractions)
 PARTNER_TABLE = """exporter,importer,hs,category,value_usd,base_rate
@@ -447,7 +448,6 @@ def test_layers_out_of_play_change_nothing_with_partners(
     import numpy as np
 
     from simulator.scenario.model import Stacking
-    from tests.test_stacking import check_layers_in_play
 
     scenario, flows, when = case
     names = [x.name for x in scenario.layers]

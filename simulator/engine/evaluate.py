@@ -352,6 +352,9 @@ def evaluate(prepared: Prepared, when: date | None, *, timeline: bool = True) ->
     """
     scenario = prepared.scenario
     prepared = prepared.alike  # keys that behave alike evaluated once (without a trade response)
+    dates = scenario.change_dates if timeline else ()
+    cells = max(prepared.cover.size, len(prepared.flows) if prepared.responds else 0)  # a date's arrays
+    found = ordered_map(lambda d: {"date": d, **totals_at(prepared, d)}, dates, cells)  # started, on threads
     a = key_arrays(prepared, rates_at(scenario, when), shares_at(scenario, when), when)
     n_cat = len(prepared.categories)
 
@@ -407,9 +410,6 @@ def evaluate(prepared: Prepared, when: date | None, *, timeline: bool = True) ->
         "base_duty_usd": a["base_duty"],
     }
     spans = ranges(prepared.estimate_groups, prepared.value, amounts, totals, prepared.responds)
-    dates = scenario.change_dates if timeline else ()
-    cells = max(prepared.cover.size, len(prepared.flows) if prepared.responds else 0)  # a date's arrays
-    found = ordered_map(lambda d: {"date": d, **totals_at(prepared, d)}, dates, cells)
     steps = pd.DataFrame(list(found), columns=["date", *TOTAL_KEYS])
     start = totals_at(prepared, dates[0] - timedelta(days=1)) if dates and dates[0] > date.min else {}
     return Result(

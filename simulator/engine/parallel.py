@@ -29,12 +29,19 @@ def threads() -> int:
 
 
 def ordered_map(work: Callable[[T], R], items: Iterable[T], cells: int) -> Iterator[R]:
-    """work(item) for each item, in order; on threads when each item is `cells` large or more."""
+    """work(item) for each item, in order; on threads when each item is `cells` large or more. On
+    threads every item is started at once, so the caller can do other work before reading them."""
     items = list(items)
     if cells < WORTH or len(items) < 2 or threads() < 2:
-        yield from map(work, items)
-        return
+        return map(work, items)
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=threads()) as pool:
-        yield from pool.map(work, items)
+    pool = ThreadPoolExecutor(max_workers=threads())
+    started = [pool.submit(work, item) for item in items]
+    pool.shutdown(wait=False)  # the threads end when the last item is done
+
+    def results() -> Iterator[R]:
+        for future in started:
+            yield future.result()
+
+    return results()
