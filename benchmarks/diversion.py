@@ -1,11 +1,12 @@
 """Trade diversion on the all-partner table as whole processes, beside the same runs without it.
 
-    python benchmarks/diversion.py [--repeat 5]
+    python benchmarks/diversion.py [--repeat 5] [--baseline ../before]   # a checkout of an earlier commit
 
 Rows: the world path static, with each line responding alone (constant elasticity), and with
 substitution between partners (paths/us_all_partners_diversion), at one date; then a sweep of 101
 steps of the reciprocal layer with and without substitution. Median wall seconds and median peak
-resident memory of `--repeat` runs, each its own process (see partners.py).
+resident memory of `--repeat` runs, each its own process (see partners.py); with `--baseline`, the
+same commands in that checkout, alternating with this one so machine load falls on both alike.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ SWEEP = ["--layer", "reciprocal", "--from", "0%", "--to", "200%", "--steps", "10
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--baseline", type=Path, help="a checkout of an earlier commit, run alternately")
     options = parser.parse_args()
+    trees = {"this": HERE} | ({"baseline": options.baseline.resolve()} if options.baseline else {})
     with tempfile.TemporaryDirectory() as cache:
         os.chmod(cache, 0o700)
         env = {**os.environ, "TARIFFSIM_CACHE_DIR": str(Path(cache) / "tariffsim")}
@@ -41,12 +44,13 @@ def main() -> None:
             ("sweep 101 steps, each line responding alone", ["sweep", RESPONDING, *SWEEP]),
             ("sweep 101 steps, with diversion", ["sweep", DIVERTING, *SWEEP]),
         ):
-            run_once(HERE, args, env)  # fills the table cache
-            ((seconds, peak),) = measure({"this": HERE}, args, env, options.repeat).values()
-            rows.append((label, seconds, peak))
-    print(f"{'command':52} {'median s':>9} {'peak MB':>8}")
-    for label, seconds, peak in rows:
-        print(f"{label:52} {seconds:9.3f} {peak:8.0f}")
+            for tree in trees.values():
+                run_once(tree, args, env)  # fills the table cache
+            for name, (seconds, peak) in measure(trees, args, env, options.repeat).items():
+                rows.append((label, name, seconds, peak))
+    print(f"{'command':52} {'tree':9} {'median s':>9} {'peak MB':>8}")
+    for label, name, seconds, peak in rows:
+        print(f"{label:52} {name:9} {seconds:9.3f} {peak:8.0f}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simulator import ScenarioError, load_scenario, simulate
 from simulator.engine.prepare import prepare
@@ -186,3 +188,94 @@ def test_libyaml_and_python_parsers_read_every_bundled_scenario_alike(monkeypatc
     slow = [_as_typed(parse_yaml(f.read_text(), str(f))) for f in files]
     assert fast == slow
     assert any("'" in f.read_text() for f in files)  # quoted scalars were among those compared
+
+
+def _same_values(a: object, b: object) -> bool:
+    """Equal as the reader sees them: text, whether it was quoted, lines, key lines."""
+    from simulator.scenario.safe_yaml import Mapping, Scalar, Sequence
+
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, Scalar):
+        assert isinstance(b, Scalar)
+        return (str(a), a.plain, a.line) == (str(b), b.plain, b.line)
+    if isinstance(a, Mapping):
+        assert isinstance(b, Mapping)
+        return (a.line, a.key_lines, list(a)) == (b.line, b.key_lines, list(b)) and all(
+            _same_values(a[k], b[k]) for k in a
+        )
+    if isinstance(a, Sequence):
+        assert isinstance(b, Sequence)
+        return a.line == b.line and len(a) == len(b) and all(_same_values(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+def _built(text: str, loader: type) -> tuple[object, list[str]]:
+    from simulator.scenario.safe_yaml import _build
+
+    problems: list = []
+    node = yaml.compose(text, Loader=loader)
+    value = _build(node, "s", problems, set(), [0, set()]) if node is not None else None
+    return value, [p.message for p in problems]
+
+
+TEXTS = ["x", "0201", "2025-04-10", "~", "null", "", "<<", "yes", "1e3", "8542", "a: b", "- c", "#", "é"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: !!str 1\n",
+        "a: 1\n<<: {b: 2}\n",
+        "'<<': 1\n",
+        "a: ! x\n",
+        "? [k]\n: v\n",
+        "a: &x [1]\nb: *x\n",
+        "a: 1\na: 2\n",
+        "- [a, {b: ~, c: 'null'}, \"0201\"]\n- |\n  text\n",
+    ],
+)
+def test_the_fast_composer_builds_what_pyyaml_builds(text: str) -> None:
+    """safe_yaml composes with libyaml and tags only what a scenario can hold (text, lists, mappings,
+    merge keys, which it refuses): the same values and problems as PyYAML's own resolver gives."""
+    from simulator.scenario.safe_yaml import _Composer
+
+    assert _Composer is not None
+    fast, slow = _built(text, _Composer), _built(text, yaml.SafeLoader)
+    assert fast[1] == slow[1] and _same_values(fast[0], slow[0])
+
+
+def _documents() -> st.SearchStrategy[tuple[object, bool, str | None]]:
+    leaves = st.sampled_from(TEXTS)
+    tree = st.recursive(
+        leaves,
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(leaves, inner, max_size=4),
+        max_leaves=20,
+    )
+    styles = st.sampled_from([None, "'", '"'])
+    return st.tuples(tree, st.booleans(), styles)
+
+
+@settings(max_examples=200, deadline=None)
+@given(case=_documents())
+def test_the_fast_composer_agrees_on_any_document(case: tuple[object, bool, str | None]) -> None:
+    from simulator.scenario.safe_yaml import _Composer
+
+    value, flow, style = case
+    text = yaml.safe_dump(value, default_flow_style=flow, default_style=style, allow_unicode=True)
+    fast, slow = _built(text, _Composer), _built(text, yaml.SafeLoader)
+    assert fast[1] == slow[1] and _same_values(fast[0], slow[0])
+
+
+def test_reading_a_scenario_leaves_the_garbage_collector_as_it_was() -> None:
+    import gc
+
+    assert gc.isenabled()
+    load_scenario("exempt_chips")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        load_scenario("exempt_chips")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from simulator.scenario.fields import (
 )
 from simulator.scenario.model import Exemption, Layer, Response, Schedule, Selector, Stacking
 from simulator.scenario.safe_yaml import Mapping, Scalar, Sequence, line_of
-from simulator.scenario.scalars import fmt, kind_of, parse_date, quote_hint, yaml_reads_as_number
+from simulator.scenario.scalars import fmt, kind_of, parse_date, percent_hint, quote_hint, yaml_reads_as_number
 from simulator.scenario.tables import read_hs_list, read_rate_table
 
 COUNTRY = re.compile(r"^[A-Z]{3}$")
@@ -91,22 +92,11 @@ class Reader:
         text = str(node).strip()
         example = "125% or 7.5%" if what == "rate" else "50% or 100%"
         if not text.endswith("%"):
-            hint = ""
-            try:
-                number = float(text)
-                as_fraction = f"{fmt(number * 100)}% if {text} is a fraction" if 0 < number * 100 <= high * 100 else ""
-                as_percent = f"{fmt(number)}% if you mean {fmt(number)} percent" if number <= high * 100 else ""
-                hint = (
-                    "; write " + " or ".join(x for x in (as_fraction, as_percent) if x)
-                    if (as_fraction or as_percent)
-                    else ""
-                )
-            except ValueError:
-                pass
             self.fail(
                 node,
                 path,
-                f"{short(text)} has no percent sign; {PLURAL.get(what, what + 's')} are written with one, like {example}{hint}",
+                f"{short(text)} has no percent sign; {PLURAL.get(what, what + 's')} are written with one, "
+                f"like {example}{percent_hint(text, high)}",
             )
             return None
         try:
@@ -160,11 +150,12 @@ class Reader:
         items = self.listed(node, path, "[Soybeans]" if "categor" in path else "[name]")
         out: list[str] = []
         for i, item in enumerate(items or ()):
-            sub = f"{path}[{i}]"
             if not isinstance(item, Scalar):
-                self.fail(item if item is not None else node, sub, f"expected a {what} as text, got {kind_of(item)}")
+                where = item if item is not None else node
+                self.fail(where, f"{path}[{i}]", f"expected a {what} as text, got {kind_of(item)}")
                 continue
-            out.append(unicodedata.normalize("NFC", str(item)))  # as the table's text (data.validate)
+            text = str(item)  # NFC, as the table's text (data.validate); ASCII is already
+            out.append(text if text.isascii() else unicodedata.normalize("NFC", text))
         return tuple(out)
 
     def hs_codes(self, node: Any, path: str) -> tuple[str, ...]:
@@ -174,6 +165,9 @@ class Reader:
         items = self.listed(node, path, '["8542"]')
         out: list[str] = []
         for i, item in enumerate(items or ()):
+            if isinstance(item, Scalar) and not item.plain and HS.match(item):  # a quoted code: the usual case
+                out.append(str(item))
+                continue
             sub = f"{path}[{i}]"
             if isinstance(item, Scalar) and item.plain and yaml_reads_as_number(item):
                 self.fail(item, sub, quote_hint(item))
@@ -211,8 +205,8 @@ class Reader:
         return tuple(out)
 
     def selector(self, node: Mapping, path: str) -> Selector:
-        def get(key: str) -> Any:
-            return node.get(key)
+        def get(key: str, read: Callable[[Any, str], tuple[str, ...]]) -> tuple[str, ...]:
+            return read(node[key], f"{path}.{key}") if key in node else ()  # most keys are absent
 
         listed: tuple[str, ...] = ()
         lists: tuple[str, ...] = ()
@@ -224,22 +218,28 @@ class Reader:
                     listed = read_hs_list(self.source.parent / target, self.where(node["hs_list"], f"{path}.hs_list"))
                 except ScenarioError as exc:
                     self.problems.extend(exc.problems)
+
+        def categories(value: Any, at: str) -> tuple[str, ...]:
+            return self.strings(value, at, "category name")
+
         selector = Selector(
-            categories=self.strings(get("categories"), f"{path}.categories", "category name"),
-            hs=self.hs_codes(get("hs"), f"{path}.hs") + listed,
+            categories=get("categories", categories),
+            hs=get("hs", self.hs_codes) + listed,
             hs_lists=lists,
             listed=len(listed),
-            except_categories=self.strings(get("except_categories"), f"{path}.except_categories", "category name"),
-            except_hs=self.hs_codes(get("except_hs"), f"{path}.except_hs"),
-            partners=self.partner_codes(get("partners"), f"{path}.partners"),
-            except_partners=self.partner_codes(get("except_partners"), f"{path}.except_partners"),
+            except_categories=get("except_categories", categories),
+            except_hs=get("except_hs", self.hs_codes),
+            partners=get("partners", self.partner_codes),
+            except_partners=get("except_partners", self.partner_codes),
             where=self.where(node, path),
         )
         # An empty list must never widen a rule: with nothing listed, a selector covers every line.
         what = "exemption" if path.startswith("exemptions") else "layer"
         for key in SELECTOR_KEYS:
             raw = node.get(key)
-            if key in node and (raw is None or (isinstance(raw, Sequence) and not raw)):
+            if raw is None and key not in node:
+                continue
+            if raw is None or (isinstance(raw, Sequence) and not raw):
                 fix = (
                     "remove the key or list what to leave out"
                     if key.startswith("except")
@@ -347,7 +347,7 @@ class Reader:
             share=share,
             probability=probability,
             description=description,
-            where=self.where(mapping, path),
+            where=selector.where,  # the mapping's place, as the selector names it
             share_table=share_table,
         )
 

@@ -87,7 +87,9 @@ def parse_yaml(text: str, source: str) -> Any:
         raise ScenarioError([Problem(where, f"YAML syntax error: {problem}")]) from None
     problems: list[Problem] = []
     try:
-        value = _build(node, source, problems, set(), [0, set()]) if node is not None else None
+        # without an anchor (`&`) there is no alias: no repeat to count, no cycle to look for
+        count = [0, set()] if "&" in text else None
+        value = _build(node, source, problems, set(), count) if node is not None else None
     except (_TooDeep, RecursionError):
         raise too_deep from None
     except _TooBig:
@@ -111,25 +113,40 @@ def _compose(text: str) -> yaml.Node | None:
     A document libyaml refuses is composed again by the pure-Python parser, which either accepts it
     too or gives the error text users are shown (its messages name tabs, which libyaml's do not).
     """
-    fast = getattr(yaml, "CSafeLoader", None)
-    if fast is not None:
+    if _Composer is not None:
         try:
-            return yaml.compose(text, Loader=fast)
+            return yaml.compose(text, Loader=_Composer)
         except yaml.YAMLError:
             pass
     return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
+def _plain_tags(_loader: object, kind: type, value: object, implicit: tuple[bool, bool] | None) -> str:
+    """The tag of a node written without one: text, a list or a mapping, never a number or a date
+    (values stay as typed, see the module docstring), and a plain `<<` a merge key, which _build
+    refuses. PyYAML's resolver tries its patterns on every scalar, in Python."""
+    if kind is yaml.ScalarNode:
+        return MERGE if value == "<<" and implicit and implicit[0] else STR
+    return SEQ if kind is yaml.SequenceNode else MAP
+
+
+STR, SEQ, MAP, MERGE = (f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map", "merge"))
+# libyaml's composer with `_plain_tags`: a tag the user wrote still reaches _build, which refuses it
+_Composer = type("_Composer", (yaml.CSafeLoader,), {"resolve": _plain_tags}) if hasattr(yaml, "CSafeLoader") else None
+
+
 def _build(
-    node: yaml.Node, source: str, problems: list[Problem], active: set[int], count: list[Any], depth: int = 0
+    node: yaml.Node, source: str, problems: list[Problem], active: set[int], count: list[Any] | None, depth: int = 0
 ) -> Any:
-    """`count` is [values repeated through aliases so far, ids of the nodes built once]."""
-    if id(node) in count[1]:
-        count[0] += 1
-        if count[0] > MAX_VALUES:
-            raise _TooBig
-    else:
-        count[1].add(id(node))
+    """`count` is [values repeated through aliases so far, ids of the nodes built once]; None when the
+    document has no anchor, so no node is reached twice."""
+    if count is not None:
+        if id(node) in count[1]:
+            count[0] += 1
+            if count[0] > MAX_VALUES:
+                raise _TooBig
+        else:
+            count[1].add(id(node))
     if depth > MAX_DEPTH:
         raise _TooDeep
     line = node.start_mark.line + 1
@@ -146,35 +163,48 @@ def _build(
         if plain and node.value in NULLS:
             return None
         return Scalar(node.value, plain=plain, line=line)
+    if count is None:  # no anchor: no alias, so no cycle to look for
+        return _collection(node, line, source, problems, active, count, depth)
     if id(node) in active:
         problems.append(Problem(f"{source}:{line}", "recursive YAML alias; remove the self-reference"))
         return None
     active.add(id(node))
     try:
-        if isinstance(node, yaml.SequenceNode):
-            seq = Sequence([_build(item, source, problems, active, count, depth + 1) for item in node.value])
-            seq.line = line
-            return seq
-        assert isinstance(node, yaml.MappingNode)
-        mapping = Mapping()
-        mapping.line = line
-        mapping.key_lines = {}
-        for key_node, value_node in node.value:
-            key_line = key_node.start_mark.line + 1
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
-                problems.append(
-                    Problem(f"{source}:{key_line}", "keys must be plain text (no lists, maps or '<<' merges)")
-                )
-                continue
-            key = key_node.value
-            if key in mapping.key_lines:
-                first = mapping.key_lines[key]
-                problems.append(
-                    Problem(f"{source}:{key_line}", f"duplicate key {short(key)} (first on line {first}); keep one")
-                )
-                continue
-            mapping.key_lines[key] = key_line
-            mapping[key] = _build(value_node, source, problems, active, count, depth + 1)
-        return mapping
+        return _collection(node, line, source, problems, active, count, depth)
     finally:
         active.discard(id(node))
+
+
+def _collection(
+    node: yaml.Node,
+    line: int,
+    source: str,
+    problems: list[Problem],
+    active: set[int],
+    count: list[Any] | None,
+    depth: int,
+) -> Sequence | Mapping:
+    """A list or a mapping, its items built by _build."""
+    if isinstance(node, yaml.SequenceNode):
+        seq = Sequence([_build(item, source, problems, active, count, depth + 1) for item in node.value])
+        seq.line = line
+        return seq
+    assert isinstance(node, yaml.MappingNode)
+    mapping = Mapping()
+    mapping.line = line
+    mapping.key_lines = {}
+    for key_node, value_node in node.value:
+        key_line = key_node.start_mark.line + 1
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+            problems.append(Problem(f"{source}:{key_line}", "keys must be plain text (no lists, maps or '<<' merges)"))
+            continue
+        key = key_node.value
+        if key in mapping.key_lines:
+            first = mapping.key_lines[key]
+            problems.append(
+                Problem(f"{source}:{key_line}", f"duplicate key {short(key)} (first on line {first}); keep one")
+            )
+            continue
+        mapping.key_lines[key] = key_line
+        mapping[key] = _build(value_node, source, problems, active, count, depth + 1)
+    return mapping

@@ -50,3 +50,16 @@ def kind_of(node: Any) -> str:
 
 def fmt(number: float) -> str:
     return f"{number:g}"
+
+
+def percent_hint(text: str, high: float) -> str:
+    """For a number written without a percent sign, the readings it may have meant ('; write 25% if
+    0.25 is a fraction or 0.25% if you mean 0.25 percent'); '' for text that is not a number."""
+    try:
+        number = float(text)
+    except ValueError:
+        return ""
+    as_fraction = f"{fmt(number * 100)}% if {text} is a fraction" if 0 < number * 100 <= high * 100 else ""
+    as_percent = f"{fmt(number)}% if you mean {fmt(number)} percent" if number <= high * 100 else ""
+    readings = [x for x in (as_fraction, as_percent) if x]
+    return "; write " + " or ".join(readings) if readings else ""
