@@ -41,6 +41,10 @@ class Matcher:
         codes = np.asarray(hs, dtype=str)
         self.hs_of_key = hs_of_key if hs_of_key is not None else np.arange(len(codes))
         self.keys = len(self.hs_of_key)
+        # each key its own code, in order: a (codes x selectors) matrix is already the keys' own
+        self.own_codes = hs_of_key is None or bool(
+            len(hs_of_key) == len(codes) and (hs_of_key == np.arange(len(codes))).all()
+        )
         self.partner = partner if partner is not None else np.zeros(self.keys, np.intp)
         self.partner_index = {c: i for i, c in enumerate(partners)}
         self.size = len(codes)
@@ -84,7 +88,7 @@ class Matcher:
             owner = np.repeat(np.fromiter((s for _, s in flat), np.intp, len(flat)), count)
             offset = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
             by_code[self.order[np.repeat(start, count) + offset], owner] = True
-        hit = by_code[self.hs_of_key] if self.size != self.keys or flat else np.zeros((self.keys, len(names)), bool)
+        hit = by_code if self.own_codes else by_code[self.hs_of_key]
         named = [(self.category_index[c], s) for s, cs in enumerate(names) for c in cs if c in self.category_index]
         if named:
             columns = sorted({s for _, s in named})
@@ -101,18 +105,20 @@ class Matcher:
         if excepting:
             chosen = [selectors[s] for s in excepting]
             hit[:, excepting] &= ~self._any_of([x.except_categories for x in chosen], [x.except_hs for x in chosen])
-        hit &= self._partners([expand(x.partners) for x in selectors], True)
-        hit &= ~self._partners([expand(x.except_partners) for x in selectors], False)
+        for wanted, keep in (
+            ([expand(x.partners) for x in selectors], True),
+            ([expand(x.except_partners) for x in selectors], False),
+        ):
+            if columns := [s for s, codes in enumerate(wanted) if codes]:  # only selectors that name partners
+                hit[:, columns] &= self._partners([wanted[s] for s in columns]) == keep
         return hit
 
-    def _partners(self, wanted: list[tuple[str, ...]], empty: bool) -> np.ndarray:
-        """(K, S) bool: the key's partner is one of selector s's codes (`empty` where it lists none),
-        through a (partner x selector) table gathered to the keys."""
-        lut = np.full((max(len(self.partner_index), 1), len(wanted)), empty)
+    def _partners(self, wanted: list[tuple[str, ...]]) -> np.ndarray:
+        """(K, S) bool: the key's partner is one of selector s's codes, through a (partner x selector)
+        table gathered to the keys."""
+        lut = np.zeros((max(len(self.partner_index), 1), len(wanted)), bool)
         for s, codes in enumerate(wanted):
-            if codes:
-                lut[:, s] = False
-                lut[[self.partner_index[c] for c in codes if c in self.partner_index], s] = True
+            lut[[self.partner_index[c] for c in codes if c in self.partner_index], s] = True
         return lut[self.partner]
 
 
