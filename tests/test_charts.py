@@ -223,6 +223,19 @@ def test_html_report_self_contained(tmp_path: Path) -> None:
     assert "US Census Bureau" in html and "tariffsim " + __version__ in html
 
 
+def test_the_report_counts_its_images_as_it_draws_them() -> None:
+    """`report` shows progress on a terminal: one step per image, and the total known before the first."""
+    from simulator.analysis.compare import compare
+    from simulator.output.page import to_html
+
+    comparison = compare([load_scenario(SCENARIOS / "china_125.yaml"), load_scenario(SCENARIOS / "exempt_131.yaml")])
+    steps: list[tuple[int, int]] = []
+    html = to_html(comparison.results, comparison=comparison, progress=lambda done, total: steps.append((done, total)))
+    images = html.count("data:image/png;base64,")
+    assert images == 16 and len(steps) == images and {total for _, total in steps} == {images}
+    assert all(done == 1 for done, _ in steps)
+
+
 def test_run_without_charts_does_not_import_matplotlib() -> None:
     code = (
         "import sys\nfrom click.testing import CliRunner\nfrom simulator.cli import cli\n"

@@ -304,9 +304,10 @@ def report(scenarios: tuple[Path, ...], out: Path, when: date | None, title: str
 
     charted(scenarios, "report")
     loaded = [load_scenario(path) for path in scenarios]
-    if len(loaded) == 1:
-        page = to_html([simulate(loaded[0], date=when)], title=title)
-    else:  # one date for all, as `compare` does, so the page compares like with like
-        comparison = compare(loaded, date=when)
-        page = to_html(comparison.results, title=title, comparison=comparison)
+    with ProgressBar("drawing charts") as progress:  # two images a chart, about 0.2 s each
+        if len(loaded) == 1:
+            page = to_html([simulate(loaded[0], date=when)], title=title, progress=progress)
+        else:  # one date for all, as `compare` does, so the page compares like with like
+            comparison = compare(loaded, date=when)
+            page = to_html(comparison.results, title=title, comparison=comparison, progress=progress)
     emit(page, out)

@@ -386,7 +386,12 @@ CHARTS = {
 
 
 def figures(result: Result) -> dict[str, Figure]:
-    """Every chart that applies to the result: the timeline only for dated scenarios, the exempted value
+    """Every chart that applies to the result (`chart_names`), drawn."""
+    return {name: CHARTS[name](result) for name in chart_names(result)}
+
+
+def chart_names(result: Result) -> list[str]:
+    """The charts that apply to the result: the timeline only for dated scenarios, the exempted value
     only for scenarios with exemptions."""
     skip = {"timeline"} if result.timeline.empty else set()
     if result.partners < 2:
@@ -395,7 +400,7 @@ def figures(result: Result) -> dict[str, Figure]:
         skip |= {"relief", "exempted_value"}  # "$0 exempted" says nothing
     if "trade_diversion_usd" not in result.totals or result.partners < 2:
         skip.add("diversion")  # no substitution between partners: nothing moves between them
-    return {name: plot(result) for name, plot in CHARTS.items() if name not in skip}
+    return [name for name in CHARTS if name not in skip]
 
 
 def write_charts(result: Result, directory: str | Path, fmt: str = "png", prefix: str = "") -> list[Path]:

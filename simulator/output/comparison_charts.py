@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -176,10 +176,12 @@ def totals_before(result: Result, first: date) -> float:
 
 
 def comparison_figures(comparison: Comparison) -> dict[str, Figure]:
-    out = {"compare_duty": plot_compare_duty(comparison), "compare_rates": plot_compare_rates(comparison)}
-    if not comparison.timeline.empty:
-        out["compare_timeline"] = plot_compare_timeline(comparison)
-    return out
+    return {name: COMPARISON_CHARTS[name](comparison) for name in comparison_chart_names(comparison)}
+
+
+def comparison_chart_names(comparison: Comparison) -> list[str]:
+    """The comparison's charts: the timeline only where the paths are dated."""
+    return [name for name in COMPARISON_CHARTS if name != "compare_timeline" or not comparison.timeline.empty]
 
 
 def write_comparison_charts(
@@ -205,3 +207,10 @@ def comparison_prefix(stems: Sequence[str]) -> str:
         digest = hashlib.blake2b("\0".join(stems).encode(), digest_size=4).hexdigest()
         joined = f"{joined[:60]}_{digest}"
     return f"compare_{joined}_"
+
+
+COMPARISON_CHARTS: dict[str, Callable[[Comparison], Figure]] = {
+    "compare_duty": plot_compare_duty,
+    "compare_rates": plot_compare_rates,
+    "compare_timeline": plot_compare_timeline,
+}

@@ -136,10 +136,21 @@ def _phone(draw: Callable[..., Any], subject: Any, rows: int) -> Any:
     return fig
 
 
-def _figure(anchor: str, wide: Any, narrow: Any, alt: str, caption: str) -> str:
+Tick = Callable[[], None]  # one image drawn (the report's progress)
+
+
+def _nothing() -> None:
+    pass
+
+
+def _figure(anchor: str, wide: Any, narrow: Any, alt: str, caption: str, tick: Tick = _nothing) -> str:
+    images = []
+    for fig in (narrow, wide):
+        images.append(_png(fig))
+        tick()
     return (
-        f'<figure id="{anchor}"><picture><source media="(max-width: 640px)" srcset="{_png(narrow)}">'
-        f'<img src="{_png(wide)}" alt="{escape(alt)}"></picture><figcaption>{escape(caption)}</figcaption></figure>'
+        f'<figure id="{anchor}"><picture><source media="(max-width: 640px)" srcset="{images[0]}">'
+        f'<img src="{images[1]}" alt="{escape(alt)}"></picture><figcaption>{escape(caption)}</figcaption></figure>'
     )
 
 
@@ -196,7 +207,7 @@ def _cards(result: Result) -> str:
     )
 
 
-def section(result: Result, anchor: str, number: str = "") -> str:
+def section(result: Result, anchor: str, number: str = "", tick: Tick = _nothing) -> str:
     """One scenario: description, headline figures, charts with their words, the tables."""
     from simulator.output.charts import CHARTS, figures  # matplotlib only when a page is drawn
 
@@ -209,6 +220,7 @@ def section(result: Result, anchor: str, number: str = "") -> str:
             _phone(CHARTS[name], result, rows.get(name, len(result.by_category))),
             describe(name, result),
             CAPTIONS[name],
+            tick,
         )
         for name, fig in figures(result).items()
     )
@@ -231,7 +243,7 @@ def section(result: Result, anchor: str, number: str = "") -> str:
     )
 
 
-def comparison_section(c: Comparison) -> str:
+def comparison_section(c: Comparison, tick: Tick = _nothing) -> str:
     """What `tariffsim compare` says: one date, differences from [1], the charts, where paths part."""
     from simulator.output.charts import comparison_figures
     from simulator.output.comparison_charts import plot_compare_duty, plot_compare_rates, plot_compare_timeline
@@ -244,7 +256,9 @@ def comparison_section(c: Comparison) -> str:
     }
     rows = {"compare_duty": 2 * len(c.labels), "compare_rates": 6 * len(c.labels), "compare_timeline": 8}
     charts = "".join(
-        _figure(f"c-{name}", fig, _phone(draws[name], c, rows[name]), describe_comparison(name, c), CAPTIONS[name])
+        _figure(
+            f"c-{name}", fig, _phone(draws[name], c, rows[name]), describe_comparison(name, c), CAPTIONS[name], tick
+        )
         for name, fig in comparison_figures(c).items()
     )
     parting = [
@@ -289,8 +303,21 @@ def bibliography(results: Sequence[Result], notes: Sequence[str]) -> str:
     )
 
 
-def to_html(results: Sequence[Result], *, title: str = "", comparison: Comparison | None = None) -> str:
-    """A whole page: the comparison (several scenarios), a section per result, where the data comes from."""
+def to_html(
+    results: Sequence[Result],
+    *,
+    title: str = "",
+    comparison: Comparison | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> str:
+    """A whole page: the comparison (several scenarios), a section per result, where the data comes from.
+    `progress(1, total)` after each image: two per chart (desktop and phone), about 0.2 s each."""
+    from simulator.output.charts import chart_names
+    from simulator.output.comparison_charts import comparison_chart_names
+
+    charts = sum(len(chart_names(r)) for r in results)
+    total = 2 * (charts + (len(comparison_chart_names(comparison)) if comparison is not None else 0))
+    tick = (lambda: progress(1, total)) if progress is not None else _nothing
     title = title or (results[0].scenario.name if len(results) == 1 else "tariffsim: scenarios compared")
     several = len(results) > 1
     toc = ""
@@ -308,8 +335,8 @@ def to_html(results: Sequence[Result], *, title: str = "", comparison: Compariso
         f"without exemptions); duty {usd(r.totals['duty_usd'])}; exempted {usd(r.totals['exempted_value_usd'])}</li>"
         for i, r in enumerate(results)
     )
-    compared = comparison_section(comparison) if comparison is not None else ""
-    body = "".join(section(r, f"s{i}", f"[{i + 1}] " if several else "") for i, r in enumerate(results))
+    compared = comparison_section(comparison, tick) if comparison is not None else ""
+    body = "".join(section(r, f"s{i}", f"[{i + 1}] " if several else "", tick) for i, r in enumerate(results))
     sources = sorted({r.source.replace("\\", "/").rsplit("/", 1)[-1] for r in results})
     bundled = [is_bundled(r.source) for r in results]
     notes = ([SOURCE_NOTE] if any(bundled) else []) + ([OWN_DATA_NOTE] if not all(bundled) else [])
