@@ -216,7 +216,7 @@ def class_rates(
     cannot merge: their values respond)."""
     ruled, cls = prepared.rule_classes if prepared.responds else (prepared, None)
     live = in_play(ruled.cover, ruled.tables, when, rates)
-    r, s = ruled.rates(rates, when, live), waived_share(ruled, shares)[:, live]
+    r, s = ruled.rates(rates, when, live), np.take(waived_share(ruled, shares), live, axis=-1)
     return (r, s, live) if cls is None else (r[cls], s[cls], live)
 
 
@@ -226,7 +226,7 @@ def layer_sums(
     """over_layers of the layers in play at `when` only, from rates (L,) or (B, L) and waived shares
     (..., K, L): the same figures on fewer columns (a layer out of play is 0 everywhere)."""
     live = in_play(prepared.cover, prepared.tables, when, rates)
-    return over_layers(prepared.rates(rates, when, live), s[..., live])
+    return over_layers(prepared.rates(rates, when, live), np.take(s, live, axis=-1))  # rows stay contiguous
 
 
 RESPONSE_KEYS = ("baseline_import_value_usd", "trade_change_usd", "import_value_without_exemptions_usd")

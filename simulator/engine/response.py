@@ -97,11 +97,11 @@ def diverted_value(
     size = n_products * (created.shape[0] if created.ndim == 2 else 1)
     total = np.bincount(cell.ravel(), weights=created.ravel(), minlength=size)
     weights = np.bincount(cell.ravel(), weights=weight.ravel(), minlength=size)
-    empty = weights <= 0  # every line of the product at zero: nothing to share out
+    # a product's weights sum to 0 only where all its lines are 0: exp(-sigma * log_price) is far from
+    # underflow (sigma at most 20, log_price at most log(1 + 15 layers x 1,000%)), so they stay 0
     with np.errstate(invalid="ignore", divide="ignore"):
-        scale = np.where(empty, 0.0, total / weights)
-    shared = weight * scale[cell]
-    return np.where(empty[cell], created, shared) if empty.any() else shared
+        scale = np.where(weights > 0, total / weights, 0.0)
+    return weight * scale[cell]
 
 
 def line_substitutions(response: Response, categories: np.ndarray) -> np.ndarray | None:
