@@ -82,6 +82,7 @@ class TableIndex:
     _found: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
+    _somewhere: dict[int, bool] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @staticmethod
     def build(
@@ -94,8 +95,10 @@ class TableIndex:
         """Resolved per distinct HS code and per partner, then gathered to the keys: no loop over keys.
 
         `key_hs` holds each key's code, or with `hs_of_key` the distinct codes."""
-        groups_of = tuple(dict.fromkeys((hs, table.partner_of(i)) for i, (hs, _, _) in enumerate(table.rows)))
-        index = {g: i for i, g in enumerate(groups_of)}
+        row_groups = list(zip((hs for hs, _, _ in table.rows), table.partners or [None] * len(table.rows), strict=True))
+        index: dict[tuple[str, str | None], int] = {}
+        row_group = np.fromiter((index.setdefault(g, len(index)) for g in row_groups), np.intp, len(row_groups))
+        groups_of = tuple(index)
         if hs_of_key is None:
             hs_values, hs_of_key = np.unique(np.asarray(key_hs, dtype=str), return_inverse=True)
         else:
@@ -125,9 +128,6 @@ class TableIndex:
                 columns.append(np.where(key_slot > 0, own, -1))
             columns.append(lut[key_prefix, 0])
         groups = np.column_stack(columns) if columns else np.full((len(hs_of_key), 0), -1, dtype=np.int32)
-        row_group = np.fromiter(
-            (index[(hs, table.partner_of(i))] for i, (hs, _, _) in enumerate(table.rows)), np.intp, len(table.rows)
-        )
         return TableIndex(table, groups_of, groups, RowsByGroup.of(table, row_group, len(groups_of)))
 
     def at(self, when: date | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -147,6 +147,13 @@ class TableIndex:
         chosen = by_column[np.arange(len(by_column)), first] if by_column.shape[1] else np.full(len(by_column), -1)
         chosen = np.where(found.any(axis=1), chosen, -1)
         return self.rows.rate[chosen], self.rows.share[chosen], self.rows.all_in[chosen]
+
+    def in_force_somewhere(self, when: date | None) -> bool:
+        """Whether some key has a row of the table in force on `when` (found once per span of its dates)."""
+        span = len(self.table.dates) if when is None else bisect_right(self.table.dates, when)
+        if span not in self._somewhere:
+            self._somewhere[span] = bool((~np.isnan(self.at(when)[0])).any())
+        return self._somewhere[span]
 
     def rates_at(self, when: date | None) -> np.ndarray:
         """(K,) each key's rate on `when`; NaN where no prefix in force matches."""
@@ -199,12 +206,14 @@ def in_play(cover: np.ndarray, tables: dict[int, TableIndex], when: date | None,
     """The layers (indices) that can charge a key or make another yield at `when`, for layer rates (L,) or
     (B, L): a rate other than 0 in some variant, and a key the layer covers (a table layer: where a row
     is in force). The others are 0 on every key and subject nowhere, so leaving them out of the (K, L)
-    arithmetic changes no figure; at most dates of the world path most of its 15 layers are out."""
-    live = (np.atleast_2d(rates) != 0).any(axis=0) if cover.shape[1] else np.zeros(0, bool)
+    arithmetic changes no figure; at most dates of the world path most of its 15 layers are out. A layer
+    kept that is 0 everywhere changes no figure either, so a table counts if it has a row in force anywhere."""
+    if not cover.shape[1]:
+        return np.zeros(0, np.intp)
+    live = (np.atleast_2d(rates) != 0).any(axis=0) & cover.any(axis=0)
     for j in np.flatnonzero(live):
-        index = tables.get(int(j))
-        column = cover[:, j] if index is None else cover[:, j] & ~np.isnan(index.at(when)[0])
-        live[j] = column.any()
+        if (index := tables.get(int(j))) is not None:
+            live[j] = index.in_force_somewhere(when)  # perhaps on keys the layer does not cover: kept, harmless
     return np.flatnonzero(live)
 
 
