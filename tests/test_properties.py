@@ -353,3 +353,17 @@ def test_a_line_taxed_at_r_shows_r_without_exemptions_whatever_the_response(
     result = simulate(scenario, flows)
     for row in (result.totals, *result.by_category.to_dict(orient="records")):
         assert row["effective_rate_without_exemptions"] == pytest.approx(base + rate, rel=1e-9)
+
+
+@given(codes=st.lists(st.integers(0, 40), max_size=60), extra=st.integers(0, 5))
+def test_present_codes_is_numpys_unique(codes: list[int], extra: int) -> None:
+    """keys.present_codes (a bincount) gives what np.unique(..., return_inverse=True) (a sort) gives."""
+    import numpy as np
+
+    from simulator.engine.keys import present_codes
+
+    array = np.array(codes, dtype=np.int64)
+    present, inverse = present_codes(array, 41 + extra)
+    expected, expected_inverse = np.unique(array, return_inverse=True)
+    np.testing.assert_array_equal(present, expected)
+    np.testing.assert_array_equal(inverse, expected_inverse.ravel())

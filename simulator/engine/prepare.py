@@ -15,7 +15,7 @@ from simulator.data.load import check_readable, load_flows
 from simulator.data.statutory import with_base
 from simulator.data.validate import estimate_rows, validate_flows
 from simulator.engine.allocation import EstimateGroups
-from simulator.engine.keys import KeyIndex, Matcher, codes_of
+from simulator.engine.keys import KeyIndex, Matcher, codes_of, present_codes
 from simulator.engine.partners import (
     Cells,
     LazyCells,
@@ -269,10 +269,10 @@ def prepare(
         components.append((base_index, max(len(base_values), 1)))
     keys = KeyIndex.build(components)
     split = keys.split()
-    hs_used, hs_of_key = np.unique(split[0], return_inverse=True)  # integer codes: no string sort per key
+    hs_used, hs_of_key = present_codes(split[0], len(hs_codes))  # integer codes: no string sort per key
     hs_distinct = hs_codes[hs_used]
     key_hs = hs_distinct[hs_of_key]
-    used, key_category = np.unique(split[1], return_inverse=True)  # categories of this direction only
+    used, key_category = present_codes(split[1], len(cat_names))  # categories of this direction only
     categories = cat_names[used]
     value_rows = rows["value_usd"].to_numpy(dtype=float)
     value = keys.sum(value_rows)
@@ -281,7 +281,7 @@ def prepare(
     estimated_rows = value_rows * marked if marked.any() else None  # most tables mark no line
     estimated = keys.sum(estimated_rows) if estimated_rows is not None else np.zeros(len(value))
     if by_partner_keys:
-        present_partners, key_partner = np.unique(split[2], return_inverse=True)
+        present_partners, key_partner = present_codes(split[2], len(partner_codes))
     else:
         present_partners = np.flatnonzero(np.bincount(partner_index, minlength=len(partner_codes)))
         key_partner = np.zeros(len(value), np.intp)

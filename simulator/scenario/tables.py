@@ -211,7 +211,7 @@ def _rows(
                     f"({short(','.join(cells), 40)}); a comma inside a value? quote the value or remove the comma",
                 )
             )
-        elif any(c.strip() for c in cells):  # a blank line is no row (as csv.DictReader reads it)
+        elif "".join(cells).strip():  # a blank line is no row (as csv.DictReader reads it)
             rows.append((line, dict(zip(header, map(str.strip, cells), strict=False))))
     return rows, bad
 
