@@ -493,3 +493,44 @@ def test_threads_give_the_figures_of_one_after_another(
     pd.testing.assert_frame_equal(threaded[0], alone[0])
     for key, values in alone[1].items():
         np.testing.assert_array_equal(threaded[1][key], values, err_msg=key)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=partner_scenarios(), response=st.sampled_from([None, (-2.0, None), (-1.5, 2.0)]), data=st.data())
+def test_the_timeline_found_date_by_date_from_changed_keys_is_each_dates_totals(
+    case: tuple[Scenario, pd.DataFrame, date], response: tuple[float, float | None] | None, data: st.DataObject
+) -> None:
+    """engine.timeline finds each change date's rates only for the keys that date changes (here always,
+    however many): the same totals as totals_at at every date, in runs on threads or in one."""
+    from dataclasses import replace
+    from unittest import mock
+
+    from simulator.engine import parallel, timeline
+    from simulator.engine.evaluate import totals_at
+    from simulator.scenario.model import Response
+
+    scenario, flows, _ = case
+    dated = tuple(  # exemptions whose share moves on a date, so a date can change only what they match
+        replace(x, share=Schedule(((DATES[0], 0.25), (DATES[2], data.draw(st.sampled_from([0.0, 1.0]))))))
+        if data.draw(st.booleans())
+        else x
+        for x in scenario.exemptions
+    )
+    scenario = replace(scenario, exemptions=dated)
+    if response is not None:
+        scenario = replace(scenario, response=Response(elasticity=response[0], substitution=response[1]))
+    dates = [*scenario.change_dates, date(2026, 1, 1)] * data.draw(st.sampled_from([1, 3]))  # back and forth
+    prepared = prepare(scenario, flows)
+    prepared = prepared if prepared.responds else prepared.alike
+    expected = [totals_at(prepared, d) for d in dates]
+    runs = data.draw(st.sampled_from([1, 2]))
+    with (
+        mock.patch.object(timeline, "FULL_SHARE", 1.0),
+        mock.patch.object(parallel, "WORTH", 0),
+        mock.patch.object(timeline, "threads", lambda: runs),
+    ):
+        got = list(timeline.timeline_totals(prepared, dates))
+    assert len(got) == len(expected)
+    for found, wanted in zip(got, expected, strict=True):
+        for key, value in wanted.items():
+            assert found[key] == pytest.approx(value, rel=1e-12, abs=1e-9), key

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from simulator.engine.evaluate import TOTAL_KEYS, Result, evaluate, totals_at
+from simulator.engine.evaluate import TOTAL_KEYS, Result, evaluate
 from simulator.engine.prepare import prepare
+from simulator.engine.timeline import timeline_totals
 from simulator.scenario.model import Scenario
 
 
@@ -105,8 +106,11 @@ def compare(
         partner_rates = partner_rates.loc[list(dict.fromkeys(order))].copy()
         partner_rates.index.name = "partner"
 
+    steps = [list(timeline_totals(p, all_dates)) for p in prepared]  # every path on the union of dates
     rows = [
-        {"date": d, "label": lab, **totals_at(p, d)} for d in all_dates for lab, p in zip(labels, prepared, strict=True)
+        {"date": d, "label": lab, **path[i]}
+        for i, d in enumerate(all_dates)
+        for lab, path in zip(labels, steps, strict=True)
     ]
     timeline = pd.DataFrame(rows, columns=["date", "label", *TOTAL_KEYS])
     same = len({(s.importer, s.exporter) for s in scenarios}) == 1

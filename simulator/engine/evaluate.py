@@ -27,7 +27,6 @@ import pandas as pd
 
 from simulator.data.partners import name_of
 from simulator.engine.allocation import estimate_notes, range_notes, ranges
-from simulator.engine.parallel import ordered_map
 from simulator.engine.prepare import Cells, Prepared, prepare
 from simulator.engine.rates import in_play, over_layers
 from simulator.engine.respond import responded_keys, responded_sums, shifts
@@ -322,15 +321,20 @@ def _by_partner(prepared: Prepared, a: dict[str, np.ndarray], cells: Cells | Non
 def totals_at(prepared: Prepared, when: date | None) -> dict[str, float]:
     """The totals at one date (a step of the timeline): without a trade response, each key's additional
     rate, gross rate and exempted share weighted by its value, with no per-layer detail kept."""
-    rates, shares = rates_at(prepared.scenario, when), shares_at(prepared.scenario, when)
+    ruled = prepared.rule_classes[0] if prepared.responds else prepared
+    rates = rates_at(prepared.scenario, when)
+    return totals_of(prepared, layer_sums(ruled, rates, waived_share(ruled, shares_at(prepared.scenario, when)), when))
+
+
+def totals_of(prepared: Prepared, found: tuple[np.ndarray, np.ndarray, np.ndarray]) -> dict[str, float]:
+    """The totals from each key's additional rate, gross rate and exempted share (`layer_sums`); with a
+    trade response, of each class of keys with the same rules (`rule_classes`), gathered to the rows."""
     if prepared.responds:  # each line's value responds to its own rates: no per-layer arrays needed
-        merged, cls = prepared.rule_classes
-        found = layer_sums(merged, rates, waived_share(merged, shares), when)
-        at = cls[prepared.row_key]  # row -> class
+        at = prepared.rule_classes[1][prepared.row_key]  # row -> class
         sums, created = responded_sums(prepared, *(x[at] for x in found))  # summed over rows
         responded = summarize(*sums, estimated=np.asarray(estimated_total(prepared)), created=created)
         return {k: float(v) for k, v in responded.items()}
-    additional, gross, exempt = layer_sums(prepared, rates, waived_share(prepared, shares), when)
+    additional, gross, exempt = found
     value, base = prepared.value, prepared.base_duty
     base_total = base.sum()
     out = summarize(
@@ -353,8 +357,9 @@ def evaluate(prepared: Prepared, when: date | None, *, timeline: bool = True) ->
     scenario = prepared.scenario
     prepared = prepared.alike  # keys that behave alike evaluated once (without a trade response)
     dates = scenario.change_dates if timeline else ()
-    cells = max(prepared.cover.size, len(prepared.flows) if prepared.responds else 0)  # a date's arrays
-    found = ordered_map(lambda d: {"date": d, **totals_at(prepared, d)}, dates, cells)  # started, on threads
+    from simulator.engine.timeline import timeline_totals  # it builds on this module
+
+    found = timeline_totals(prepared, dates)  # started, on threads
     a = key_arrays(prepared, rates_at(scenario, when), shares_at(scenario, when), when)
     n_cat = len(prepared.categories)
 
@@ -410,7 +415,7 @@ def evaluate(prepared: Prepared, when: date | None, *, timeline: bool = True) ->
         "base_duty_usd": a["base_duty"],
     }
     spans = ranges(prepared.estimate_groups, prepared.value, amounts, totals, prepared.responds)
-    steps = pd.DataFrame(list(found), columns=["date", *TOTAL_KEYS])
+    steps = pd.DataFrame([{"date": d, **t} for d, t in zip(dates, found, strict=True)], columns=["date", *TOTAL_KEYS])
     start = totals_at(prepared, dates[0] - timedelta(days=1)) if dates and dates[0] > date.min else {}
     return Result(
         timeline_start=start,

@@ -15,7 +15,7 @@ file does not matter:
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -147,6 +147,14 @@ class TableIndex:
         chosen = by_column[np.arange(len(by_column)), first] if by_column.shape[1] else np.full(len(by_column), -1)
         chosen = np.where(found.any(axis=1), chosen, -1)
         return self.rows.rate[chosen], self.rows.share[chosen], self.rows.all_in[chosen]
+
+    def subset(self, keys: np.ndarray, when: date | None) -> TableIndex:
+        """The index of some keys, knowing already what `at(when)` finds for them (a slice, not a lookup)."""
+        out = replace(self, groups=self.groups[keys])
+        span = len(self.table.dates) if when is None else bisect_right(self.table.dates, when)
+        rate, share, all_in = self.at(when)
+        out._found[span] = (rate[keys], share[keys], all_in[keys])
+        return out
 
     def in_force_somewhere(self, when: date | None) -> bool:
         """Whether some key has a row of the table in force on `when` (found once per span of its dates)."""

@@ -1,0 +1,94 @@
+"""A path's totals at every change date, each date's rates found again only for the keys it changes.
+
+A change date moves one layer's rate, one table's rows or one exemption's share: on the world path
+about one key in six a date, on average. A key's rates after stacking depend only on its own row of
+the layers' rates, tables and waived shares, so keys whose row did not change keep what the previous
+date found; only the changed ones go through `layer_sums` again. The totals are then summed over all
+keys as `totals_at` sums them (with a trade response, the rows still respond all together: diversion
+links every partner of a product). The dates are cut into runs, one per thread, each begun in full.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from itertools import chain
+
+import numpy as np
+
+from simulator.engine.evaluate import layer_sums, rates_at, shares_at, totals_of, waived_share
+from simulator.engine.parallel import ordered_map, threads
+from simulator.engine.prepare import Prepared
+
+FULL_SHARE = 0.5  # past this share of keys changed, a date is found in full
+
+
+@dataclass(frozen=True)
+class _Step:
+    when: date | None
+    rates: np.ndarray  # (L,)
+    shares: np.ndarray  # (E,)
+    found: tuple[np.ndarray, np.ndarray, np.ndarray]  # each key's additional rate, gross rate, exempted share
+
+
+def timeline_totals(prepared: Prepared, dates: Sequence[date | None]) -> Iterator[dict[str, float]]:
+    """`totals_at(prepared, d)` for each date, in order: runs of consecutive dates, each found
+    incrementally, started at once on threads when a date's arrays are large (engine.parallel)."""
+    dates = list(dates)
+    cells = max(prepared.cover.size, len(prepared.flows) if prepared.responds else 0)  # a date's arrays
+    if not dates:
+        return iter(())
+    ruled = prepared.rule_classes[0] if prepared.responds else prepared
+    ruled.matched  # noqa: B018  what every run shares, found before they start
+    prepared.row_key if prepared.responds else None  # noqa: B018
+    n = max(1, min(threads(), len(dates) // 4))  # a run of a few dates pays for its full first one
+    runs = [dates[i * len(dates) // n : (i + 1) * len(dates) // n] for i in range(n)]
+    return chain.from_iterable(ordered_map(lambda run: _run(prepared, ruled, run), runs, cells))
+
+
+def _run(prepared: Prepared, ruled: Prepared, dates: list[date | None]) -> list[dict[str, float]]:
+    out, step = [], None
+    for when in dates:
+        step = _next(ruled, step, when)
+        out.append(totals_of(prepared, step.found))
+    return out
+
+
+def _next(ruled: Prepared, last: _Step | None, when: date | None) -> _Step:
+    """The step at `when`: from `last` where only some keys changed, else in full."""
+    scenario = ruled.scenario
+    rates, shares = rates_at(scenario, when), shares_at(scenario, when)
+    s = waived_share(ruled, shares)  # (K, L), kept per vector of shares
+    changed = _changed(ruled, last, when, rates, shares) if last is not None else None
+    if changed is None or changed.sum() > FULL_SHARE * len(changed):
+        return _Step(when, rates, shares, layer_sums(ruled, rates, s, when))
+    keys = np.flatnonzero(changed)
+    found = tuple(x.copy() for x in last.found) if last is not None else ()
+    if len(keys):
+        part = replace(
+            ruled,
+            cover=ruled.cover[keys],
+            value=ruled.value[keys],
+            base_duty=ruled.base_duty[keys],
+            tables={j: t.subset(keys, when) for j, t in ruled.tables.items()},
+        )
+        for whole, fresh in zip(found, layer_sums(part, rates, s[keys], when), strict=True):
+            whole[keys] = fresh
+    assert len(found) == 3
+    return _Step(when, rates, shares, (found[0], found[1], found[2]))
+
+
+def _changed(ruled: Prepared, last: _Step, when: date | None, rates: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """(K,) bool: keys whose row of rates, table rows or waived shares may differ from `last`'s date."""
+    out = np.zeros(len(ruled.value), bool)
+    for j in np.flatnonzero(rates != last.rates):
+        out |= ruled.cover[:, j]
+    for index in ruled.tables.values():
+        before, now = index.at(last.when), index.at(when)  # the same arrays within a span of the table's dates
+        if before is not now:
+            for a, b in zip(before, now, strict=True):
+                out |= ~((a == b) | (np.isnan(a) & np.isnan(b)) if a.dtype.kind == "f" else a == b)
+    for e in np.flatnonzero(shares != last.shares):
+        out |= ruled.match[:, e]
+    return out
