@@ -61,6 +61,9 @@ bench: $(STAMP)  # engine, analyses, the bundled table, and whole processes agai
 	$(BIN)/python benchmarks/analysis.py
 	$(BIN)/python benchmarks/bundled.py
 	$(BIN)/python benchmarks/end_to_end.py
+	$(BIN)/python benchmarks/many_selectors.py
+	$(BIN)/python benchmarks/diversion.py
+	$(BIN)/python benchmarks/report.py
 	$(BIN)/python benchmarks/explore_latency.py
 
 clean:

@@ -1,0 +1,73 @@
+"""`tariffsim report` of two scenarios as a whole process, and where its time goes.
+
+    python benchmarks/report.py [--repeat 5] [--baseline ../before]
+
+Rows: the whole process (median wall seconds and peak memory of `--repeat` runs, alternating with the
+baseline checkout when given), then one in-process breakdown: imports, evaluating both scenarios, and
+drawing the page's images (each chart twice: for desktops and, narrower, for phones).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from partners import HERE, measure, run_once
+
+SCENARIOS = ["exempt_chips", "china_125"]
+
+
+def breakdown() -> None:
+    start = time.perf_counter()
+    import simulator.output.page as page
+    from simulator.analysis.compare import compare
+    from simulator.scenario.load import load_scenario
+
+    imported = time.perf_counter()
+    comparison = compare([load_scenario(s) for s in SCENARIOS])
+    evaluated = time.perf_counter()
+    drawing = [0.0, 0]
+    png = page._png
+
+    def timed_png(fig: object) -> str:
+        begin = time.perf_counter()
+        out = png(fig)
+        drawing[0] += time.perf_counter() - begin
+        drawing[1] += 1
+        return out
+
+    page._png = timed_png  # type: ignore[assignment]
+    page.to_html(comparison.results, comparison=comparison)
+    done = time.perf_counter()
+    print(
+        f"in one process: imports {imported - start:.2f} s, both scenarios {evaluated - imported:.2f} s, "
+        f"page {done - evaluated:.2f} s, of which {drawing[1]} images rendered to PNG in {drawing[0]:.2f} s"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--baseline", type=Path, help="a checkout of an earlier commit, run alternately")
+    options = parser.parse_args()
+    trees = {"this": HERE} | ({"baseline": options.baseline.resolve()} if options.baseline else {})
+    with tempfile.TemporaryDirectory() as cache:
+        os.chmod(cache, 0o700)
+        env = {**os.environ, "TARIFFSIM_CACHE_DIR": str(Path(cache) / "tariffsim"), "MPLBACKEND": "Agg"}
+        args = ["report", *SCENARIOS, "-o", str(Path(cache) / "report.html")]
+        for tree in trees.values():
+            run_once(tree, args, env)  # fills the table cache
+        figures = measure(trees, args, env, options.repeat)
+    print(f"{'tariffsim report ' + ' '.join(SCENARIOS):48} {'tree':9} {'median s':>9} {'peak MB':>8}")
+    for name, (seconds, peak) in figures.items():
+        print(f"{'':48} {name:9} {seconds:9.3f} {peak:8.0f}")
+    breakdown()
+
+
+if __name__ == "__main__":
+    main()
