@@ -183,7 +183,8 @@ class KeyIndex:
                 pair, present = _renumbered(pair, space, bound)
                 steps.append(("renumber", present))
                 space = len(present)
-            pair = pair * size + codes
+            pair *= size  # in place: `pair` is this function's own copy (astype, or renumbered)
+            pair += codes
             space *= size
             steps.append(("combine", size))
         if space <= bound:
