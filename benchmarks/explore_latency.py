@@ -1,6 +1,6 @@
 """Time the explorer as a class sees it: from a slider move to the new figures on the page.
 
-    python benchmarks/explore_latency.py [SCENARIO] [--moves N]
+    python benchmarks/explore_latency.py [SCENARIO] [--moves N] [--slider I]
 
 Starts `tariffsim explore` on a free port, opens it in Debian's chromium, focuses the first layer's
 slider's handle and drags it N times, alternately to 30% and 50% of its track, as a teacher moves
@@ -41,6 +41,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scenario", nargs="?", default="exempt_chips")
     parser.add_argument("--moves", type=int, default=30)
+    parser.add_argument(
+        "--slider",
+        type=int,
+        help="which slider to drag, 0 first (default: the first layer's; a path's first slider is its date). "
+        "Pick one whose move changes the effective rate as shown, to one decimal",
+    )
     args = parser.parse_args()
     with (
         tempfile.TemporaryDirectory() as folder,
@@ -51,7 +57,7 @@ def main() -> None:
         page.goto(address)
         page.wait_for_selector("#chart-bars", timeout=60_000)
         page.evaluate(WATCH)
-        which = 0 if "paths/" not in args.scenario else 1
+        which = args.slider if args.slider is not None else (0 if "paths/" not in args.scenario else 1)
         track = page.locator(".irs-line").nth(which).bounding_box()
         assert track is not None
         for i in range(args.moves):
