@@ -11,14 +11,11 @@ same commands in that checkout, alternating with this one so machine load falls 
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from partners import HERE, measure, run_once
+from partners import HERE, compared, measure, private_cache, run_once
 
 WORLD = "paths/us_all_partners"
 RESPONDING = str(HERE / "benchmarks" / "scenarios" / "world_response.yaml")
@@ -28,14 +25,8 @@ SWEEP = ["--layer", "reciprocal", "--from", "0%", "--to", "200%", "--steps", "10
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--baseline", type=Path, help="a checkout of an earlier commit, run alternately")
-    options = parser.parse_args()
-    trees = {"this": HERE} | ({"baseline": options.baseline.resolve()} if options.baseline else {})
-    with tempfile.TemporaryDirectory() as cache:
-        os.chmod(cache, 0o700)
-        env = {**os.environ, "TARIFFSIM_CACHE_DIR": str(Path(cache) / "tariffsim")}
+    options, trees = compared(__doc__.splitlines()[0])
+    with private_cache() as (_, env):
         rows = []
         for label, args in (
             ("run world path, static", ["run", WORLD, *DATE]),

@@ -55,9 +55,8 @@ rows = duckdb.sql(
 print(json.dumps({"duty_usd": duty(rows)}))
 """
 )
-POLARS = (
-    RULES
-    + """
+# the importer's rows summed per HS code, as `frame` (hs, value, base duty); shared with many_selectors.py
+POLARS_SUMS = """
 import polars as pl
 frame = (
     pl.scan_parquet(f"{sys.argv[1]}/*.parquet")
@@ -66,9 +65,9 @@ frame = (
     .agg(pl.col("value_usd").sum(), (pl.col("value_usd") * pl.col("base_rate")).sum().alias("base"))
     .collect()
 )
-print(json.dumps({"duty_usd": duty(frame.iter_rows())}))
 """
-)
+POLARS = RULES + POLARS_SUMS + 'print(json.dumps({"duty_usd": duty(frame.iter_rows())}))\n'
+
 
 # The least a Python tool built on pyarrow and numpy can do (no pandas, no dataset layer, no checks):
 # read the four columns file by file, keep the importer's rows by dictionary code, sum per HS code.

@@ -29,24 +29,20 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from end_to_end import DATA, dataset, timed
+from end_to_end import DATA, POLARS_SUMS, dataset, timed
 
-POLARS = """
+POLARS = (
+    """
 import json, sys
-import polars as pl
 rules = json.load(open(sys.argv[2]))
 best = {}
 for prefix, share, layers in rules["exemptions"]:
     for name in layers:
         best[(name, prefix)] = max(share, best.get((name, prefix), 0.0))
 lengths = sorted({len(p) for p, _, _ in rules["exemptions"]})
-frame = (
-    pl.scan_parquet(f"{sys.argv[1]}/*.parquet")
-    .filter(pl.col("importer") == "USA")
-    .group_by("hs")
-    .agg(pl.col("value_usd").sum(), (pl.col("value_usd") * pl.col("base_rate")).sum().alias("base"))
-    .collect()
-)
+"""
+    + POLARS_SUMS
+    + """
 total = 0.0
 for hs, value, base in frame.iter_rows():
     rate = 0.0
@@ -57,6 +53,7 @@ for hs, value, base in frame.iter_rows():
     total += base + value * rate
 print(json.dumps({"duty_usd": total}))
 """
+)
 
 LOAD = """
 import statistics, sys, time

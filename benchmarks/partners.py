@@ -12,12 +12,14 @@ table cache is turned off for cold runs and pointed at a private temporary folde
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent
@@ -58,6 +60,24 @@ def measure(
         name: (statistics.median(s for s, _ in runs), statistics.median(m for _, m in runs))
         for name, runs in samples.items()
     }
+
+
+def compared(description: str, repeat: int = 5) -> tuple[argparse.Namespace, dict[str, Path]]:
+    """The options `--repeat` and `--baseline` (a checkout of an earlier commit, run alternately with
+    this one), and the trees to run in."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--repeat", type=int, default=repeat)
+    parser.add_argument("--baseline", type=Path, help="a checkout of an earlier commit, run alternately")
+    options = parser.parse_args()
+    return options, {"this": HERE} | ({"baseline": options.baseline.resolve()} if options.baseline else {})
+
+
+@contextlib.contextmanager
+def private_cache(**extra: str) -> Iterator[tuple[Path, dict[str, str]]]:
+    """A private (0700) temporary folder, and the environment that points tariffsim's table cache there."""
+    with tempfile.TemporaryDirectory() as folder:
+        os.chmod(folder, 0o700)
+        yield Path(folder), {**os.environ, "TARIFFSIM_CACHE_DIR": str(Path(folder) / "tariffsim"), **extra}
 
 
 def main() -> None:

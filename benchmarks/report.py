@@ -9,15 +9,12 @@ drawing the page's images (each chart twice: for desktops and, narrower, for pho
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from partners import HERE, measure, run_once
+from partners import compared, measure, private_cache, run_once
 
 SCENARIOS = ["exempt_chips", "china_125"]
 
@@ -51,15 +48,9 @@ def breakdown() -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--baseline", type=Path, help="a checkout of an earlier commit, run alternately")
-    options = parser.parse_args()
-    trees = {"this": HERE} | ({"baseline": options.baseline.resolve()} if options.baseline else {})
-    with tempfile.TemporaryDirectory() as cache:
-        os.chmod(cache, 0o700)
-        env = {**os.environ, "TARIFFSIM_CACHE_DIR": str(Path(cache) / "tariffsim"), "MPLBACKEND": "Agg"}
-        args = ["report", *SCENARIOS, "-o", str(Path(cache) / "report.html")]
+    options, trees = compared(__doc__.splitlines()[0])
+    with private_cache(MPLBACKEND="Agg") as (folder, env):
+        args = ["report", *SCENARIOS, "-o", str(folder / "report.html")]
         for tree in trees.values():
             run_once(tree, args, env)  # fills the table cache
         figures = measure(trees, args, env, options.repeat)
