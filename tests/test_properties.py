@@ -367,3 +367,34 @@ def test_present_codes_is_numpys_unique(codes: list[int], extra: int) -> None:
     expected, expected_inverse = np.unique(array, return_inverse=True)
     np.testing.assert_array_equal(present, expected)
     np.testing.assert_array_equal(inverse, expected_inverse.ravel())
+
+
+@given(
+    n=st.integers(0, 40),
+    kinds=st.lists(st.sampled_from(["small", "negative", "wide", "float", "words"]), min_size=1, max_size=6),
+    data=st.data(),
+)
+def test_classes_group_exactly_the_rows_that_agree_in_every_column(
+    n: int, kinds: list[str], data: st.DataObject
+) -> None:
+    """keys.classes (group numbers taken as they are, other columns factorised, mixed radix) against the
+    plain definition: two rows share a class exactly when every column holds the same value."""
+    from simulator.engine.keys import classes
+
+    draw = {
+        "small": lambda: np.array(data.draw(st.lists(st.integers(-1, 3), min_size=n, max_size=n)), dtype=np.int32),
+        "negative": lambda: np.array(data.draw(st.lists(st.integers(-5, -1), min_size=n, max_size=n)), dtype=np.int64),
+        "wide": lambda: np.array(
+            data.draw(st.lists(st.sampled_from([0, 1 << 40, -(1 << 40)]), min_size=n, max_size=n))
+        ),
+        "float": lambda: np.array(data.draw(st.lists(st.sampled_from([-1.0, 0.04, 0.2]), min_size=n, max_size=n))),
+        "words": lambda: np.array(
+            data.draw(st.lists(st.sampled_from([0, 1, 2**63]), min_size=n, max_size=n)), np.uint64
+        ),
+    }
+    columns = [draw[k]() for k in kinds]
+    got = classes(columns)
+    rows = list(zip(*(c.tolist() for c in columns), strict=True)) if n else []
+    for i in range(n):
+        for j in range(n):
+            assert (got[i] == got[j]) == (rows[i] == rows[j])

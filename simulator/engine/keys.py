@@ -224,3 +224,32 @@ class KeyIndex:
             return self.lookup[self.pair]
         assert self.factorized is not None
         return self.factorized
+
+
+def _small_codes(column: np.ndarray) -> tuple[np.ndarray, int]:
+    """Codes 0..size-1 equal where the column's values are: a table's group numbers as they are (offset
+    from their least), anything else factorised (hashing a column of group numbers cost a millisecond)."""
+    if column.dtype.kind in "iu" and len(column) and int(column.max()) - int(column.min()) < 1 << 16:
+        low = column.min()  # subtracted in the column's own type: no value is below it, none overflows
+        return (column - low).astype(np.int64), int(column.max()) - int(low) + 1
+    codes, uniques = pd.factorize(column)
+    return codes, max(len(uniques), 1)
+
+
+def classes(columns: list[np.ndarray]) -> np.ndarray:
+    """(K,) a class per key such that keys share a class exactly when they agree in every column.
+
+    Columns are factorised to small codes and combined in mixed radix while the product fits in 62
+    bits; only then is the combination factorised again, so 60 boolean or small columns cost a few
+    passes, not 60.
+    """
+    n = len(columns[0]) if columns else 0
+    cls, radix = np.zeros(n, np.int64), 1
+    for column in columns:
+        codes, size = _small_codes(column)
+        if radix * size >= 1 << 62:
+            cls, seen = pd.factorize(cls)
+            radix = max(len(seen), 1)
+        cls = cls * size + codes
+        radix *= size
+    return pd.factorize(cls)[0] if n else cls

@@ -15,7 +15,7 @@ from simulator.data.load import check_readable, load_flows
 from simulator.data.statutory import with_base
 from simulator.data.validate import estimate_rows, validate_flows
 from simulator.engine.allocation import EstimateGroups
-from simulator.engine.keys import KeyIndex, Matcher, codes_of, present_codes
+from simulator.engine.keys import KeyIndex, Matcher, classes, codes_of, present_codes
 from simulator.engine.partners import (
     Cells,
     LazyCells,
@@ -203,25 +203,6 @@ class Prepared:
     def row_key(self) -> np.ndarray:
         """(N,) the key of each row; built on first use (plain runs never need it)."""
         return self.keys.row_key
-
-
-def classes(columns: list[np.ndarray]) -> np.ndarray:
-    """(K,) a class per key such that keys share a class exactly when they agree in every column.
-
-    Columns are factorised to small codes and combined in mixed radix while the product fits in 62
-    bits; only then is the combination factorised again, so 60 boolean or small columns cost a few
-    passes, not 60.
-    """
-    n = len(columns[0]) if columns else 0
-    cls, radix = np.zeros(n, np.int64), 1
-    for column in columns:
-        codes, uniques = pd.factorize(column)
-        if radix * max(len(uniques), 1) >= 1 << 62:
-            cls, seen = pd.factorize(cls)
-            radix = max(len(seen), 1)
-        cls = cls * max(len(uniques), 1) + codes
-        radix *= max(len(uniques), 1)
-    return pd.factorize(cls)[0] if n else cls
 
 
 def prepare(
