@@ -96,7 +96,7 @@ def alike_merged(prepared: Prepared, when: date | None) -> Prepared:
         estimate_groups=prepared.estimate_groups.remap(cls) if prepared.estimate_groups is not None else None,
         cover=prepared.cover[first],
         match=prepared.match[first],
-        tables={j: replace(t, groups=t.groups[first]) for j, t in prepared.tables.items()},
+        tables={j: replace(t, pattern=t.pattern[first]) for j, t in prepared.tables.items()},
     )
 
 

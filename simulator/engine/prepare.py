@@ -94,7 +94,7 @@ class Prepared:
             if table.all_in:
                 flagged = {(hs, table.partner_of(i)) for i, (hs, _, _) in enumerate(table.rows) if table.all_in[i]}
                 group_all_in = np.array([g in flagged for g in index.groups_of] + [False])
-                out |= group_all_in[index.groups].any(axis=1)
+                out |= group_all_in[index.patterns].any(axis=1)[index.pattern]
         return out
 
     @property
@@ -169,7 +169,7 @@ class Prepared:
         columns += list(words.T)
         shared = [e for e, ex in enumerate(self.scenario.exemptions) if ex.share_table is not None]
         columns += [self.match_scale[:, e] for e in shared] if self.match_scale is not None else []
-        columns += [g for t in self.tables.values() for g in t.groups.T]
+        columns += [t.pattern for t in self.tables.values()]
         columns += [np.where(self.base_matters, self.key_base, -1.0)] if self.tops_up else []
         cls = classes(columns)
         n = int(cls.max()) + 1
@@ -189,7 +189,7 @@ class Prepared:
             cover=np.asfortranarray(self.cover[first]),  # read a layer at a time at every date
             match=self.match[first],
             match_scale=self.match_scale[first] if self.match_scale is not None else None,
-            tables={j: replace(t, groups=t.groups[first]) for j, t in self.tables.items()},
+            tables={j: replace(t, pattern=t.pattern[first]) for j, t in self.tables.items()},
             keys=KeyIndex(cls, np.arange(n), None, cls),  # rows here are the original keys
             merged=True,
             key_class=cls,

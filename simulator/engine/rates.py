@@ -20,6 +20,7 @@ from datetime import date
 
 import numpy as np
 
+from simulator.engine.keys import classes, present_codes
 from simulator.scenario.model import RateTable, Scenario
 
 
@@ -75,7 +76,10 @@ class TableIndex:
 
     table: RateTable
     groups_of: tuple[tuple[str, str | None], ...]  # group g is (prefix, partner or None)
-    groups: np.ndarray  # (K, columns) group of each key, -1 none
+    # keys of one code whose partners the table treats alike share a pattern of groups: each distinct
+    # pattern is looked up once at a date and gathered to its keys
+    patterns: np.ndarray  # (P, columns) the groups of each pattern, -1 none
+    pattern: np.ndarray  # (K,) each key's pattern
     rows: RowsByGroup  # the table's rows by group and date, to find each group's row in force at once
     # what `at` found, per span between the table's own dates: a path asks at every change date of
     # every layer, and most of them change nothing in this table (not copied by dataclasses.replace)
@@ -107,6 +111,13 @@ class TableIndex:
         named = sorted({p for _, p in groups_of if p is not None})
         slot = {p: i + 1 for i, p in enumerate(named)}  # slot 0: rows naming no partner
         key_slot = np.array([slot.get(p, -1) for p in partners] or [-1], dtype=np.intp)[partner_of_key]
+        width = len(named) + 2  # slots -1 (a partner the table does not name) to len(named)
+        combined = hs_of_key.astype(np.int64) * width + (key_slot + 1)
+        if len(hs_values) * width <= 1 << 24:
+            present, pattern = present_codes(combined, len(hs_values) * width)
+        else:
+            present, pattern = np.unique(combined, return_inverse=True)
+        hs_of_key, key_slot = present // width, present % width - 1  # from here on, per pattern
         lengths = sorted({len(h) for h, _ in groups_of}, reverse=True)
         lengths_of = np.char.str_len(hs_values) if len(hs_values) else np.zeros(0, np.intp)
         columns: list[np.ndarray] = []
@@ -127,8 +138,18 @@ class TableIndex:
                 own = lut[key_prefix, np.maximum(key_slot, 0)]
                 columns.append(np.where(key_slot > 0, own, -1))
             columns.append(lut[key_prefix, 0])
-        groups = np.column_stack(columns) if columns else np.full((len(hs_of_key), 0), -1, dtype=np.int32)
-        return TableIndex(table, groups_of, groups, RowsByGroup.of(table, row_group, len(groups_of)))
+        patterns = np.column_stack(columns) if columns else np.full((len(hs_of_key), 0), -1, dtype=np.int32)
+        # codes under the same prefixes share one pattern (merging keys by pattern then merges by groups)
+        alike = classes(list(patterns.T)) if patterns.shape[1] else np.zeros(len(patterns), np.int64)
+        _, first = np.unique(alike, return_index=True)
+        patterns, pattern = patterns[first], alike[pattern]
+        rows = RowsByGroup.of(table, row_group, len(groups_of))
+        return TableIndex(table, groups_of, patterns, pattern.ravel().astype(np.intp), rows)
+
+    @property
+    def groups(self) -> np.ndarray:
+        """(K, columns) the groups of each key, -1 none."""
+        return self.patterns[self.pattern]
 
     def at(self, when: date | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(K,) each key's rate on `when` (NaN where no row in force matches), dutiable share and all-in flag."""
@@ -141,16 +162,16 @@ class TableIndex:
     def _at(self, when: date | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         row = self.rows.in_force(when)
         row = np.append(np.where(np.isnan(self.rows.rate[row]), -1, row), -1)  # an `end` row: no row in force
-        by_column = row[self.groups]  # -1 picks the trailing "none"
+        by_column = row[self.patterns]  # -1 picks the trailing "none"
         found = by_column >= 0
         first = found.argmax(axis=1) if by_column.shape[1] else np.zeros(len(by_column), np.intp)
         chosen = by_column[np.arange(len(by_column)), first] if by_column.shape[1] else np.full(len(by_column), -1)
-        chosen = np.where(found.any(axis=1), chosen, -1)
+        chosen = np.where(found.any(axis=1), chosen, -1)[self.pattern]  # per pattern, gathered to the keys
         return self.rows.rate[chosen], self.rows.share[chosen], self.rows.all_in[chosen]
 
     def subset(self, keys: np.ndarray, when: date | None) -> TableIndex:
         """The index of some keys, knowing already what `at(when)` finds for them (a slice, not a lookup)."""
-        out = replace(self, groups=self.groups[keys])
+        out = replace(self, pattern=self.pattern[keys])
         span = len(self.table.dates) if when is None else bisect_right(self.table.dates, when)
         rate, share, all_in = self.at(when)
         out._found[span] = (rate[keys], share[keys], all_in[keys])
