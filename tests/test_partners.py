@@ -534,3 +534,37 @@ def test_the_timeline_found_date_by_date_from_changed_keys_is_each_dates_totals(
     for found, wanted in zip(got, expected, strict=True):
         for key, value in wanted.items():
             assert found[key] == pytest.approx(value, rel=1e-12, abs=1e-9), key
+
+
+def test_the_timeline_sees_a_table_row_change_by_itself() -> None:
+    """A date on which only a rate table's row changes (same share, same all-in flag): the incremental
+    timeline must find the lines it moves from the table alone."""
+    from unittest import mock
+
+    from simulator.engine import timeline
+    from simulator.engine.evaluate import totals_at
+
+    flows = validate_flows(
+        pd.DataFrame(
+            {
+                "exporter": ["CAN", "MEX", "JPN"],
+                "importer": ["USA"] * 3,
+                "hs": ["870323", "854231", "020130"],
+                "category": ["A"] * 3,
+                "value_usd": ["100", "200", "300"],
+                "base_rate": ["0", "0.04", "0"],
+            }
+        )
+    )
+    table = RateTable("t", (("8703", None, 0.1), ("8703", DATES[1], 0.25), ("02", None, 0.05)))
+    layers = (
+        Layer("t", Schedule.constant(1.0), Selector(), table=table),
+        Layer("flat", Schedule(((DATES[0], 0.1), (DATES[2], 0.2))), Selector(hs=("85",))),
+    )
+    scenario = Scenario("s", "USA", None, layers, ())
+    prepared = prepare(scenario, flows).alike
+    dates = list(scenario.change_dates)
+    with mock.patch.object(timeline, "FULL_SHARE", 1.0):
+        got = list(timeline.timeline_totals(prepared, dates))
+    assert [g["duty_usd"] for g in got] == pytest.approx([totals_at(prepared, d)["duty_usd"] for d in dates])
+    assert got[1]["duty_usd"] > got[0]["duty_usd"]  # the table's new row, on 8703 alone, raised the duty

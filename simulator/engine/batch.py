@@ -43,22 +43,14 @@ def batch_totals(
     shares = np.broadcast_to(shares, (b, prepared.match.shape[1]))
     width = max(n_keys * max(n_layers, 1), len(prepared.row_key) if prepared.responds else 0, 1)
     step = max(1, CHUNK_CELLS // width)
-    if prepared.responds:  # what the chunks share, found before they run side by side
-        prepared.rule_classes[0].matched, prepared.row_key
-    spans = [(start, min(b, start + step)) for start in range(0, b, step)]
+    prepared.shared_first()  # the chunks may run side by side
+    spans = [slice(start, min(b, start + step)) for start in range(0, b, step)]
+    chunks = ordered_map(lambda span: _chunk(prepared, rates[span], shares[span], when), spans, width * step)
     parts = []
-    for (start, stop), part in zip(
-        spans,
-        ordered_map(
-            lambda span: _chunk(prepared, rates[span[0] : span[1]], shares[span[0] : span[1]], when),
-            spans,
-            width * step,
-        ),
-        strict=True,
-    ):
+    for span, part in zip(spans, chunks, strict=True):
         parts.append(part)
         if progress is not None:
-            progress(stop - start, b)
+            progress(span.stop - span.start, b)
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 

@@ -214,18 +214,26 @@ def class_rates(
     trade response, found once per class of keys with the same rules and gathered (the keys themselves
     cannot merge: their values respond)."""
     ruled, cls = prepared.rule_classes if prepared.responds else (prepared, None)
-    live = in_play(ruled.cover, ruled.tables, when, rates)
-    r, s = ruled.rates(rates, when, live), np.take(waived_share(ruled, shares), live, axis=-1)
+    r, s, live = live_rates(ruled, rates, waived_share(ruled, shares), when)
     return (r, s, live) if cls is None else (r[cls], s[cls], live)
+
+
+def live_rates(
+    prepared: Prepared, rates: np.ndarray, s: np.ndarray, when: date | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rates after stacking and the waived shares (..., K, live) of the layers in play at `when`
+    (`live`, indices), from rates (L,) or (B, L) and waived shares (..., K, L); a layer out of play is 0
+    everywhere. np.take keeps rows contiguous, where s[..., live] would lay them out column-major."""
+    live = in_play(prepared.cover, prepared.tables, when, rates)
+    return prepared.rates(rates, when, live), np.take(s, live, axis=-1), live
 
 
 def layer_sums(
     prepared: Prepared, rates: np.ndarray, s: np.ndarray, when: date | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """over_layers of the layers in play at `when` only, from rates (L,) or (B, L) and waived shares
-    (..., K, L): the same figures on fewer columns (a layer out of play is 0 everywhere)."""
-    live = in_play(prepared.cover, prepared.tables, when, rates)
-    return over_layers(prepared.rates(rates, when, live), np.take(s, live, axis=-1))  # rows stay contiguous
+    """over_layers of the layers in play at `when` only: the same figures on fewer columns."""
+    r, s_live, _ = live_rates(prepared, rates, s, when)
+    return over_layers(r, s_live)
 
 
 RESPONSE_KEYS = ("baseline_import_value_usd", "trade_change_usd", "import_value_without_exemptions_usd")

@@ -195,6 +195,15 @@ class Prepared:
             key_class=cls,
         )
 
+    def shared_first(self) -> Prepared:
+        """This preparation with what threads evaluating it side by side all read found first (the
+        classes of keys with the same rules, their matches, each row's key), so none builds it twice."""
+        ruled = self.rule_classes[0] if self.responds else self
+        ruled.matched  # noqa: B018  (cached properties: reading them is what finds them)
+        if self.responds:
+            self.row_key  # noqa: B018
+        return ruled
+
     @property
     def responds(self) -> bool:
         return self.elasticity is not None

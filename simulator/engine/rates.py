@@ -146,18 +146,17 @@ class TableIndex:
         rows = RowsByGroup.of(table, row_group, len(groups_of))
         return TableIndex(table, groups_of, patterns, pattern.ravel().astype(np.intp), rows)
 
-    @property
-    def groups(self) -> np.ndarray:
-        """(K, columns) the groups of each key, -1 none."""
-        return self.patterns[self.pattern]
-
     def at(self, when: date | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(K,) each key's rate on `when` (NaN where no row in force matches), dutiable share and all-in flag."""
-        dates = self.table.dates
-        span = len(dates) if when is None else bisect_right(dates, when)
+        span = self._span(when)
         if span not in self._found:
             self._found[span] = self._at(when)
         return self._found[span]
+
+    def _span(self, when: date | None) -> int:
+        """Which span between the table's own dates `when` falls in (the key of what is kept per span)."""
+        dates = self.table.dates
+        return len(dates) if when is None else bisect_right(dates, when)
 
     def _at(self, when: date | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         row = self.rows.in_force(when)
@@ -172,14 +171,13 @@ class TableIndex:
     def subset(self, keys: np.ndarray, when: date | None) -> TableIndex:
         """The index of some keys, knowing already what `at(when)` finds for them (a slice, not a lookup)."""
         out = replace(self, pattern=self.pattern[keys])
-        span = len(self.table.dates) if when is None else bisect_right(self.table.dates, when)
         rate, share, all_in = self.at(when)
-        out._found[span] = (rate[keys], share[keys], all_in[keys])
+        out._found[self._span(when)] = (rate[keys], share[keys], all_in[keys])
         return out
 
     def in_force_somewhere(self, when: date | None) -> bool:
         """Whether some key has a row of the table in force on `when` (found once per span of its dates)."""
-        span = len(self.table.dates) if when is None else bisect_right(self.table.dates, when)
+        span = self._span(when)
         if span not in self._somewhere:
             self._somewhere[span] = bool((~np.isnan(self.at(when)[0])).any())
         return self._somewhere[span]

@@ -39,9 +39,7 @@ def timeline_totals(prepared: Prepared, dates: Sequence[date | None]) -> Iterato
     cells = max(prepared.cover.size, len(prepared.flows) if prepared.responds else 0)  # a date's arrays
     if not dates:
         return iter(())
-    ruled = prepared.rule_classes[0] if prepared.responds else prepared
-    ruled.matched  # noqa: B018  what every run shares, found before they start
-    prepared.row_key if prepared.responds else None  # noqa: B018
+    ruled = prepared.shared_first()  # the runs may go side by side
     n = max(1, min(threads(), len(dates) // 4))  # a run of a few dates pays for its full first one
     runs = [dates[i * len(dates) // n : (i + 1) * len(dates) // n] for i in range(n)]
     return chain.from_iterable(ordered_map(lambda run: _run(prepared, ruled, run), runs, cells))
@@ -61,10 +59,10 @@ def _next(ruled: Prepared, last: _Step | None, when: date | None) -> _Step:
     rates, shares = rates_at(scenario, when), shares_at(scenario, when)
     s = waived_share(ruled, shares)  # (K, L), kept per vector of shares
     changed = _changed(ruled, last, when, rates, shares) if last is not None else None
-    if changed is None or changed.sum() > FULL_SHARE * len(changed):
+    if last is None or changed is None or changed.sum() > FULL_SHARE * len(changed):  # the first, or most keys
         return _Step(when, rates, shares, layer_sums(ruled, rates, s, when))
     keys = np.flatnonzero(changed)
-    found = tuple(x.copy() for x in last.found) if last is not None else ()
+    additional, gross, exempt = (x.copy() for x in last.found)
     if len(keys):
         part = replace(
             ruled,
@@ -73,10 +71,8 @@ def _next(ruled: Prepared, last: _Step | None, when: date | None) -> _Step:
             base_duty=ruled.base_duty[keys],
             tables={j: t.subset(keys, when) for j, t in ruled.tables.items()},
         )
-        for whole, fresh in zip(found, layer_sums(part, rates, s[keys], when), strict=True):
-            whole[keys] = fresh
-    assert len(found) == 3
-    return _Step(when, rates, shares, (found[0], found[1], found[2]))
+        additional[keys], gross[keys], exempt[keys] = layer_sums(part, rates, s[keys], when)
+    return _Step(when, rates, shares, (additional, gross, exempt))
 
 
 def _changed(ruled: Prepared, last: _Step, when: date | None, rates: np.ndarray, shares: np.ndarray) -> np.ndarray:
@@ -87,8 +83,8 @@ def _changed(ruled: Prepared, last: _Step, when: date | None, rates: np.ndarray,
     for index in ruled.tables.values():
         before, now = index.at(last.when), index.at(when)  # the same arrays within a span of the table's dates
         if before is not now:
-            for a, b in zip(before, now, strict=True):
-                out |= ~((a == b) | (np.isnan(a) & np.isnan(b)) if a.dtype.kind == "f" else a == b)
+            for a, b in zip(before, now, strict=True):  # rate (NaN: no row), dutiable share, all-in flag
+                out |= (a != b) & ~(np.isnan(a) & np.isnan(b)) if a.dtype.kind == "f" else a != b
     for e in np.flatnonzero(shares != last.shares):
         out |= ruled.match[:, e]
     return out
