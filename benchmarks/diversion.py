@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from partners import HERE, compared, measure, private_cache, run_once
+from partners import HERE, compared, measure_cases, print_rows, private_cache
 
 WORLD = "paths/us_all_partners"
 RESPONDING = str(HERE / "benchmarks" / "scenarios" / "world_response.yaml")
@@ -27,21 +27,15 @@ SWEEP = ["--layer", "reciprocal", "--from", "0%", "--to", "200%", "--steps", "10
 def main() -> None:
     options, trees = compared(__doc__.splitlines()[0])
     with private_cache() as (_, env):
-        rows = []
-        for label, args in (
+        cases = [
             ("run world path, static", ["run", WORLD, *DATE]),
             ("run world path, each line responding alone", ["run", RESPONDING, *DATE]),
             ("run world path, with diversion between partners", ["run", DIVERTING, *DATE]),
             ("sweep 101 steps, each line responding alone", ["sweep", RESPONDING, *SWEEP]),
             ("sweep 101 steps, with diversion", ["sweep", DIVERTING, *SWEEP]),
-        ):
-            for tree in trees.values():
-                run_once(tree, args, env)  # fills the table cache
-            for name, (seconds, peak) in measure(trees, args, env, options.repeat).items():
-                rows.append((label, name, seconds, peak))
-    print(f"{'command':52} {'tree':9} {'median s':>9} {'peak MB':>8}")
-    for label, name, seconds, peak in rows:
-        print(f"{label:52} {name:9} {seconds:9.3f} {peak:8.0f}")
+        ]
+        rows = measure_cases(trees, cases, env, options.repeat)
+    print_rows(rows)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent
@@ -62,12 +62,16 @@ def measure(
     }
 
 
-def compared(description: str, repeat: int = 5) -> tuple[argparse.Namespace, dict[str, Path]]:
-    """The options `--repeat` and `--baseline` (a checkout of an earlier commit, run alternately with
-    this one), and the trees to run in."""
+def compared(
+    description: str, repeat: int = 5, more: Callable[[argparse.ArgumentParser], None] | None = None
+) -> tuple[argparse.Namespace, dict[str, Path]]:
+    """The options `--repeat`, `--baseline` (a checkout of an earlier commit, run alternately with this
+    one) and any `more` adds, and the trees to run in."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--repeat", type=int, default=repeat)
     parser.add_argument("--baseline", type=Path, help="a checkout of an earlier commit, run alternately")
+    if more is not None:
+        more(parser)
     options = parser.parse_args()
     return options, {"this": HERE} | ({"baseline": options.baseline.resolve()} if options.baseline else {})
 
@@ -78,6 +82,30 @@ def private_cache(**extra: str) -> Iterator[tuple[Path, dict[str, str]]]:
     with tempfile.TemporaryDirectory() as folder:
         os.chmod(folder, 0o700)
         yield Path(folder), {**os.environ, "TARIFFSIM_CACHE_DIR": str(Path(folder) / "tariffsim"), **extra}
+
+
+def measure_cases(
+    trees: dict[str, Path],
+    cases: list[tuple[str, list[str]]],
+    env: dict[str, str],
+    repeat: int,
+    warm: list[str] | None = None,
+) -> list[tuple[str, str, float, float]]:
+    """(label, tree, median s, median peak MB) for each (label, args) case in each tree, after one run
+    left unmeasured (of `warm`'s args, else the case's own) that fills the table cache."""
+    rows = []
+    for label, args in cases:
+        for tree in trees.values():
+            run_once(tree, warm or args, env)
+        for name, (seconds, peak) in measure(trees, args, env, repeat).items():
+            rows.append((label, name, seconds, peak))
+    return rows
+
+
+def print_rows(rows: list[tuple[str, str, float, float]], width: int = 52) -> None:
+    print(f"{'command':{width}} {'tree':9} {'median s':>9} {'peak MB':>8}")
+    for label, name, seconds, peak in rows:
+        print(f"{label:{width}} {name:9} {seconds:9.3f} {peak:8.0f}")
 
 
 def main() -> None:

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from partners import HERE, measure, run_once
+from partners import compared, measure_cases, print_rows, private_cache
 
 CODES = ["8542", "1201", "8471", "3004", "2709", "8802", "2901"]
 
@@ -44,17 +42,12 @@ def daily_table(folder: Path, rows: int) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--baseline", type=Path, help="a checkout of an earlier commit")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--exemptions", type=int, default=5000)
-    parser.add_argument("--daily-rows", type=int, default=100_000)
-    options = parser.parse_args()
-    trees = {"this": HERE} | ({"baseline": options.baseline.resolve()} if options.baseline else {})
-    with tempfile.TemporaryDirectory() as work:
-        folder = Path(work)
-        os.chmod(folder, 0o700)
-        warm = {**os.environ, "TARIFFSIM_CACHE_DIR": str(folder / "cache")}
+    def more(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--exemptions", type=int, default=5000)
+        parser.add_argument("--daily-rows", type=int, default=100_000)
+
+    options, trees = compared(__doc__.splitlines()[0], repeat=3, more=more)
+    with private_cache() as (folder, env):
         cases = [
             (f"rank, {options.exemptions:,} exemptions", ["rank", str(many_exemptions(folder, options.exemptions))]),
             (
@@ -63,15 +56,10 @@ def main() -> None:
             ),
             ("run exempt_chips (warm cache)", ["run", "exempt_chips"]),
         ]
-        rows = []
-        for label, args in cases:
-            for tree in trees.values():
-                run_once(tree, ["run", "exempt_chips"], warm)  # the table cached in each tree's format
-            for name, (s, m) in measure(trees, args, warm, options.repeat).items():
-                rows.append((label, name, s, m))
-    print(f"{'command':44} {'tree':9} {'median s':>9} {'peak MB':>8}")
-    for label, name, s, m in rows:
-        print(f"{label:44} {name:9} {s:9.3f} {m:8.0f}")
+        rows = measure_cases(
+            trees, cases, env, options.repeat, warm=["run", "exempt_chips"]
+        )  # each tree's cache format
+    print_rows(rows, 44)
 
 
 if __name__ == "__main__":
