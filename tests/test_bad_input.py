@@ -547,6 +547,7 @@ BAD_FRAMES: list[tuple[str, Callable[[pd.DataFrame], None], str]] = [
     ("rate out of range", lambda f: f.__setitem__("base_rate", [11.0, 0.0]), "outside 0-10"),
     ("percent rates", lambda f: f.__setitem__("base_rate", [3.0, 4.0]), "looks like a percent"),
     ("bad hs", lambda f: f.__setitem__("hs", ["12a1", "8542"]), "is not 2-10 digits"),
+    ("full-width hs", lambda f: f.__setitem__("hs", ["\uff18\uff15\uff14\uff12", "8542"]), "is not 2-10 digits"),
     ("missing category", lambda f: f.__setitem__("category", [None, "Chips"]), "is empty"),
     (
         "missing category in a categorical",

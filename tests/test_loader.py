@@ -52,6 +52,13 @@ INVALID: list[tuple[str, str, list[str]]] = [
         ["'85a' is not an HS code", "'854' is not an HS code"],
     ),
     (
+        # `\\d` takes any script's digits and `$` a trailing newline: both once slipped through as codes
+        "hs trailing newline or non-ASCII digits",
+        OK_HEAD + 'layers: [{name: a, rate: 10%, hs: ["8542\\n", "\\uFF18\\uFF15\\uFF14\\uFF12", "\\u0668\\u0665"]}]\n',
+        ["layers[0].hs[0]", "layers[0].hs[1]", "layers[0].hs[2]", "is not an HS code"],
+    ),
+    ("importer with a newline", 'name: t\nimporter: "CHN\\n"\n', ["is not an ISO 3166 alpha-3 code"]),
+    (
         "missing selector",
         OK_HEAD + "layers: [{name: a, rate: 10%}]\nexemptions: [{name: e, share: 50%}]\n",
         ["exemptions[0]", "needs a selector"],

@@ -33,12 +33,13 @@ COLUMN_NAMES = tuple(c.name for c in COLUMNS)
 # Few distinct values and many rows: stored as pandas categoricals, so filtering and grouping work on
 # integer codes and a 10-million-row table stays small.
 CODED = ("exporter", "importer", "hs", "category")
-HS_PATTERN = re.compile(r"^\d{2}(\d{2}){0,4}$")
+# ASCII digits only, and matched whole (`fullmatch`): `\d` takes any script's digits and `$` a trailing newline.
+HS_PATTERN = re.compile(r"[0-9]{2}(?:[0-9]{2}){0,4}")
 MAX_LISTED = 10
 
 # Shared with the rate tables' checks, here so that reading a scenario never imports pandas.
 COUNTRY = re.compile(r"[A-Z]{3}")
-ODD_HS = re.compile(r"\d{3}|\d{5}|\d{7}|\d{9}")
+ODD_HS = re.compile(r"[0-9]{3}|[0-9]{5}|[0-9]{7}|[0-9]{9}")
 # Real tariff tables have few lines at 100% or more; when most non-zero base rates are >= 1 the
 # column was almost surely written in percent (3 meaning 3%).
 PERCENT_LOOKING_SHARE = 0.5

@@ -22,6 +22,7 @@ import pandas as pd
 
 from simulator.atomic import atomic_path
 from simulator.bundled import CATEGORY_MAP
+from simulator.data.columns import HS_PATTERN
 from simulator.data.validate import validate_flows
 from simulator.errors import FlowsError, Problem, short
 
@@ -115,7 +116,7 @@ def read_comtrade(
             if column in raw:  # breakdowns would double count: keep the totals only
                 keep &= (raw[column].astype(str).str.strip() == total).to_numpy()
         code = raw["cmdCode"].astype(str).str.strip()
-        keep &= code.str.fullmatch(r"\d{2}(\d{2}){0,4}").to_numpy()
+        keep &= code.str.fullmatch(HS_PATTERN.pattern).to_numpy()
         rows = raw.loc[keep]
         code = code[keep]
         if len(rows) and code.str.len().nunique() > 1:
@@ -166,7 +167,7 @@ def read_baci(
         rows = raw.loc[keep].reset_index(drop=True)
         value = _numbers(rows, "v", source) * 1000.0  # BACI values are in thousands of USD
         k = rows["k"].astype(str).str.strip()
-        bad = np.flatnonzero(~k.str.fullmatch(r"\d{5,6}").to_numpy())
+        bad = np.flatnonzero(~k.str.fullmatch(r"[0-9]{5,6}").to_numpy())
         if len(bad):
             listed = "\n".join(
                 f"  row {i + 2}: k {short(str(k.iloc[i]), 30)} is not an HS6 code" for i in bad[:MAX_LISTED]
@@ -216,8 +217,7 @@ def load_category_map(path: Path | None = None) -> pd.DataFrame:
     table = _read_csv(path, ("hs", "category"), "HS category map")
     hs = table["hs"].astype(str).str.strip()
     bad = np.flatnonzero(
-        ~hs.str.fullmatch(r"\d{2}(\d{2}){0,4}").to_numpy()
-        | (table["category"].astype(str).str.strip() == "").to_numpy()
+        ~hs.str.fullmatch(HS_PATTERN.pattern).to_numpy() | (table["category"].astype(str).str.strip() == "").to_numpy()
     )
     if len(bad):
         listed = "\n".join(

@@ -176,7 +176,7 @@ def _summed(batches: Any, responds: bool, wanted: dict[str, object]) -> _Sums | 
         "hs": sums.seen["hs"] | set(sums.ids["hs"]),
         "category": sums.seen["category"] | set(sums.ids["category"]),
     }
-    if not all(HS_PATTERN.match(c) for c in seen["hs"]) or "" in {c.strip() for c in seen["category"]}:
+    if not all(HS_PATTERN.fullmatch(c) for c in seen["hs"]) or "" in {c.strip() for c in seen["category"]}:
         return None
     if not all(COUNTRY.fullmatch(c) for c in seen["exporter"] | seen["importer"]):
         return None

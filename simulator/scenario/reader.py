@@ -6,7 +6,6 @@ fix it.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Callable
 from datetime import date
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.bundled import shown
+from simulator.data.columns import COUNTRY, HS_PATTERN
 from simulator.data.partners import groups, suggestion
 from simulator.errors import Problem, ScenarioError, did_you_mean, short
 from simulator.scenario.fields import (
@@ -30,9 +30,6 @@ from simulator.scenario.model import Exemption, Layer, Response, Schedule, Selec
 from simulator.scenario.safe_yaml import Mapping, Scalar, Sequence, line_of
 from simulator.scenario.scalars import fmt, kind_of, parse_date, percent_hint, quote_hint, yaml_reads_as_number
 from simulator.scenario.tables import read_hs_list, read_rate_table
-
-COUNTRY = re.compile(r"^[A-Z]{3}$")
-HS = re.compile(r"^\d{2}(\d{2}){0,4}$")
 
 PLURAL = {"probability": "probabilities"}
 
@@ -73,7 +70,7 @@ class Reader:
 
     def country(self, node: Any, path: str) -> str | None:
         value = self.text(node, path)
-        if value is not None and not COUNTRY.match(value):
+        if value is not None and not COUNTRY.fullmatch(value):
             self.fail(node, path, f"{short(value)} is not an ISO 3166 alpha-3 code; write e.g. USA or CHN")
             return None
         return value
@@ -165,7 +162,9 @@ class Reader:
         items = self.listed(node, path, '["8542"]')
         out: list[str] = []
         for i, item in enumerate(items or ()):
-            if isinstance(item, Scalar) and not item.plain and HS.match(item):  # a quoted code: the usual case
+            if (
+                isinstance(item, Scalar) and not item.plain and HS_PATTERN.fullmatch(item)
+            ):  # a quoted code: the usual case
                 out.append(str(item))
                 continue
             sub = f"{path}[{i}]"
@@ -175,7 +174,7 @@ class Reader:
                 self.fail(
                     item if item is not None else node, sub, f"expected an HS code in quotes, got {kind_of(item)}"
                 )
-            elif not HS.match(str(item)):
+            elif not HS_PATTERN.fullmatch(str(item)):
                 self.fail(
                     item,
                     sub,
@@ -193,7 +192,7 @@ class Reader:
         for i, item in enumerate(items or ()):
             sub = f"{path}[{i}]"
             text = str(item) if isinstance(item, Scalar) else None
-            if text is not None and (COUNTRY.match(text) or text in groups()):
+            if text is not None and (COUNTRY.fullmatch(text) or text in groups()):
                 out.append(text)
                 continue
             near = suggestion(text) if text else ""

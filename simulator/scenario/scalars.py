@@ -12,11 +12,11 @@ import yaml
 from simulator.errors import short
 from simulator.scenario.safe_yaml import Mapping, Scalar, Sequence
 
-DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def parse_date(text: str) -> date | None:
-    if not DATE.match(text):
+    if not DATE.fullmatch(text):
         return None
     try:
         return date.fromisoformat(text)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -27,6 +26,7 @@ from simulator.data.columns import COUNTRY, HS_PATTERN, ODD_HS, PERCENT_LOOKING_
 from simulator.data.partners import groups, suggestion
 from simulator.errors import Problem, ScenarioError, short
 from simulator.scenario.model import RateTable
+from simulator.scenario.scalars import DATE
 
 T = TypeVar("T")
 
@@ -268,7 +268,7 @@ def _date(text: str, line: int, bad: list[tuple[int, str]]) -> date | bool | Non
     """The row's start date, None when undated, False when unreadable (and listed)."""
     if not text:
         return None
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+    if DATE.fullmatch(text):
         try:
             return date.fromisoformat(text)
         except ValueError:
