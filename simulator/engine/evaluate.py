@@ -29,7 +29,7 @@ from simulator.data.partners import name_of
 from simulator.engine.allocation import estimate_notes, range_notes, ranges
 from simulator.engine.prepare import Cells, Prepared, prepare
 from simulator.engine.rates import in_play, over_layers
-from simulator.engine.respond import responded_keys, responded_sums, shifts
+from simulator.engine.respond import responded_keys, responded_terms, shifts, summed_terms
 from simulator.errors import FlowsError, Problem
 from simulator.scenario.model import Scenario
 
@@ -339,9 +339,7 @@ def totals_of(prepared: Prepared, found: tuple[np.ndarray, np.ndarray, np.ndarra
     trade response, of each class of keys with the same rules (`rule_classes`), gathered to the rows."""
     if prepared.responds:  # each line's value responds to its own rates: no per-layer arrays needed
         at = prepared.rule_classes[1][prepared.row_key]  # row -> class
-        sums, created = responded_sums(prepared, *(x[at] for x in found))  # summed over rows
-        responded = summarize(*sums, estimated=np.asarray(estimated_total(prepared)), created=created)
-        return {k: float(v) for k, v in responded.items()}
+        return responded_totals(prepared, responded_terms(prepared, *(x[at] for x in found)))
     additional, gross, exempt = found
     value, base = prepared.value, prepared.base_duty
     base_total = base.sum()
@@ -353,6 +351,13 @@ def totals_of(prepared: Prepared, found: tuple[np.ndarray, np.ndarray, np.ndarra
         exempt @ value,
         estimated=np.asarray(estimated_total(prepared)),
     )
+    return {k: float(v) for k, v in out.items()}
+
+
+def responded_totals(prepared: Prepared, terms: list[np.ndarray]) -> dict[str, float]:
+    """`totals_of` with a trade response, from each row's terms (`respond.responded_terms`)."""
+    sums, created = summed_terms(prepared, terms)
+    out = summarize(*sums, estimated=np.asarray(estimated_total(prepared)), created=created)
     return {k: float(v) for k, v in out.items()}
 
 

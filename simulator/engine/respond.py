@@ -14,20 +14,33 @@ from simulator.engine.prepare import Prepared
 from simulator.engine.response import diverted_value, price_log, responded_value
 
 
-def row_values(prepared: Prepared, added: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def row_values(prepared: Prepared, added: np.ndarray, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Each row's value after the response, and after creation alone (before any diversion), given each
-    row's additional duty rate: (N,), or (B, N) for B variants at once."""
+    row's additional duty rate: (N,), or (B, N) for B variants at once. `rows`: only these rows (sorted,
+    and with every row of each product they touch, since diversion shares a product's imports out)."""
     assert prepared.elasticity is not None
-    rows = prepared.flows
-    v0 = rows["value_usd"].to_numpy(dtype=float)
-    t0 = rows["base_rate"].to_numpy(dtype=float)
+    v0, t0 = _table_columns(prepared, rows)
     found = price_log(t0, added)
-    created = responded_value(v0, t0, added, prepared.elasticity, found)
+    created = responded_value(v0, t0, added, _of(prepared.elasticity, rows), found)
     if prepared.substitution is None:
         return created, created
     assert prepared.product is not None
     n = int(prepared.product.max()) + 1
-    return diverted_value(created, found, prepared.substitution, prepared.product, n), created
+    product, sigma = _of(prepared.product, rows), _of(prepared.substitution, rows)
+    return diverted_value(created, found, sigma, product, n), created
+
+
+def _of(x: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    return x if rows is None else x[rows]
+
+
+def _table_columns(prepared: Prepared, rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The rows' value and base rate before any response."""
+    flows = prepared.flows
+    return (
+        _of(flows["value_usd"].to_numpy(dtype=float), rows),
+        _of(flows["base_rate"].to_numpy(dtype=float), rows),
+    )
 
 
 def responded_keys(prepared: Prepared, additional: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -50,21 +63,27 @@ def responded_sums(
     row's additional rate, gross rate and exempted share, (N,) or (B, N): value, base duty, duty, duty
     without exemptions, exempted value, the table's value, the value without exemptions, and (with
     diversion, else None) the value after creation alone; no per-key arrays."""
+    return summed_terms(prepared, responded_terms(prepared, added, gross_added, exempt))
+
+
+def responded_terms(
+    prepared: Prepared, added: np.ndarray, gross_added: np.ndarray, exempt: np.ndarray, rows: np.ndarray | None = None
+) -> list[np.ndarray]:
+    """Each row's part of `responded_sums` (value, base duty, additional duty, duty without exemptions,
+    exempted value, value without exemptions, value after creation alone), for `rows` (see
+    `row_values`) or all: a timeline keeps them and finds again only the rows a date changes."""
+    _, t0 = _table_columns(prepared, rows)
+    v1, created = row_values(prepared, added, rows)
+    vg, _ = row_values(prepared, gross_added, rows)
+    return [v1, v1 * t0, v1 * added, vg * (t0 + gross_added), v1 * exempt, vg, created]
+
+
+def summed_terms(prepared: Prepared, terms: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray | None]:
+    """`responded_sums` from the rows' terms (`responded_terms`), summed over the last axis."""
+    value, base, added, gross, exempted, gross_value, created = (x.sum(axis=-1) for x in terms)
     v0 = prepared.flows["value_usd"].to_numpy(dtype=float)
-    t0 = prepared.flows["base_rate"].to_numpy(dtype=float)
-    v1, created = row_values(prepared, added)
-    vg, _ = row_values(prepared, gross_added)
-    base = (v1 * t0).sum(axis=-1)
-    sums = [
-        v1.sum(axis=-1),
-        base,
-        base + (v1 * added).sum(axis=-1),
-        (vg * (t0 + gross_added)).sum(axis=-1),
-        (v1 * exempt).sum(axis=-1),
-        np.broadcast_to(v0.sum(), v1.shape[:-1]),
-        vg.sum(axis=-1),
-    ]
-    return [np.asarray(x) for x in sums], created.sum(axis=-1) if prepared.substitution is not None else None
+    sums = [value, base, base + added, gross, exempted, np.broadcast_to(v0.sum(), value.shape), gross_value]
+    return [np.asarray(x) for x in sums], created if prepared.substitution is not None else None
 
 
 SHIFT_PARTNERS = 10  # partners named in the table of shifts; the rest are one
