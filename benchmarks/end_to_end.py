@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from engine import make_scenario, make_table
 
 DATA = Path(__file__).resolve().parent / ".data"
+TEXT = ("exporter", "importer", "hs", "category")
 RULES = """
 import json, sys
 rules = json.load(open(sys.argv[2]))
@@ -95,16 +96,24 @@ print(json.dumps({"duty_usd": duty((h, a, b) for h, (a, b) in sums.items())}))
 )
 
 
-def dataset(rows: int) -> tuple[Path, Path, Path]:
-    """The Parquet dataset, the scenario YAML and the rules JSON, made once per size."""
-    root = DATA / f"bench_{rows}"
+def dataset(rows: int, plain: bool = False) -> tuple[Path, Path, Path]:
+    """The Parquet dataset, the scenario YAML and the rules JSON, made once per size. `plain`: text
+    columns written as plain strings, not dictionary-encoded (how some writers store them)."""
+    root = DATA / f"bench_{rows}{'_plain' if plain else ''}"
     files = root / "flows"
     if not (root / "scenario.yaml").exists():
         shutil.rmtree(root, ignore_errors=True)
         files.mkdir(parents=True)
         table = make_table(rows)
         for i, part in enumerate(np.array_split(np.arange(rows), 10)):
-            table.iloc[part].to_parquet(files / f"part-{i}.parquet", index=False)
+            if plain:
+                import pyarrow as pa
+                import pyarrow.parquet as pq
+
+                piece = pa.Table.from_pandas(table.iloc[part].astype({c: str for c in TEXT}), preserve_index=False)
+                pq.write_table(piece.replace_schema_metadata(None), files / f"part-{i}.parquet", use_dictionary=False)
+            else:
+                table.iloc[part].to_parquet(files / f"part-{i}.parquet", index=False)
         scenario = make_scenario(table, 131)
         lines = ["name: bench", "importer: USA", "trade: flows", "layers:"]
         for layer in scenario.layers:

@@ -63,3 +63,15 @@ def write(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return _write
+
+
+@pytest.fixture(params=["duckdb", "pyarrow"])
+def reducer(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each Parquet reducer in turn: DuckDB's (when installed) and pyarrow's (DuckDB hidden)."""
+    import simulator.data.duck as duck
+
+    if request.param == "duckdb":
+        pytest.importorskip("duckdb")
+    else:
+        monkeypatch.setattr(duck, "duckdb_module", lambda: None)
+    return str(request.param)

@@ -886,7 +886,9 @@ def test_year_is_honoured_for_csv_and_refused_where_there_is_none(tmp_path: Path
 
 
 @pytest.mark.parametrize("engine", ENGINES, ids=["pandas", "dask"])
-def test_a_column_missing_from_the_first_file_is_kept_from_the_others(tmp_path: Path, engine: list[str]) -> None:
+def test_a_column_missing_from_the_first_file_is_kept_from_the_others(
+    tmp_path: Path, engine: list[str], reducer: str
+) -> None:
     if engine:
         pytest.importorskip("dask")
     rows = rows_of(OK_TABLE)
@@ -897,7 +899,9 @@ def test_a_column_missing_from_the_first_file_is_kept_from_the_others(tmp_path: 
 
 
 @pytest.mark.parametrize("engine", ENGINES, ids=["pandas", "dask"])
-def test_parquet_and_csv_of_the_same_rows_agree_or_refuse_alike(tmp_path: Path, engine: list[str]) -> None:
+def test_parquet_and_csv_of_the_same_rows_agree_or_refuse_alike(
+    tmp_path: Path, engine: list[str], reducer: str
+) -> None:
     if engine:
         pytest.importorskip("dask")
     padded = rows_of(OK_TABLE)

@@ -91,7 +91,7 @@ def test_a_directory_is_a_parquet_dataset(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("scenario_name", ["exempt_131", "china_125_response", "paths/us_on_china_escalation"])
-def test_parquet_read_reduced_gives_the_same_numbers(tmp_path: Path, scenario_name: str) -> None:
+def test_parquet_read_reduced_gives_the_same_numbers(tmp_path: Path, scenario_name: str, reducer: str) -> None:
     """A Parquet dataset is summed per line key while read; every figure must equal the full read's."""
     pytest.importorskip("pyarrow")
     from dataclasses import replace
@@ -113,7 +113,7 @@ def test_parquet_read_reduced_gives_the_same_numbers(tmp_path: Path, scenario_na
     pd.testing.assert_frame_equal(a.by_category, b.by_category, rtol=1e-9)
 
 
-def test_parquet_with_a_bad_row_still_names_it(tmp_path: Path) -> None:
+def test_parquet_with_a_bad_row_still_names_it(tmp_path: Path, reducer: str) -> None:
     pytest.importorskip("pyarrow")
     from dataclasses import replace
 
@@ -127,7 +127,7 @@ def test_parquet_with_a_bad_row_still_names_it(tmp_path: Path) -> None:
         simulate(scenario)
 
 
-def test_parquet_directions_are_picked_by_folder_row_group_and_dictionary(tmp_path: Path) -> None:
+def test_parquet_directions_are_picked_by_folder_row_group_and_dictionary(tmp_path: Path, reducer: str) -> None:
     """Hive folders and Parquet row-group statistics skip other directions, and rows of other directions
     inside a kept batch are dropped by their dictionary codes: the figures equal the full read's, and a
     bad value in another direction neither counts nor stops the fast path."""

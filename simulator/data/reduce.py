@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.data.columns import HS_PATTERN, is_estimate
+from simulator.data.duck import summed_lines
 from simulator.data.parquet import countries_clean, open_dataset, pick_year
 from simulator.data.validate import COUNTRY, MAX_TOTAL_USD, PERCENT_LOOKING_SHARE, estimate_rows, validate_flows
 
@@ -42,6 +43,9 @@ def read_reduced(
     if not set(REQUIRED) <= set(dataset.schema.names):
         return None
     chosen = pick_year(dataset, path, year)
+    summed = summed_lines(dataset, importer, exporter, responds, chosen)  # with DuckDB, when installed
+    if summed is not None:
+        return key_table(summed, importer, exporter, responds)
     if not countries_clean(dataset):
         return None
     columns, condition = _scan(dataset, importer, exporter, responds, chosen)
@@ -326,8 +330,8 @@ def _estimate_marks(column: Any) -> np.ndarray:
     chunk = column.combine_chunks()
     coded = chunk if pa.types.is_dictionary(chunk.type) else pc.dictionary_encode(chunk)
     marks = np.array([is_estimate(v) for v in coded.dictionary.to_pylist()] + [False], dtype=float)
-    codes = coded.indices.to_numpy(zero_copy_only=False)
-    return marks[np.where(pc.is_null(coded.indices).to_numpy(zero_copy_only=False), len(marks) - 1, codes)]
+    # a null points past the dictionary (to False); filled before numpy, which would make nulls NaN floats
+    return marks[pc.fill_null(coded.indices, len(marks) - 1).to_numpy(zero_copy_only=False)]
 
 
 def _floats(column: Any) -> np.ndarray:
