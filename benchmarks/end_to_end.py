@@ -139,7 +139,10 @@ def timed(command: list[str]) -> tuple[float, float, float]:
     done = subprocess.run(["/usr/bin/time", "-f", "%M", *command], capture_output=True, text=True, check=True)
     seconds = time.perf_counter() - start
     peak_mb = int(done.stderr.strip().splitlines()[-1]) / 1024
-    out = json.loads(done.stdout)
+    try:
+        out = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        raise SystemExit(f"{' '.join(command)} printed no JSON: {done.stdout[:300]!r}") from None
     duty = out["totals"]["duty_usd"] if "totals" in out else out["duty_usd"]
     return seconds, peak_mb, duty
 

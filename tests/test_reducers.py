@@ -171,3 +171,41 @@ def test_base_rates_written_in_percent_send_both_reducers_the_slow_way(
     write(tmp_path, rows, 1, plain, [])
     direction = {"importer": "USA", "exporter": None, "responds": False}
     assert [reduced(tmp_path, monkeypatch, d, **direction) for d in (False, True)] == [None, None]
+
+
+def test_duckdb_draws_no_progress_bar_on_stdout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DuckDB draws a progress bar on stdout for a query longer than 2 s, into `--format json` output
+    (seen at 30M rows). Every query that reads the files must run with the bar off, even where a
+    connection starts with it on."""
+    import duckdb
+
+    from simulator.data.duck import summed_lines
+    from simulator.data.parquet import open_dataset
+
+    real = duckdb.connect
+    seen: list[object] = []
+
+    class Watched:
+        def __init__(self, con: object) -> None:
+            self.con = con
+
+        def __enter__(self) -> Watched:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.con.close()  # type: ignore[attr-defined]
+
+        def execute(self, query: str, *args: object) -> object:
+            if "read_parquet" in query:
+                seen.append(self.con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0])  # type: ignore[attr-defined]
+            return self.con.execute(query, *args)  # type: ignore[attr-defined]
+
+    def eager(*args: object, **kwargs: object) -> Watched:
+        con = real(*args, **kwargs)  # type: ignore[arg-type]
+        con.execute("SET enable_progress_bar = true")
+        return Watched(con)
+
+    monkeypatch.setattr(duckdb, "connect", eager)
+    write(tmp_path, CLEAN, 1, True, [])
+    assert summed_lines(open_dataset(tmp_path), "USA", None, False, None) is not None
+    assert seen == [False, False]

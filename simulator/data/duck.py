@@ -81,6 +81,7 @@ def summed_lines(
     countries = f"SELECT DISTINCT {', '.join(c for c in ('exporter', 'importer') if c in names)} FROM read_parquet($files, union_by_name = true)"
     try:
         with duckdb.connect(":memory:") as con:
+            con.execute("SET enable_progress_bar = false")  # a long query would draw one on stdout
             seen = con.execute(countries, {"files": files}).fetchall()
             found = con.execute(query, params).fetchnumpy()
     except duckdb.Error:
