@@ -61,6 +61,7 @@ bench: $(STAMP)  # engine, analyses, the bundled table, and whole processes agai
 	$(BIN)/python benchmarks/analysis.py
 	$(BIN)/python benchmarks/bundled.py
 	$(BIN)/python benchmarks/end_to_end.py
+	$(BIN)/python benchmarks/parquet_slope.py
 	$(BIN)/python benchmarks/many_selectors.py
 	$(BIN)/python benchmarks/diversion.py
 	$(BIN)/python benchmarks/report.py
