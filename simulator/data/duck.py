@@ -1,8 +1,8 @@
 """Sum a Parquet dataset per line key with DuckDB, when it is installed (`pip install 'tariffsim[fast]'`).
 
 The pyarrow reducer (data.reduce) reads and sums on one core, holding the GIL in numpy's bincounts;
-DuckDB reads, checks and sums in one multithreaded pass, so a run's cost per extra million rows is
-DuckDB's own. It computes what data.reduce computes, with the same checks, as sums per key: a key
+DuckDB reads, checks and sums on every core (a run's cost per extra million rows fell by 1.7-2.5
+times; it stays 1.7-2.9 times a bare DuckDB script's, for the checks: BENCHMARKS.md). It computes what data.reduce computes, with the same checks, as sums per key: a key
 with a missing, negative or non-finite value or base rate, a base rate above 10 (1,000%), a missing
 code or a mostly percent-looking base rate makes the whole table go the slow way (`load_flows`),
 whose checks name the bad rows. Every country of every row is checked too, as data.parquet's
@@ -82,6 +82,9 @@ def summed_lines(
     try:
         with duckdb.connect(":memory:") as con:
             con.execute("SET enable_progress_bar = false")  # a long query would draw one on stdout
+            # Parquet is built in: never fetch or load an extension (code) for a path DuckDB misreads
+            con.execute("SET autoinstall_known_extensions = false")
+            con.execute("SET autoload_known_extensions = false")
             seen = con.execute(countries, {"files": files}).fetchall()
             found = con.execute(query, params).fetchnumpy()
     except duckdb.Error:
