@@ -27,8 +27,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from engine import make_scenario, make_table
 
+from simulator.data.columns import CODED
+
 DATA = Path(__file__).resolve().parent / ".data"
-TEXT = ("exporter", "importer", "hs", "category")
 RULES = """
 import json, sys
 rules = json.load(open(sys.argv[2]))
@@ -110,7 +111,7 @@ def dataset(rows: int, plain: bool = False) -> tuple[Path, Path, Path]:
                 import pyarrow as pa
                 import pyarrow.parquet as pq
 
-                piece = pa.Table.from_pandas(table.iloc[part].astype({c: str for c in TEXT}), preserve_index=False)
+                piece = pa.Table.from_pandas(table.iloc[part].astype({c: str for c in CODED}), preserve_index=False)
                 pq.write_table(piece.replace_schema_metadata(None), files / f"part-{i}.parquet", use_dictionary=False)
             else:
                 table.iloc[part].to_parquet(files / f"part-{i}.parquet", index=False)

@@ -45,7 +45,10 @@ ODD_HS = re.compile(r"[0-9]{3}|[0-9]{5}|[0-9]{7}|[0-9]{9}")
 PERCENT_LOOKING_SHARE = 0.5
 
 
+ESTIMATE_PREFIX = "estimate"  # a `source` starting so marks an estimated value (estimate_2017_shares, ...)
+
+
 def is_estimate(source: object) -> bool:
     """Whether a `source` value marks the line's value as an estimate (estimate_2017_shares, ...): the one
     rule every reader and summary uses, so the estimated share is the same wherever it is shown."""
-    return str(source).startswith("estimate")
+    return str(source).startswith(ESTIMATE_PREFIX)

@@ -17,10 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulator.data.columns import COUNTRY, HS_PATTERN
+from simulator.data.columns import CODED, COUNTRY, ESTIMATE_PREFIX, HS_PATTERN
+from simulator.data.parquet import COUNTRY_COLUMNS
 from simulator.data.validate import MAX_TOTAL_USD, PERCENT_LOOKING_SHARE
-
-TEXT = ("exporter", "importer", "hs", "category")
 
 
 def duckdb_module() -> Any:
@@ -38,27 +37,32 @@ def summed_lines(
     """The direction's rows summed per key (hs, category, and with a response base_rate and elasticity)
     as data.reduce's `_Sums.lines` gives them, or None for the pyarrow reducer to decide."""
     duckdb = duckdb_module()
-    if duckdb is None or not _plain_layout(dataset):
+    fragments = list(dataset.get_fragments())
+    if duckdb is None or not _plain_layout(dataset, fragments):
         return None
     names = set(dataset.schema.names)
-    files = [f.path for f in dataset.get_fragments()]
+    files = [f.path for f in fragments]
     base = "CAST(base_rate AS DOUBLE)" if "base_rate" in names else "0.0::DOUBLE"
-    source = "coalesce(starts_with(source, 'estimate'), false)" if "source" in names else "false"
     keys = ["hs", "category"]
     if responds:
         keys += [
             f"{base} AS base_rate",
             "CAST(elasticity AS DOUBLE) AS elasticity" if "elasticity" in names else "NULL::DOUBLE AS elasticity",
         ]
+    value = "CAST(value_usd AS DOUBLE)"
     where = ["importer = $importer"]
     params: dict[str, object] = {"files": files, "importer": importer}
+    if "source" in names:  # data.columns' rule: a source starting with the prefix marks an estimate
+        params["estimate"] = ESTIMATE_PREFIX
+    estimated = (
+        f"sum(CASE WHEN starts_with(source, $estimate) THEN {value} ELSE 0.0 END)" if "source" in names else "0.0"
+    )
     if exporter is not None:
         where.append("exporter = $exporter")
         params["exporter"] = exporter
     if year is not None:
         where.append("year = $year")
         params["year"] = year
-    value = "CAST(value_usd AS DOUBLE)"
     by = ", ".join(str(i + 1) for i in range(len(keys)))
     # a missing or negative value or base rate: a minimum below 0 (a null counts as -1); a non-finite
     # value: a non-finite sum; a base rate above 10 or NaN (DuckDB sorts NaN above every number): a
@@ -67,7 +71,7 @@ def summed_lines(
         SELECT {", ".join(keys)},
             sum({value}) AS value_usd,
             sum({value} * {base}) AS base_duty_usd,
-            {f"sum(CASE WHEN {source} THEN {value} ELSE 0.0 END)" if "source" in names else "0.0"} AS estimated_usd,
+            {estimated} AS estimated_usd,
             min(coalesce({value}, -1.0)) AS least_value,
             min(coalesce({base}, -1.0)) AS least_base,
             max({base}) AS most_base,
@@ -78,7 +82,7 @@ def summed_lines(
         GROUP BY {by}
         ORDER BY {by}
     """
-    countries = f"SELECT DISTINCT {', '.join(c for c in ('exporter', 'importer') if c in names)} FROM read_parquet($files, union_by_name = true)"
+    countries = f"SELECT DISTINCT {', '.join(c for c in COUNTRY_COLUMNS if c in names)} FROM read_parquet($files, union_by_name = true)"
     try:
         with duckdb.connect(":memory:") as con:
             con.execute("SET enable_progress_bar = false")  # a long query would draw one on stdout
@@ -94,12 +98,12 @@ def summed_lines(
     return _checked(found, responds)
 
 
-def _plain_layout(dataset: Any) -> bool:
+def _plain_layout(dataset: Any, fragments: list[Any]) -> bool:
     """Files without hive folders, whose code columns are text and whose numbers are numbers: the layout
     DuckDB reads as pyarrow does. Anything else is left to the pyarrow reducer."""
     import pyarrow as pa
 
-    if any(str(f.partition_expression) != "true" for f in dataset.get_fragments()):  # hive folders
+    if any(str(f.partition_expression) != "true" for f in fragments):  # hive folders
         return False
 
     def text(t: Any) -> bool:
@@ -108,7 +112,7 @@ def _plain_layout(dataset: Any) -> bool:
 
     schema = dataset.schema
     for field in schema:
-        if field.name in (*TEXT, "source") and not text(field.type):
+        if field.name in (*CODED, "source") and not text(field.type):
             return False
         if field.name in ("value_usd", "base_rate", "elasticity", "year") and not (
             pa.types.is_integer(field.type) or pa.types.is_floating(field.type)
@@ -143,7 +147,7 @@ def _checked(found: dict[str, Any], responds: bool) -> pd.DataFrame | None:
             "category": category,
             "value_usd": value,
             "base_duty_usd": duty,
-            "estimated_usd": np.broadcast_to(np.asarray(found["estimated_usd"], dtype=float), value.shape).copy(),
+            "estimated_usd": np.asarray(found["estimated_usd"], dtype=float),
         }
     )
     if responds:
