@@ -7,6 +7,8 @@ partners of each product. `shifts` says who gained what from whom.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -14,33 +16,52 @@ from simulator.engine.prepare import Prepared
 from simulator.engine.response import diverted_value, price_log, responded_value
 
 
+@dataclass(frozen=True)
+class _Lines:
+    """What decides how some rows respond, gathered once: value and base rate before any response,
+    elasticity, and (with substitution) product and elasticity of substitution."""
+
+    value: np.ndarray
+    base_rate: np.ndarray
+    elasticity: np.ndarray
+    product: np.ndarray | None
+    substitution: np.ndarray | None
+    n_products: int
+
+    @staticmethod
+    def of(prepared: Prepared, rows: np.ndarray | None) -> _Lines:
+        """`rows`: only these rows (sorted, and with every row of each product they touch, since
+        diversion shares a product's imports out); None: all."""
+        assert prepared.elasticity is not None
+
+        def take(x: np.ndarray) -> np.ndarray:
+            return x if rows is None else x[rows]
+
+        flows = prepared.flows
+        product, sigma = prepared.product, prepared.substitution
+        diverts = product is not None and sigma is not None
+        return _Lines(
+            take(flows["value_usd"].to_numpy(dtype=float)),
+            take(flows["base_rate"].to_numpy(dtype=float)),
+            take(prepared.elasticity),
+            take(product) if product is not None and diverts else None,
+            take(sigma) if sigma is not None and diverts else None,
+            int(product.max()) + 1 if product is not None and diverts else 0,
+        )
+
+    def values(self, added: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each row's value after the response, and after creation alone, given its additional rate."""
+        found = price_log(self.base_rate, added)
+        created = responded_value(self.value, self.base_rate, added, self.elasticity, found)
+        if self.product is None or self.substitution is None:
+            return created, created
+        return diverted_value(created, found, self.substitution, self.product, self.n_products), created
+
+
 def row_values(prepared: Prepared, added: np.ndarray, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Each row's value after the response, and after creation alone (before any diversion), given each
-    row's additional duty rate: (N,), or (B, N) for B variants at once. `rows`: only these rows (sorted,
-    and with every row of each product they touch, since diversion shares a product's imports out)."""
-    assert prepared.elasticity is not None
-    v0, t0 = _table_columns(prepared, rows)
-    found = price_log(t0, added)
-    created = responded_value(v0, t0, added, _of(prepared.elasticity, rows), found)
-    if prepared.substitution is None:
-        return created, created
-    assert prepared.product is not None
-    n = int(prepared.product.max()) + 1
-    product, sigma = _of(prepared.product, rows), _of(prepared.substitution, rows)
-    return diverted_value(created, found, sigma, product, n), created
-
-
-def _of(x: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
-    return x if rows is None else x[rows]
-
-
-def _table_columns(prepared: Prepared, rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """The rows' value and base rate before any response."""
-    flows = prepared.flows
-    return (
-        _of(flows["value_usd"].to_numpy(dtype=float), rows),
-        _of(flows["base_rate"].to_numpy(dtype=float), rows),
-    )
+    row's additional duty rate: (N,), or (B, N) for B variants at once; `rows` as in `_Lines.of`."""
+    return _Lines.of(prepared, rows).values(added)
 
 
 def responded_keys(prepared: Prepared, additional: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -72,9 +93,10 @@ def responded_terms(
     """Each row's part of `responded_sums` (value, base duty, additional duty, duty without exemptions,
     exempted value, value without exemptions, value after creation alone), for `rows` (see
     `row_values`) or all: a timeline keeps them and finds again only the rows a date changes."""
-    _, t0 = _table_columns(prepared, rows)
-    v1, created = row_values(prepared, added, rows)
-    vg, _ = row_values(prepared, gross_added, rows)
+    lines = _Lines.of(prepared, rows)
+    t0 = lines.base_rate
+    v1, created = lines.values(added)
+    vg, _ = lines.values(gross_added)
     return [v1, v1 * t0, v1 * added, vg * (t0 + gross_added), v1 * exempt, vg, created]
 
 
