@@ -26,7 +26,7 @@ from simulator.data.columns import COUNTRY, HS_PATTERN, ODD_HS, PERCENT_LOOKING_
 from simulator.data.partners import groups, suggestion
 from simulator.errors import Problem, ScenarioError, short
 from simulator.scenario.model import RateTable
-from simulator.scenario.scalars import DATE
+from simulator.scenario.scalars import parse_date
 
 T = TypeVar("T")
 
@@ -268,11 +268,9 @@ def _date(text: str, line: int, bad: list[tuple[int, str]]) -> date | bool | Non
     """The row's start date, None when undated, False when unreadable (and listed)."""
     if not text:
         return None
-    if DATE.fullmatch(text):
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            pass
+    found = parse_date(text)
+    if found is not None:
+        return found
     bad.append((line, f"from {short(text)} is not a date; write YYYY-MM-DD, e.g. 2025-04-10"))
     return False
 
