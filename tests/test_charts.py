@@ -260,3 +260,32 @@ def test_a_report_on_the_users_own_table_does_not_credit_the_census(tmp_path: Pa
     html = out.read_text()
     assert "The trade table is the user&#x27;s own" in html and "tiny.csv" in html
     assert "US Census Bureau" not in html
+
+
+def test_the_pages_one_pass_drawing_gives_savefigs_pixels(chips: Result, dated: Result) -> None:
+    """The report draws each image once (Figure.draw lays it out as it starts) where savefig draws it
+    twice; every kind of chart, slide-sized and phone-sized, must come out pixel for pixel the same."""
+    import io
+    from datetime import date
+
+    import numpy as np
+    from PIL import Image
+
+    from simulator.analysis.compare import compare
+    from simulator.output.chart_style import pixels
+    from simulator.output.page import DPI, _phone
+
+    world = simulate(load_scenario("paths/us_all_partners_diversion"), date=date(2025, 5, 1))
+    dated_pair = compare([dated.scenario, dated.scenario])
+    cases = [(charts.CHARTS[n], r) for r in (chips, dated, world) for n in charts.chart_names(r)]
+    compared = (charts.plot_compare_duty, charts.plot_compare_rates, charts.plot_compare_timeline)
+    cases += [(f, dated_pair) for f in compared]
+    assert {f.__name__ for f, _ in cases} >= {f.__name__ for f in charts.CHARTS.values()}
+    for draw, subject in cases:
+        for phone in (False, True):
+            figures = [_phone(draw, subject, 12) if phone else draw(subject) for _ in range(2)]
+            buffer = io.BytesIO()
+            figures[0].savefig(buffer, format="png", dpi=DPI)
+            saved = np.asarray(Image.open(buffer))
+            drawn = np.asarray(pixels(figures[1], DPI))
+            assert drawn.shape == saved.shape and (drawn == saved).all(), (draw.__name__, phone)

@@ -28,6 +28,7 @@ STYLE: Any = {
     "text.parse_math": False,  # "$32B" is money, not mathtext
     "font.size": 11,
     "axes.titlesize": 15,
+    "axes.titley": 1.0,  # title_text pads the title itself: matplotlib need not measure every tick to place it
     "axes.titleweight": "bold",
     "axes.labelsize": 12,
     "axes.spines.top": False,
@@ -134,9 +135,34 @@ def styled(func):  # type: ignore[no-untyped-def]
     return wrapper
 
 
+def unmeasured(fig: Figure) -> Figure:
+    """Pin every empty axis label where it is, so that drawing does not measure every tick label to
+    place a label with no text (a category axis's 36 names, twice a figure: a sixth of a report)."""
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if not axis.label.get_text():
+                axis.set_label_coords(0, 0)
+    return fig
+
+
+def pixels(fig: Figure, dpi: float) -> Any:
+    """The RGBA pixels `fig.savefig(format="png", dpi=dpi)` would encode, drawn in one pass: savefig
+    lays a constrained figure out in a draw that renders nothing, then draws it again; Figure.draw lays
+    it out as it starts (a third of each image's time; tests hold the pixels equal). Sets the figure's
+    dpi for good: for figures drawn once, as the page's are."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    unmeasured(fig)
+    fig.set_dpi(dpi)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return canvas.buffer_rgba()
+
+
 def save(fig: Figure, path: str | Path) -> Path:
     """Write a figure atomically; the format follows the suffix (.png or .svg)."""
     path = Path(path)
+    unmeasured(fig)
     with atomic_path(path) as tmp, matplotlib.rc_context(STYLE):
         fig.savefig(
             tmp,

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import base64
 import io
+import re
+import secrets
 import textwrap
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from html import escape
 from typing import Any
+
+import numpy as np
 
 from simulator import __version__
 from simulator.analysis.compare import Comparison
@@ -98,10 +103,43 @@ OWN_DATA_NOTE = "The trade table is the user's own; its sources are theirs to st
 PHONE_INCHES = 4.4  # drawn this wide, 9-point chart text stays about 9 px on a 390 px screen
 
 
-def _png(fig: Any) -> str:
+DPI = 110
+
+
+def _data_uri(rgba: Any) -> str:
+    from PIL import Image  # matplotlib's own dependency
+
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
+    Image.fromarray(np.asarray(rgba)).save(buf, format="png")
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+class _Images:
+    """The page's images: drawn one after another, each PNG-encoded on a second thread while the next
+    is drawn (zlib releases the GIL; a seventh of the page's time), then put in the page where their
+    placeholders stand. `tick` after each image drawn (the report's progress)."""
+
+    def __init__(self, tick: Callable[[], None]) -> None:
+        self.tick = tick
+        self.encoded: list[Future[str]] = []
+        self.mark = f"\0{secrets.token_hex(8)}:"  # nothing a scenario says can match it by chance
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="tariffsim-png")
+
+    def add(self, fig: Any) -> str:
+        from simulator.output.chart_style import pixels
+
+        self.encoded.append(self.pool.submit(_data_uri, pixels(fig, DPI)))
+        self.tick()
+        return f"{self.mark}{len(self.encoded) - 1}\0"
+
+    def fill(self, html: str) -> str:
+        return re.sub(f"{re.escape(self.mark)}(\\d+)\0", lambda m: self.encoded[int(m[1])].result(), html)
+
+    def __enter__(self) -> _Images:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.pool.shutdown(cancel_futures=True)
 
 
 def _phone(draw: Callable[..., Any], subject: Any, rows: int) -> Any:
@@ -136,18 +174,12 @@ def _phone(draw: Callable[..., Any], subject: Any, rows: int) -> Any:
     return fig
 
 
-Tick = Callable[[], None]  # one image drawn (the report's progress)
-
-
 def _nothing() -> None:
     pass
 
 
-def _figure(anchor: str, wide: Any, narrow: Any, alt: str, caption: str, tick: Tick = _nothing) -> str:
-    images = []
-    for fig in (narrow, wide):
-        images.append(_png(fig))
-        tick()
+def _figure(anchor: str, wide: Any, narrow: Any, alt: str, caption: str, drawn: _Images) -> str:
+    images = [drawn.add(fig) for fig in (narrow, wide)]
     return (
         f'<figure id="{anchor}"><picture><source media="(max-width: 640px)" srcset="{images[0]}">'
         f'<img src="{images[1]}" alt="{escape(alt)}"></picture><figcaption>{escape(caption)}</figcaption></figure>'
@@ -207,7 +239,7 @@ def _cards(result: Result) -> str:
     )
 
 
-def section(result: Result, anchor: str, number: str = "", tick: Tick = _nothing) -> str:
+def section(result: Result, anchor: str, number: str, drawn: _Images) -> str:
     """One scenario: description, headline figures, charts with their words, the tables."""
     from simulator.output.charts import CHARTS, figures  # matplotlib only when a page is drawn
 
@@ -220,7 +252,7 @@ def section(result: Result, anchor: str, number: str = "", tick: Tick = _nothing
             _phone(CHARTS[name], result, rows.get(name, len(result.by_category))),
             describe(name, result),
             CAPTIONS[name],
-            tick,
+            drawn,
         )
         for name, fig in figures(result).items()
     )
@@ -243,7 +275,7 @@ def section(result: Result, anchor: str, number: str = "", tick: Tick = _nothing
     )
 
 
-def comparison_section(c: Comparison, tick: Tick = _nothing) -> str:
+def comparison_section(c: Comparison, drawn: _Images) -> str:
     """What `tariffsim compare` says: one date, differences from [1], the charts, where paths part."""
     from simulator.output.charts import comparison_figures
     from simulator.output.comparison_charts import plot_compare_duty, plot_compare_rates, plot_compare_timeline
@@ -257,7 +289,7 @@ def comparison_section(c: Comparison, tick: Tick = _nothing) -> str:
     rows = {"compare_duty": 2 * len(c.labels), "compare_rates": 6 * len(c.labels), "compare_timeline": 8}
     charts = "".join(
         _figure(
-            f"c-{name}", fig, _phone(draws[name], c, rows[name]), describe_comparison(name, c), CAPTIONS[name], tick
+            f"c-{name}", fig, _phone(draws[name], c, rows[name]), describe_comparison(name, c), CAPTIONS[name], drawn
         )
         for name, fig in comparison_figures(c).items()
     )
@@ -311,7 +343,7 @@ def to_html(
     progress: Callable[[int, int], None] | None = None,
 ) -> str:
     """A whole page: the comparison (several scenarios), a section per result, where the data comes from.
-    `progress(1, total)` after each image: two per chart (desktop and phone), about 0.2 s each."""
+    `progress(1, total)` after each image: two per chart (desktop and phone), about 0.15 s each."""
     from simulator.output.charts import chart_names
     from simulator.output.comparison_charts import comparison_chart_names
 
@@ -335,8 +367,10 @@ def to_html(
         f"without exemptions); duty {usd(r.totals['duty_usd'])}; exempted {usd(r.totals['exempted_value_usd'])}</li>"
         for i, r in enumerate(results)
     )
-    compared = comparison_section(comparison, tick) if comparison is not None else ""
-    body = "".join(section(r, f"s{i}", f"[{i + 1}] " if several else "", tick) for i, r in enumerate(results))
+    with _Images(tick) as drawn:
+        compared = comparison_section(comparison, drawn) if comparison is not None else ""
+        body = "".join(section(r, f"s{i}", f"[{i + 1}] " if several else "", drawn) for i, r in enumerate(results))
+        body = drawn.fill(compared + body)
     sources = sorted({r.source.replace("\\", "/").rsplit("/", 1)[-1] for r in results})
     bundled = [is_bundled(r.source) for r in results]
     notes = ([SOURCE_NOTE] if any(bundled) else []) + ([OWN_DATA_NOTE] if not all(bundled) else [])
@@ -346,7 +380,7 @@ def to_html(
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
         f'<header><h1>{escape(title)}</h1><p class="context">Made by tariffsim {__version__} on {datetime.now():%Y-%m-%d}. '
         "Rates are trade-weighted: duty divided by import value. Money is annual, in US dollars.</p>"
-        f"<ul>{headline_lines}</ul>{toc}</header><main>{compared}{body}</main>"
+        f"<ul>{headline_lines}</ul>{toc}</header><main>{body}</main>"
         f'<footer><h2>Where the data comes from</h2><p class="source">Trade table: {escape(", ".join(sources))}. '
         f"{escape(' '.join(notes))}</p>{bibliography(results, notes)}</footer></body></html>\n"
     )
