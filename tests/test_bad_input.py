@@ -612,6 +612,29 @@ def test_api_empty_selector_refused(tmp_path: Path) -> None:
         load_scenario(tmp_path / "s.yaml")
 
 
+def test_api_dates_as_text_or_timestamps_or_a_clear_error() -> None:
+    """A notebook passes '2025-05-01' or a pandas Timestamp as often as a date: each is read as the date,
+    by every function that takes one; anything else is refused by name, not by a comparison deep inside."""
+    from datetime import date
+
+    from simulator import compare, explain, rank, sweep
+
+    scenario = load_scenario("paths/us_on_china_deescalation")
+    expected = simulate(scenario, date=date(2025, 5, 1)).totals
+    for when in ("2025-05-01", pd.Timestamp("2025-05-01 13:00")):
+        assert simulate(scenario, date=when).totals == expected
+        assert compare([scenario], date=when).results[0].totals == expected
+    assert explain(scenario, "2025-05-01") == explain(scenario, date(2025, 5, 1))
+    layer = scenario.layers[0].name
+    assert sweep(scenario, layer, 0, 1, 2, when="2025-05-01").equals(
+        sweep(scenario, layer, 0, 1, 2, when=date(2025, 5, 1))
+    )
+    assert rank(scenario, when="2025-05-01").exemptions.equals(rank(scenario, when=date(2025, 5, 1)).exemptions)
+    for bad in ("2025-5-1", "May 2025", 20250501, "2025-02-30"):
+        with pytest.raises(ValueError, match=r"is not a date; pass datetime\.date"):
+            simulate(scenario, date=bad)  # type: ignore[arg-type]
+
+
 # --- whole processes: pipes, stdout, warnings, atomic writes
 def run_process(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(

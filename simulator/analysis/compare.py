@@ -17,6 +17,7 @@ from simulator.engine.evaluate import TOTAL_KEYS, Result, evaluate
 from simulator.engine.prepare import prepare
 from simulator.engine.timeline import timeline_totals
 from simulator.scenario.model import Scenario
+from simulator.scenario.scalars import as_date
 
 
 @dataclass(frozen=True)
@@ -65,14 +66,14 @@ def labels_for(scenarios: Sequence[Scenario]) -> tuple[str, ...]:
 
 
 def compare(
-    scenarios: Sequence[Scenario], *, date: datetime.date | None = None, flows: pd.DataFrame | None = None
+    scenarios: Sequence[Scenario], *, date: datetime.date | str | None = None, flows: pd.DataFrame | None = None
 ) -> Comparison:
     """Evaluate every scenario at one date and along the union of their change dates."""
     if not scenarios:
         raise ValueError("compare needs at least one scenario")
     prepared = [prepare(s, flows).alike for s in scenarios]  # the path at every date: alike keys once
     all_dates = sorted({d for s in scenarios for d in s.change_dates})
-    when = date if date is not None else (all_dates[-1] if all_dates else None)
+    when = as_date(date) if date is not None else (all_dates[-1] if all_dates else None)
     results = tuple(evaluate(p, when) for p in prepared)
     labels = labels_for(scenarios)
 

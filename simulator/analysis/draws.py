@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.engine.batch import Progress, batch_totals
-from simulator.engine.evaluate import default_date, rates_at, shares_at
+from simulator.engine.evaluate import date_for, rates_at, shares_at
 from simulator.engine.prepare import prepare
 from simulator.scenario.model import Scenario
 
@@ -43,14 +43,14 @@ def draw(
     n: int,
     seed: int,
     *,
-    when: date | None = None,
+    when: date | str | None = None,
     flows: pd.DataFrame | None = None,
     progress: Progress | None = None,
 ) -> Draws:
     """N independent draws of which uncertain exemptions are granted."""
     if n < 1:
         raise ValueError("draws must be at least 1")
-    when = when if when is not None else default_date(scenario)
+    when = date_for(scenario, when)
     prepared = prepare(scenario, flows)
     probability = np.array([x.probability for x in scenario.exemptions])
     uncertain = np.flatnonzero(probability < 1)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from simulator.data.partners import groups, name_of
-from simulator.engine.evaluate import default_date, rates_at
+from simulator.engine.evaluate import date_for, rates_at
 from simulator.engine.prepare import Prepared, prepare
 from simulator.errors import SimulatorError
 from simulator.scenario.load import load_scenario
@@ -90,10 +90,10 @@ def describe_table(table: RateTable, what: str) -> str:
     return f"{what} by HS code from {Path(table.source).name} ({len(table.rows)} rows, longest prefix wins{more})"
 
 
-def explain(scenario: Scenario, when: date | None = None) -> str:
+def explain(scenario: Scenario, when: date | str | None = None) -> str:
     """The whole explanation as text."""
     prepared = prepare(scenario, reduce=False)  # it counts the table's lines
-    when = when if when is not None else default_date(scenario)
+    when = date_for(scenario, when)
     flows = prepared.flows
     total_value = float(prepared.value.sum())
     out = [

@@ -14,7 +14,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from simulator.engine.evaluate import default_date, rates_at, shares_at, waived_share
+from simulator.engine.evaluate import date_for, rates_at, shares_at, waived_share
 from simulator.engine.prepare import prepare
 from simulator.engine.response import responded_value
 from simulator.errors import Problem, ProblemsError, did_you_mean, short
@@ -23,7 +23,7 @@ from simulator.scenario.model import Scenario
 
 def lines(
     scenario: Scenario,
-    when: date | None = None,
+    when: date | str | None = None,
     flows: pd.DataFrame | None = None,
     *,
     exempted: bool = False,
@@ -36,7 +36,7 @@ def lines(
     Filters: `exempted` keeps lines with an exempted value; `categories`, `partners` (codes) and `hs`
     (prefixes) keep lines matching any of the values given.
     """
-    when = when if when is not None else default_date(scenario)
+    when = date_for(scenario, when)
     prepared = prepare(scenario, flows, reduce=False)
     rates, shares = rates_at(scenario, when), shares_at(scenario, when)
     r = prepared.rates(rates, when)  # (K, L) after stacking

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.engine.batch import alike_merged, batch_totals
-from simulator.engine.evaluate import default_date, evaluate, rates_at, shares_at
+from simulator.engine.evaluate import date_for, evaluate, rates_at, shares_at
 from simulator.engine.prepare import prepare
 from simulator.scenario.model import Scenario
 
@@ -33,8 +33,8 @@ class Ranking:
     total_relief: float
 
 
-def rank(scenario: Scenario, *, when: date | None = None, flows: pd.DataFrame | None = None) -> Ranking:
-    when = when if when is not None else default_date(scenario)
+def rank(scenario: Scenario, *, when: date | str | None = None, flows: pd.DataFrame | None = None) -> Ranking:
+    when = date_for(scenario, when)
     prepared = prepare(scenario, flows)
     rates = rates_at(scenario, when)
     shares = shares_at(scenario, when)

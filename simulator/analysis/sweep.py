@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.engine.batch import Progress, batch_totals
-from simulator.engine.evaluate import default_date, rates_at, shares_at
+from simulator.engine.evaluate import date_for, rates_at, shares_at
 from simulator.engine.prepare import prepare
 from simulator.errors import Problem, ScenarioError, did_you_mean, short
 from simulator.scenario.model import Scenario
@@ -25,7 +25,7 @@ def sweep(
     high: float,
     steps: int,
     *,
-    when: date | None = None,
+    when: date | str | None = None,
     flows: pd.DataFrame | None = None,
     progress: Progress | None = None,
 ) -> pd.DataFrame:
@@ -36,7 +36,7 @@ def sweep(
         raise ScenarioError([Problem(where, f"no layer {short(layer)} to sweep{did_you_mean(layer, names)}")])
     if steps < 2 or not 0 <= low <= high:
         raise ValueError("a sweep needs steps >= 2 and 0 <= low <= high")
-    when = when if when is not None else default_date(scenario)
+    when = date_for(scenario, when)
     prepared = prepare(scenario, flows)
     grid = np.linspace(low, high, steps)
     rates = np.tile(rates_at(scenario, when), (steps, 1))

@@ -21,8 +21,7 @@ import pandas as pd
 
 from simulator.data.parquet import open_dataset, pick_year
 from simulator.data.reduce import key_table, reduce_file
-from simulator.engine.evaluate import Result, evaluate
-from simulator.engine.evaluate import default_date as _default_date
+from simulator.engine.evaluate import Result, date_for, evaluate
 from simulator.engine.partners import partner_rules, partners_apart
 from simulator.engine.prepare import prepare
 from simulator.errors import FlowsError, Problem
@@ -33,7 +32,7 @@ def simulate_dask(
     scenario: Scenario,
     dataset: str | Path,
     *,
-    date: date | None = None,
+    date: date | str | None = None,
     client: Any = None,
     year: int | None = None,
 ) -> Result:
@@ -99,7 +98,7 @@ def simulate_dask(
     for name in ("exporter", "importer", "hs", "category"):
         flows[name] = flows[name].astype("category")
     prepared = prepare(replace(scenario, trade=path), flows)
-    return evaluate(prepared, date if date is not None else _default_date(scenario))
+    return evaluate(prepared, date_for(scenario, date))
 
 
 def _local(dask: Any) -> dict[str, Any]:

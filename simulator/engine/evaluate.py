@@ -32,6 +32,7 @@ from simulator.engine.rates import in_play, over_layers
 from simulator.engine.respond import responded_keys, responded_terms, shifts, summed_terms
 from simulator.errors import FlowsError, Problem
 from simulator.scenario.model import Scenario
+from simulator.scenario.scalars import as_date
 
 TOTAL_KEYS = (
     "import_value_usd",
@@ -115,7 +116,7 @@ class Result:
 
 
 def simulate(
-    scenario: Scenario, flows: pd.DataFrame | None = None, date: date | None = None, *, year: int | None = None
+    scenario: Scenario, flows: pd.DataFrame | None = None, date: date | str | None = None, *, year: int | None = None
 ) -> Result:
     """Apply a scenario to a trade-flow table at a date.
 
@@ -124,17 +125,17 @@ def simulate(
     totals at every change date. `year` picks one year of a table that holds several.
     """
     prepared = prepare(scenario, flows, year=year)
-    when = date if date is not None else default_date(scenario)
-    return evaluate(prepared, when)
+    return evaluate(prepared, date_for(scenario, date))
 
 
 def estimated_total(prepared: Prepared) -> float:
     return float(prepared.estimated.sum()) if prepared.estimated is not None else 0.0
 
 
-def default_date(scenario: Scenario) -> date | None:
+def date_for(scenario: Scenario, when: object = None) -> date | None:
+    """The date asked for (see as_date), else the scenario's last change date (None if undated)."""
     dates = scenario.change_dates
-    return dates[-1] if dates else None
+    return asked if (asked := as_date(when)) is not None else (dates[-1] if dates else None)
 
 
 def rates_at(scenario: Scenario, when: date | None) -> np.ndarray:

@@ -20,7 +20,7 @@ from simulator import __version__
 from simulator.bundled import is_bundled
 from simulator.data.load import load_flows
 from simulator.data.partners import name_of
-from simulator.engine.evaluate import Result, default_date, evaluate
+from simulator.engine.evaluate import Result, date_for, evaluate
 from simulator.engine.prepare import Prepared, prepare
 from simulator.errors import SimulatorError
 from simulator.explore.bars import CSS as BARS_CSS
@@ -247,7 +247,7 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
             if found.scenario is None or not found.scenario.change_dates:
                 return ui.TagList()
             dates = found.scenario.change_dates
-            start = dates.index(default_date(found.scenario))
+            start = dates.index(date_for(found.scenario))
             return date_slider(f"d{gen}_when", dates, start)
 
         @render.ui
@@ -317,7 +317,7 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
             key = (input.scenario(), who)
             if key not in paths:
                 scenario = replace(found.scenario, exporter=who) if who else found.scenario
-                timeline = evaluate(prepare(scenario, found.flows).alike, default_date(scenario)).timeline
+                timeline = evaluate(prepare(scenario, found.flows).alike, date_for(scenario)).timeline
                 paths[key] = Series(
                     scenario.name + (f" ({who})" if who else ""),
                     tuple(timeline["date"]),

@@ -4,7 +4,7 @@ how a node is named in a message. HS codes and dates are never left to YAML's im
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import yaml
@@ -22,6 +22,18 @@ def parse_date(text: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         return None
+
+
+def as_date(value: object, name: str = "date") -> date | None:
+    """A date a caller passed to the library: a date, a datetime (pandas' Timestamp too) or 'YYYY-MM-DD'
+    text; None stays None. Anything else is refused here, not deep in the engine as a comparison error."""
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, str) and (parsed := parse_date(value)) is not None:
+        return parsed
+    raise ValueError(f"{name}={short(repr(value))} is not a date; pass datetime.date(2025, 5, 1) or '2025-05-01'")
 
 
 def yaml_reads_as_number(node: Scalar) -> bool:
