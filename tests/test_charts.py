@@ -273,7 +273,8 @@ def test_the_pages_one_pass_drawing_gives_savefigs_pixels(chips: Result, dated: 
 
     from simulator.analysis.compare import compare
     from simulator.output.chart_style import pixels
-    from simulator.output.page import DPI, _phone
+    from simulator.output.images import DPI
+    from simulator.output.page import _phone
 
     world = simulate(load_scenario("paths/us_all_partners_diversion"), date=date(2025, 5, 1))
     dated_pair = compare([dated.scenario, dated.scenario])
@@ -289,3 +290,70 @@ def test_the_pages_one_pass_drawing_gives_savefigs_pixels(chips: Result, dated: 
             saved = np.asarray(Image.open(buffer))
             drawn = np.asarray(pixels(figures[1], DPI))
             assert drawn.shape == saved.shape and (drawn == saved).all(), (draw.__name__, phone)
+
+
+def test_the_report_draws_the_same_page_in_two_processes_as_in_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where a forked copy draws every second image, the page is byte for byte the one a single process
+    draws; a copy that fails part-way costs time, never an image (this process draws what it missed)."""
+    import os
+    import re
+    import threading
+
+    import simulator.output.chart_style as chart_style
+    import simulator.output.images as images
+    from simulator.analysis.compare import compare
+    from simulator.output.page import to_html
+
+    comparison = compare([load_scenario(SCENARIOS / "china_125.yaml"), load_scenario(SCENARIOS / "exempt_131.yaml")])
+    parent = os.getpid()
+    drawn_here: list[int] = []
+    pixels = chart_style.pixels
+
+    def counted(fig: object, dpi: float) -> object:
+        if os.getpid() == parent:
+            drawn_here.append(1)
+        return pixels(fig, dpi)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(chart_style, "pixels", counted)
+
+    def page(fork: bool) -> str:
+        steps: list[int] = []
+        drawn_here.clear()
+        monkeypatch.setattr(images, "forkable", lambda n: fork and n >= images.FORK_FROM)
+        html = to_html(comparison.results, comparison=comparison, progress=lambda done, _total: steps.append(done))
+        assert len(steps) == html.count("data:image/png;base64,") == 16  # every image ticked once, in either process
+        return re.sub(r"Made by tariffsim \S+ on [0-9-]+", "", html)
+
+    alone = page(fork=False)
+    assert len(drawn_here) == 16
+    assert page(fork=True) == alone
+    assert len(drawn_here) == 8  # the copy drew the other half, and every one of them arrived
+    draw = images.Images._draw
+
+    def failing_in_the_copy(self: images.Images, numbers: object, tick: object) -> object:
+        if os.getpid() != parent:
+            os._exit(3)  # the copy dies before writing anything
+        return draw(self, numbers, tick)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(images.Images, "_draw", failing_in_the_copy)
+    assert page(fork=True) == alone
+    assert len(drawn_here) == 16
+
+    def hanging_in_the_copy(self: images.Images, numbers: object, tick: object) -> object:
+        if os.getpid() != parent:
+            threading.Event().wait()  # a lock never released: the copy waits forever
+        return draw(self, numbers, tick)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(images.Images, "_draw", hanging_in_the_copy)
+    monkeypatch.setattr(images, "PATIENCE", 0.2)
+    assert page(fork=True) == alone  # the copy was stopped, and its images drawn here
+    assert len(drawn_here) == 16
+    monkeypatch.undo()
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:  # a notebook's kernel, the explorer's server: another thread running, so no fork
+        assert not images.forkable(16)
+    finally:
+        stop.set()
+        other.join()

@@ -7,18 +7,12 @@ reader's own. Several scenarios get the comparison `tariffsim compare` makes, al
 
 from __future__ import annotations
 
-import base64
-import io
-import re
-import secrets
 import textwrap
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
+from functools import partial
 from html import escape
 from typing import Any
-
-import numpy as np
 
 from simulator import __version__
 from simulator.analysis.compare import Comparison
@@ -27,6 +21,7 @@ from simulator.engine.evaluate import Result
 from simulator.output.bibliography import cited
 from simulator.output.comparison import estimate_lines
 from simulator.output.describe import describe, describe_comparison
+from simulator.output.images import Images
 from simulator.output.page_tables import category_table, comparison_table, layer_table, partner_table, timeline_table
 from simulator.output.result import context_line, estimate_line, range_text
 from simulator.units import pct, usd
@@ -103,45 +98,6 @@ OWN_DATA_NOTE = "The trade table is the user's own; its sources are theirs to st
 PHONE_INCHES = 4.4  # drawn this wide, 9-point chart text stays about 9 px on a 390 px screen
 
 
-DPI = 110
-
-
-def _data_uri(rgba: Any) -> str:
-    from PIL import Image  # matplotlib's own dependency
-
-    buf = io.BytesIO()
-    Image.fromarray(np.asarray(rgba)).save(buf, format="png")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-class _Images:
-    """The page's images: drawn one after another, each PNG-encoded on a second thread while the next
-    is drawn (zlib releases the GIL; a seventh of the page's time), then put in the page where their
-    placeholders stand. `tick` after each image drawn (the report's progress)."""
-
-    def __init__(self, tick: Callable[[], None]) -> None:
-        self.tick = tick
-        self.encoded: list[Future[str]] = []
-        self.mark = f"\0{secrets.token_hex(8)}:"  # nothing a scenario says can match it by chance
-        self.pool = ThreadPoolExecutor(1, thread_name_prefix="tariffsim-png")
-
-    def add(self, fig: Any) -> str:
-        from simulator.output.chart_style import pixels
-
-        self.encoded.append(self.pool.submit(_data_uri, pixels(fig, DPI)))
-        self.tick()
-        return f"{self.mark}{len(self.encoded) - 1}\0"
-
-    def fill(self, html: str) -> str:
-        return re.sub(f"{re.escape(self.mark)}(\\d+)\0", lambda m: self.encoded[int(m[1])].result(), html)
-
-    def __enter__(self) -> _Images:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.pool.shutdown(cancel_futures=True)
-
-
 def _phone(draw: Callable[..., Any], subject: Any, rows: int) -> Any:
     """The same chart drawn narrow: one legend column, a smaller axis label."""
     import matplotlib
@@ -178,8 +134,11 @@ def _nothing() -> None:
     pass
 
 
-def _figure(anchor: str, wide: Any, narrow: Any, alt: str, caption: str, drawn: _Images) -> str:
-    images = [drawn.add(fig) for fig in (narrow, wide)]
+def _figure(
+    anchor: str, draw: Callable[..., Any], subject: Any, rows: int, alt: str, caption: str, drawn: Images
+) -> str:
+    """A chart for phones and for desktops, drawn when the page's text is done (Images.fill)."""
+    images = [drawn.add(partial(_phone, draw, subject, rows)), drawn.add(partial(draw, subject))]
     return (
         f'<figure id="{anchor}"><picture><source media="(max-width: 640px)" srcset="{images[0]}">'
         f'<img src="{images[1]}" alt="{escape(alt)}"></picture><figcaption>{escape(caption)}</figcaption></figure>'
@@ -239,22 +198,23 @@ def _cards(result: Result) -> str:
     )
 
 
-def section(result: Result, anchor: str, number: str, drawn: _Images) -> str:
+def section(result: Result, anchor: str, number: str, drawn: Images) -> str:
     """One scenario: description, headline figures, charts with their words, the tables."""
-    from simulator.output.charts import CHARTS, figures  # matplotlib only when a page is drawn
+    from simulator.output.charts import CHARTS, chart_names  # matplotlib only when a page is drawn
 
     s = result.scenario
     rows = {"relief": 6, "timeline": 10, "partner_rates": 16, "diversion": 14}  # the others have a bar per category
     charts = "".join(
         _figure(
             f"{anchor}-{name}",
-            fig,
-            _phone(CHARTS[name], result, rows.get(name, len(result.by_category))),
+            CHARTS[name],
+            result,
+            rows.get(name, len(result.by_category)),
             describe(name, result),
             CAPTIONS[name],
             drawn,
         )
-        for name, fig in figures(result).items()
+        for name in chart_names(result)
     )
     warnings = "".join(f"<li>{escape(w)}</li>" for w in result.warnings)
     notes = "".join(f"<li>{escape(n)}</li>" for n in result.notes)
@@ -275,23 +235,17 @@ def section(result: Result, anchor: str, number: str, drawn: _Images) -> str:
     )
 
 
-def comparison_section(c: Comparison, drawn: _Images) -> str:
+def comparison_section(c: Comparison, drawn: Images) -> str:
     """What `tariffsim compare` says: one date, differences from [1], the charts, where paths part."""
-    from simulator.output.charts import comparison_figures
-    from simulator.output.comparison_charts import plot_compare_duty, plot_compare_rates, plot_compare_timeline
+    from simulator.output.comparison_charts import COMPARISON_CHARTS, comparison_chart_names
 
     when = f"Every scenario at the rates in force on {c.date:%d %B %Y}." if c.date else "Constant rates."
-    draws = {
-        "compare_duty": plot_compare_duty,
-        "compare_rates": plot_compare_rates,
-        "compare_timeline": plot_compare_timeline,
-    }
     rows = {"compare_duty": 2 * len(c.labels), "compare_rates": 6 * len(c.labels), "compare_timeline": 8}
     charts = "".join(
         _figure(
-            f"c-{name}", fig, _phone(draws[name], c, rows[name]), describe_comparison(name, c), CAPTIONS[name], drawn
+            f"c-{name}", COMPARISON_CHARTS[name], c, rows[name], describe_comparison(name, c), CAPTIONS[name], drawn
         )
-        for name, fig in comparison_figures(c).items()
+        for name in comparison_chart_names(c)
     )
     parting = [
         f"<li>[{i + 2}] parts from [1] on {d:%d %B %Y}.</li>"
@@ -367,10 +321,11 @@ def to_html(
         f"without exemptions); duty {usd(r.totals['duty_usd'])}; exempted {usd(r.totals['exempted_value_usd'])}</li>"
         for i, r in enumerate(results)
     )
-    with _Images(tick) as drawn:
-        compared = comparison_section(comparison, drawn) if comparison is not None else ""
-        body = "".join(section(r, f"s{i}", f"[{i + 1}] " if several else "", drawn) for i, r in enumerate(results))
-        body = drawn.fill(compared + body)
+    drawn = Images(tick)
+    compared = comparison_section(comparison, drawn) if comparison is not None else ""
+    body = drawn.fill(
+        compared + "".join(section(r, f"s{i}", f"[{i + 1}] " if several else "", drawn) for i, r in enumerate(results))
+    )
     sources = sorted({r.source.replace("\\", "/").rsplit("/", 1)[-1] for r in results})
     bundled = [is_bundled(r.source) for r in results]
     notes = ([SOURCE_NOTE] if any(bundled) else []) + ([OWN_DATA_NOTE] if not all(bundled) else [])
