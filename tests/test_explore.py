@@ -388,11 +388,12 @@ def test_the_paths_over_time_with_a_pinned_path_and_the_date_marked(tmp_path: Pa
         page.select_option("#scenario", "paths/us_on_china_escalation")
         page.wait_for_selector("#path-chart", timeout=30_000)
         page.get_by_role("button", name="Pin for comparison").click()
-        page.select_option("#scenario", "paths/us_on_china_deescalation")
-        page.wait_for_function(
-            "(document.querySelector('#path-chart svg')?.getAttribute('aria-label') || '').includes('Geneva')",
-            timeout=30_000,
+        label_has = (
+            "(text) => (document.querySelector('#path-chart svg')?.getAttribute('aria-label') || '').includes(text)"
         )
+        page.wait_for_function(label_has, arg="pinned:", timeout=30_000)  # the pin is in before the scenario changes
+        page.select_option("#scenario", "paths/us_on_china_deescalation")
+        page.wait_for_function(label_has, arg="Geneva", timeout=30_000)
         assert page.locator("#path-chart polyline").count() == 2
         label = page.locator("#path-chart svg").get_attribute("aria-label") or ""
         for day, rate in zip(deescalation.timeline["date"], deescalation.timeline["effective_rate"], strict=True):
