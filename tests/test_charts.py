@@ -348,6 +348,14 @@ def test_the_report_draws_the_same_page_in_two_processes_as_in_one(monkeypatch: 
     monkeypatch.setattr(images, "PATIENCE", 0.2)
     assert page(fork=True) == alone  # the copy was stopped, and its images drawn here
     assert len(drawn_here) == 16
+    monkeypatch.setattr(images.Images, "_draw", draw)
+
+    def no_process_to_spare() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_process_to_spare)
+    assert page(fork=True) == alone  # no copy: every image drawn here
+    assert len(drawn_here) == 16
     monkeypatch.undo()
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)

@@ -79,12 +79,24 @@ class Images:
     def drawn(self) -> dict[int, str]:
         """Every image's data: URI, by number."""
         jobs = range(len(self.jobs))
-        if not forkable(len(jobs)):
-            return dict(self._draw(jobs, self.tick))
-        with tempfile.TemporaryFile() as spool:  # unnamed: no other process can open it
-            with warnings.catch_warnings():  # Python 3.12+ warns of native threads; see the module's docstring
-                warnings.simplefilter("ignore", DeprecationWarning)
-                pid = os.fork()
+        done = self._shared(jobs) if forkable(len(jobs)) else {}
+        missing = [i for i in jobs if i not in done]  # all of them, or what a failed copy left
+        return done | dict(self._draw(missing, self.tick))
+
+    def _shared(self, jobs: range) -> dict[int, str]:
+        """The images this process and a forked copy drew; {} when no copy could be made (no temporary
+        file, no process to spare): then this process draws them all."""
+        try:
+            spool = tempfile.TemporaryFile()  # noqa: SIM115  (unnamed: no other process can open it; closed below)
+        except OSError:
+            return {}
+        with spool:
+            try:
+                with warnings.catch_warnings():  # Python 3.12+ warns of native threads; see the module's docstring
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    pid = os.fork()
+            except OSError:
+                return {}
             if pid == 0:  # the copy: draw the odd images, write them, leave without the parent's exit code
                 _child(lambda: self._draw(jobs[1::2], lambda: None), spool.fileno())
             start = time.monotonic()
@@ -99,8 +111,7 @@ class Images:
                 if number in jobs:
                     done[number] = uri
                     self.tick()
-        missing = [i for i in jobs if i not in done]  # a copy that failed: its images drawn here
-        return done | dict(self._draw(missing, self.tick))
+        return done
 
     def _draw(self, numbers: Iterable[int], tick: Callable[[], None]) -> list[tuple[int, str]]:
         from simulator.output.chart_style import pixels
