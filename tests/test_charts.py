@@ -365,3 +365,30 @@ def test_the_report_draws_the_same_page_in_two_processes_as_in_one(monkeypatch: 
     finally:
         stop.set()
         other.join()
+
+
+def test_phone_charts_keep_their_labels_inside_and_apart(chips: Result) -> None:
+    """On a 390 px screen every value label stays inside the image and no two tick labels of an axis
+    overlap (the comparison's duty chart cut its label and ran six 11-point money ticks together)."""
+    from simulator.analysis.compare import compare
+    from simulator.output.chart_style import pixels
+    from simulator.output.images import DPI
+    from simulator.output.page import _phone
+
+    pair = compare([load_scenario(SCENARIOS / "exempt_chips.yaml"), load_scenario(SCENARIOS / "china_125.yaml")])
+    cases = [(charts.CHARTS[n], chips) for n in charts.chart_names(chips)]
+    cases += [(charts.plot_compare_duty, pair), (charts.plot_compare_rates, pair)]
+    for draw, subject in cases:
+        fig = _phone(draw, subject, 12)
+        pixels(fig, DPI)  # laid out and drawn as the page draws it
+        renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+        width = fig.bbox.width
+        for ax in fig.axes:
+            for text in ax.texts:
+                box = text.get_window_extent(renderer)
+                assert box.x0 >= 0 and box.x1 <= width + 0.5, (draw.__name__, text.get_text())
+            ticks = sorted(
+                (t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text() and t.get_visible()),
+                key=lambda b: b.x0,
+            )
+            assert all(a.x1 <= b.x0 for a, b in pairwise(ticks)), draw.__name__

@@ -28,7 +28,7 @@ from simulator.output.chart_style import (
     usd_b,
     wrap_label,
 )
-from simulator.output.time_axis import ROW_POINTS, time_axis, time_span
+from simulator.output.time_axis import NARROW_INCHES, ROW_POINTS, time_axis, time_span
 
 SHOWN = 12  # categories on a slide; the page's table has them all
 
@@ -56,7 +56,8 @@ def plot_compare_duty(comparison: Comparison, *, ax: Axes | None = None) -> Figu
     ax.set_yticks(y, [textwrap.fill(legend_name(i, r), 34) for i, r in enumerate(results)])
     ax.xaxis.set_major_formatter(FuncFormatter(usd_b))
     ax.set_xlabel("annual duty (USD billions) · effective rate")
-    ax.set_xlim(0, max(duty.max(), 1e-9) * 1.6)
+    narrow = fig.get_figwidth() < NARROW_INCHES  # a phone: the labels at the bars' ends take more of the width
+    ax.set_xlim(0, max(duty.max(), 1e-9) * (2.3 if narrow else 1.6))
     ax.grid(axis="y", visible=False)
     gaps = [(r.totals["duty_usd"] - results[0].totals["duty_usd"]) / 1e9 for r in results[1:]]
     if len(gaps) == 1:

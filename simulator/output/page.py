@@ -115,6 +115,7 @@ def _phone(draw: Callable[..., Any], subject: Any, rows: int) -> Any:
             labels = [textwrap.fill(t.get_text(), 44) for t in legend.get_texts()]
             ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(0, -0.1), ncol=1, fontsize=9)
         ax.xaxis.label.set_fontsize(9)
+        ax.tick_params(axis="x", labelsize=9)  # at 11 points, six money ticks ran into each other
         ticks = ax.get_yticklabels()
         if ticks and any(t.get_text() for t in ticks):  # category and scenario names: narrower lines
             names = [textwrap.fill(t.get_text().replace("\n", " "), 18) for t in ticks]
