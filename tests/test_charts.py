@@ -42,6 +42,13 @@ def dated(write: Callable[..., Path]) -> Result:
     return simulate(load_scenario(path))
 
 
+@pytest.fixture(scope="module")
+def world() -> Result:
+    from datetime import date
+
+    return simulate(load_scenario("paths/us_all_partners_diversion"), date=date(2025, 5, 1))
+
+
 def texts(fig: object) -> str:
     return " ".join(t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")))  # type: ignore[attr-defined]
 
@@ -262,11 +269,10 @@ def test_a_report_on_the_users_own_table_does_not_credit_the_census(tmp_path: Pa
     assert "US Census Bureau" not in html
 
 
-def test_the_pages_one_pass_drawing_gives_savefigs_pixels(chips: Result, dated: Result) -> None:
+def test_the_pages_one_pass_drawing_gives_savefigs_pixels(chips: Result, dated: Result, world: Result) -> None:
     """The report draws each image once (Figure.draw lays it out as it starts) where savefig draws it
     twice; every kind of chart, slide-sized and phone-sized, must come out pixel for pixel the same."""
     import io
-    from datetime import date
 
     import numpy as np
     from PIL import Image
@@ -276,7 +282,6 @@ def test_the_pages_one_pass_drawing_gives_savefigs_pixels(chips: Result, dated: 
     from simulator.output.images import DPI
     from simulator.output.page import _phone
 
-    world = simulate(load_scenario("paths/us_all_partners_diversion"), date=date(2025, 5, 1))
     dated_pair = compare([dated.scenario, dated.scenario])
     cases = [(charts.CHARTS[n], r) for r in (chips, dated, world) for n in charts.chart_names(r)]
     compared = (charts.plot_compare_duty, charts.plot_compare_rates, charts.plot_compare_timeline)
@@ -367,16 +372,17 @@ def test_the_report_draws_the_same_page_in_two_processes_as_in_one(monkeypatch: 
         other.join()
 
 
-def test_phone_charts_keep_their_labels_inside_and_apart(chips: Result) -> None:
+def test_phone_charts_keep_their_labels_inside_and_apart(chips: Result, world: Result) -> None:
     """On a 390 px screen every value label stays inside the image and no two tick labels of an axis
-    overlap (the comparison's duty chart cut its label and ran six 11-point money ticks together)."""
+    overlap (the comparison's duty chart cut its label and ran six 11-point money ticks together; a
+    two-year path ran its nine month ticks together)."""
     from simulator.analysis.compare import compare
     from simulator.output.chart_style import pixels
     from simulator.output.images import DPI
     from simulator.output.page import _phone
 
     pair = compare([load_scenario(SCENARIOS / "exempt_chips.yaml"), load_scenario(SCENARIOS / "china_125.yaml")])
-    cases = [(charts.CHARTS[n], chips) for n in charts.chart_names(chips)]
+    cases = [(charts.CHARTS[n], r) for r in (chips, world) for n in charts.chart_names(r)]
     cases += [(charts.plot_compare_duty, pair), (charts.plot_compare_rates, pair)]
     for draw, subject in cases:
         fig = _phone(draw, subject, 12)

@@ -66,7 +66,9 @@ def time_axis(ax: Axes, dates: list[pd.Timestamp], start: pd.Timestamp, end: pd.
         0 if narrow else _label_dates(ax, dates, start, end)
     )  # a phone's chart: the ticks and the table say the dates
     ax.set_xlim(float(mdates.date2num(start)), float(mdates.date2num(end)))
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=12)
+    locator = (
+        mdates.AutoDateLocator(minticks=3, maxticks=6) if narrow else mdates.AutoDateLocator(minticks=4, maxticks=12)
+    )
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     return used
