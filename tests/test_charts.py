@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from html.parser import HTMLParser
 from itertools import pairwise
 from pathlib import Path
@@ -332,28 +332,30 @@ def test_the_report_draws_the_same_page_in_two_processes_as_in_one(monkeypatch: 
     alone = page(fork=False)
     assert len(drawn_here) == 16
     assert page(fork=True) == alone
-    assert len(drawn_here) == 8  # the copy drew the other half, and every one of them arrived
-    draw = images.Images._draw
+    assert len(drawn_here) < 16  # the copy drew some, and every one of them arrived
+    each = images.Images._each
 
-    def failing_in_the_copy(self: images.Images, numbers: object, tick: object) -> object:
+    def failing_in_the_copy(self: images.Images, numbers: Iterable[int], tick: object) -> object:
         if os.getpid() != parent:
-            os._exit(3)  # the copy dies before writing anything
-        return draw(self, numbers, tick)  # type: ignore[arg-type]
+            next(iter(numbers))  # the copy takes an image, then dies before drawing it
+            os._exit(3)
+        return each(self, numbers, tick)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(images.Images, "_draw", failing_in_the_copy)
+    monkeypatch.setattr(images.Images, "_each", failing_in_the_copy)
     assert page(fork=True) == alone
     assert len(drawn_here) == 16
 
-    def hanging_in_the_copy(self: images.Images, numbers: object, tick: object) -> object:
+    def hanging_in_the_copy(self: images.Images, numbers: Iterable[int], tick: object) -> object:
         if os.getpid() != parent:
+            next(iter(numbers))
             threading.Event().wait()  # a lock never released: the copy waits forever
-        return draw(self, numbers, tick)  # type: ignore[arg-type]
+        return each(self, numbers, tick)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(images.Images, "_draw", hanging_in_the_copy)
+    monkeypatch.setattr(images.Images, "_each", hanging_in_the_copy)
     monkeypatch.setattr(images, "PATIENCE", 0.2)
-    assert page(fork=True) == alone  # the copy was stopped, and its images drawn here
+    assert page(fork=True) == alone  # the copy was stopped, and its image drawn here
     assert len(drawn_here) == 16
-    monkeypatch.setattr(images.Images, "_draw", draw)
+    monkeypatch.setattr(images.Images, "_each", each)
 
     def no_process_to_spare() -> int:
         raise BlockingIOError(11, "Resource temporarily unavailable")

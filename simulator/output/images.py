@@ -3,8 +3,9 @@
 A page of two scenarios holds 16 PNGs (each chart for desktops and for phones), and matplotlib draws
 one image in about 0.15 s of Python that holds the GIL: threads cannot share it. On Linux, with two
 cores and no other thread running, a forked copy of this process (it has the results and matplotlib
-already loaded; nothing is imported or sent to it) draws every second image and writes the PNG
-files' text to an unnamed temporary file, which this process reads back once the copy has exited.
+already loaded; nothing is imported or sent to it) draws beside it. Both take the images' numbers one
+at a time from a pipe, so the one that draws faster draws more (a slide-sized image costs twice a
+phone's); the copy writes its PNGs' text to an unnamed temporary file, read back once it has exited.
 Anything the copy did not finish is drawn here, so a failed copy costs time, never an image, and a copy
 that outlives its patience (a lock some native thread held at the fork: BLAS and Arrow pools have fork
 handlers, but the copy is never trusted to finish) is stopped. In each process a second thread
@@ -25,13 +26,15 @@ import tempfile
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 DPI = 110
 FORK_FROM = 4  # images: below this, a copy of the process costs about what it saves
+FORK_UP_TO = 1024  # images: their numbers fit in one write to an empty pipe (4 kB), which never blocks
 _RECORD = struct.Struct("<II")  # image number, length of its data: URI
+_NUMBER = struct.Struct("<I")
 PATIENCE = 5.0  # seconds the copy may take beyond twice what this process took for its own half
 
 
@@ -55,7 +58,12 @@ def forkable(images: int) -> bool:
     """Fork only where it is safe and pays: Linux (fork elsewhere is unsafe or missing), two cores, no
     other thread (a thread holding a lock at the fork would leave it held in the copy forever: a
     notebook's kernel or the explorer's server draw in this process alone), and enough images."""
-    return sys.platform == "linux" and images >= FORK_FROM and _cores() >= 2 and threading.active_count() == 1
+    return (
+        sys.platform == "linux"
+        and FORK_FROM <= images <= FORK_UP_TO
+        and _cores() >= 2
+        and threading.active_count() == 1
+    )
 
 
 class Images:
@@ -88,23 +96,29 @@ class Images:
         file, no process to spare): then this process draws them all."""
         try:
             spool = tempfile.TemporaryFile()  # noqa: SIM115  (unnamed: no other process can open it; closed below)
+            taking, giving = os.pipe()
         except OSError:
             return {}
         with spool:
             try:
+                os.write(giving, b"".join(_NUMBER.pack(i) for i in jobs))
+                os.close(giving)  # both processes read to its end
                 with warnings.catch_warnings():  # Python 3.12+ warns of native threads; see the module's docstring
                     warnings.simplefilter("ignore", DeprecationWarning)
                     pid = os.fork()
             except OSError:
+                os.close(taking)
                 return {}
-            if pid == 0:  # the copy: draw the odd images, write them, leave without the parent's exit code
-                _child(lambda: self._draw(jobs[1::2], lambda: None), spool.fileno())
+            if pid == 0:  # the copy: draw what it takes, write it, leave without the parent's exit code
+                _child(lambda: self._each(_taken(taking), lambda: None), spool.fileno())
             start = time.monotonic()
             try:
-                done = dict(self._draw(jobs[0::2], self.tick))
+                done = dict(self._each(_taken(taking), self.tick))
             except BaseException:
                 _wait(pid, 0)  # this process failed (or was interrupted): stop the copy now
                 raise
+            finally:
+                os.close(taking)
             _wait(pid, 2 * (time.monotonic() - start) + PATIENCE)
             spool.seek(0)
             for number, uri in _records(spool.read()):
@@ -114,14 +128,29 @@ class Images:
         return done
 
     def _draw(self, numbers: Iterable[int], tick: Callable[[], None]) -> list[tuple[int, str]]:
+        return list(self._each(numbers, tick))
+
+    def _each(self, numbers: Iterable[int], tick: Callable[[], None]) -> Iterator[tuple[int, str]]:
+        """(number, data: URI) of each image as it is encoded, one image behind the drawing."""
         from simulator.output.chart_style import pixels
 
         with ThreadPoolExecutor(1, thread_name_prefix="tariffsim-png") as pool:
-            encoded = []
+            pending = None
             for i in numbers:
-                encoded.append((i, pool.submit(_data_uri, pixels(self.jobs[i](), DPI))))
+                encoding = pool.submit(_data_uri, pixels(self.jobs[i](), DPI))
                 tick()
-            return [(i, future.result()) for i, future in encoded]
+                if pending is not None:
+                    yield pending[0], pending[1].result()
+                pending = (i, encoding)
+            if pending is not None:
+                yield pending[0], pending[1].result()
+
+
+def _taken(fd: int) -> Iterator[int]:
+    """Image numbers from the pipe until it is empty; a pipe's reads of 4 bytes never split a number
+    (it holds a whole number of them, and each read takes 4 bytes or, at the end, none)."""
+    while len(data := os.read(fd, _NUMBER.size)) == _NUMBER.size:
+        yield _NUMBER.unpack(data)[0]
 
 
 def _wait(pid: int, patience: float) -> None:
@@ -135,7 +164,7 @@ def _wait(pid: int, patience: float) -> None:
         time.sleep(0.005)
 
 
-def _child(draw: Callable[[], list[tuple[int, str]]], fd: int) -> None:
+def _child(draw: Callable[[], Iterable[tuple[int, str]]], fd: int) -> None:
     code = 1
     try:
         for number, uri in draw():
