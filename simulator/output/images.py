@@ -96,13 +96,18 @@ class Images:
         file, no process to spare): then this process draws them all."""
         try:
             spool = tempfile.TemporaryFile()  # noqa: SIM115  (unnamed: no other process can open it; closed below)
-            taking, giving = os.pipe()
         except OSError:
             return {}
         with spool:
             try:
-                os.write(giving, b"".join(_NUMBER.pack(i) for i in jobs))
-                os.close(giving)  # both processes read to its end
+                taking, giving = os.pipe()
+            except OSError:
+                return {}
+            try:
+                try:
+                    os.write(giving, b"".join(_NUMBER.pack(i) for i in jobs))
+                finally:
+                    os.close(giving)  # so both processes read to the end of what it holds
                 with warnings.catch_warnings():  # Python 3.12+ warns of native threads; see the module's docstring
                     warnings.simplefilter("ignore", DeprecationWarning)
                     pid = os.fork()
