@@ -631,8 +631,10 @@ def test_api_dates_as_text_or_timestamps_or_a_clear_error() -> None:
     )
     assert rank(scenario, when="2025-05-01").exemptions.equals(rank(scenario, when=date(2025, 5, 1)).exemptions)
     for bad in ("2025-5-1", "May 2025", 20250501, "2025-02-30"):
-        with pytest.raises(ValueError, match=r"is not a date; pass datetime\.date"):
+        with pytest.raises(ValueError, match=r"^date=.* is not a date; pass datetime\.date"):
             simulate(scenario, date=bad)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"^when='May 2025' is not a date"):
+        explain(scenario, "May 2025")
 
 
 # --- whole processes: pipes, stdout, warnings, atomic writes

@@ -98,7 +98,7 @@ def simulate_dask(
     for name in ("exporter", "importer", "hs", "category"):
         flows[name] = flows[name].astype("category")
     prepared = prepare(replace(scenario, trade=path), flows)
-    return evaluate(prepared, date_for(scenario, date))
+    return evaluate(prepared, date_for(scenario, date, "date"))
 
 
 def _local(dask: Any) -> dict[str, Any]:

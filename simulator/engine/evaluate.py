@@ -125,17 +125,17 @@ def simulate(
     totals at every change date. `year` picks one year of a table that holds several.
     """
     prepared = prepare(scenario, flows, year=year)
-    return evaluate(prepared, date_for(scenario, date))
+    return evaluate(prepared, date_for(scenario, date, "date"))
 
 
 def estimated_total(prepared: Prepared) -> float:
     return float(prepared.estimated.sum()) if prepared.estimated is not None else 0.0
 
 
-def date_for(scenario: Scenario, when: object = None) -> date | None:
+def date_for(scenario: Scenario, when: object = None, name: str = "when") -> date | None:
     """The date asked for (see as_date), else the scenario's last change date (None if undated)."""
     dates = scenario.change_dates
-    return asked if (asked := as_date(when)) is not None else (dates[-1] if dates else None)
+    return asked if (asked := as_date(when, name)) is not None else (dates[-1] if dates else None)
 
 
 def rates_at(scenario: Scenario, when: date | None) -> np.ndarray:

@@ -33,7 +33,7 @@ def as_date(value: object, name: str = "date") -> date | None:
         return value.date()
     if isinstance(value, str) and (parsed := parse_date(value)) is not None:
         return parsed
-    raise ValueError(f"{name}={short(repr(value))} is not a date; pass datetime.date(2025, 5, 1) or '2025-05-01'")
+    raise ValueError(f"{name}={short(value)} is not a date; pass datetime.date(2025, 5, 1) or '2025-05-01'")
 
 
 def yaml_reads_as_number(node: Scalar) -> bool:
