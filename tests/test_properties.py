@@ -317,6 +317,51 @@ def test_rows_in_force_found_at_once_match_the_tables_own_reading(
     assert {g: int(i) for g, i in zip(index.groups_of, found, strict=True) if i >= 0} == expected
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["", "84", "8471", "847130", "85", "8542", "01"]),
+            st.one_of(st.none(), st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 12, 31))),
+            st.one_of(st.floats(0, 2), st.just(float("nan"))),
+            st.sampled_from([None, "CAN", "MEX"]),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    when=st.one_of(st.none(), st.dates(min_value=date(2023, 6, 1), max_value=date(2027, 6, 1))),
+)
+def test_each_keys_rate_is_the_longest_prefix_its_partner_or_everyone_has_in_force(
+    rows: list[tuple[str, date | None, float, str | None]], when: date | None
+) -> None:
+    """TableIndex, built from arrays, against a plain reading of the rows: for each key, from the longest
+    prefix down, the key's own partner's row in force, else a row naming no partner; an `end` (NaN) row
+    in force is no row."""
+    import math
+
+    from simulator.engine.rates import TableIndex
+    from simulator.scenario.model import RateTable
+
+    rows = [(h, d if d is not None or r == r else date(2025, 1, 1), r, p) for h, d, r, p in rows]  # `end` needs a date
+    table = RateTable("t", tuple((h, d, r) for h, d, r, _ in rows), partners=tuple(p for *_, p in rows))
+    codes = np.array(["847130", "847150", "854231", "010121", "9999"])
+    partners = ("CAN", "MEX", "USA")
+    key_hs, key_partner = np.repeat(np.arange(len(codes)), 3), np.tile(np.arange(3), len(codes))
+    found = TableIndex.build(table, codes, key_partner, partners, key_hs).at(when)[0]
+    entries = table.entries_at(when)
+
+    def expected(code: str, partner: str) -> float:
+        for length in range(len(code), -1, -1):
+            for who in (partner, None):
+                i = entries.get((code[:length], who))
+                if i is not None and not math.isnan(table.rows[i][2]):
+                    return table.rows[i][2]
+        return math.nan
+
+    want = [expected(str(codes[h]), partners[p]) for h, p in zip(key_hs, key_partner, strict=True)]
+    np.testing.assert_array_equal(found, np.array(want))
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     base=st.floats(0, 0.3),
