@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -443,3 +444,101 @@ def test_classes_group_exactly_the_rows_that_agree_in_every_column(
     for i in range(n):
         for j in range(n):
             assert (got[i] == got[j]) == (rows[i] == rows[j])
+
+
+def _read_both(path: Path, shares: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object]:
+    """A table read as it is (column by column when plain) and row by row; a table each, or an error's text."""
+    from simulator.errors import ScenarioError
+    from simulator.scenario import tables
+
+    def read() -> object:
+        try:
+            t = tables.read_rate_table(path, "t", shares=shares)
+        except ScenarioError as exc:
+            return str(exc)
+        rows = tuple((h, d, "end" if r != r else r) for h, d, r in t.rows)  # NaN (an `end` row) compares equal
+        return (t.source, rows, t.partners, t.shares, t.all_in)
+
+    as_is = read()
+    with monkeypatch.context() as m:
+        m.setattr(tables, "_plain_table", lambda *_: None)
+        return as_is, read()
+
+
+_CELLS = {  # the first four of each column are good values; the rest make the fast reading give way
+    "hs": ["0101", "8471", "847130", "", "85", "8542310000", "847", "8471x", " 85", "01"],
+    "rate": ["0.25", "25%", "7.5%", "0", "end", "END", "nan", "-0.1", "12", "3", "1e-2", "", "inf", "0.2 "],
+    "share": ["0.4", "40%", "1", "0", "", "1.2", "nan", "0.999999"],
+    "from": ["", "2025-04-05", "2026-02-24", "2025-01-01", "2025-4-5", "2025-02-30"],
+    "partner": ["", "CAN", "MEX", "CHN", "USMCA", "XXX", "can"],
+    "all_in": ["", "yes", "no", "TRUE", "maybe"],
+    "note": ["", "a note", "x", "y", "with, comma", 'a "quote"', "x\x00y"],
+}
+_PICK = st.one_of(st.integers(0, 3), st.integers(0, 3), st.integers(0, 3), st.integers(0, 13))
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    shares=st.booleans(),
+    extra=st.lists(st.sampled_from(["from", "partner", "share", "all_in", "note"]), unique=True, max_size=5),
+    rows=st.lists(st.lists(_PICK, min_size=7, max_size=7), min_size=0, max_size=6),
+    blank_line=st.sampled_from([False, False, False, True]),
+)
+def test_a_plain_table_read_by_columns_equals_the_row_by_row_reading(
+    tmp_path_factory: pytest.TempPathFactory, shares: bool, extra: list[str], rows: list[list[int]], blank_line: bool
+) -> None:
+    """Column by column (the fast reading of plain tables) or row by row, the same table or the same
+    error: bad cells, `end` rows, groups, repeated rows, quotes, padding and blank lines fall back."""
+    monkeypatch = pytest.MonkeyPatch()
+    allowed = ["partner", "note"] if shares else ["from", "partner", "share", "all_in", "note"]
+    header = ["hs", "share" if shares else "rate", *[c for c in extra if c in allowed]]
+    lines = [",".join(header)]
+    for picks in rows:
+        values = [
+            _CELLS[name if not (shares and name == "share" and c == 1) else "share"] for c, name in enumerate(header)
+        ]
+        cells = [str(v[i % len(v)]) for v, i in zip(values, picks, strict=False)]
+        lines.append(",".join(c if "," not in c and '"' not in c else f'"{c}"' for c in cells))
+    if blank_line and len(lines) > 1:
+        lines.insert(1, "")
+    path = tmp_path_factory.mktemp("t") / "t.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    try:
+        fast, slow = _read_both(path, shares, monkeypatch)
+    finally:
+        monkeypatch.undo()
+    assert fast == slow
+
+
+def test_every_bundled_table_reads_the_same_by_columns_and_by_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    from simulator.bundled import SCENARIOS
+
+    read = 0
+    for path in sorted(SCENARIOS.rglob("*.csv")):
+        head = path.read_text(encoding="utf-8-sig").split("\n", 1)[0].split(",")
+        if "hs" not in head or not ({"rate", "share"} & set(head)):
+            continue
+        fast, slow = _read_both(path, "rate" not in head, monkeypatch)
+        assert fast == slow, path.name
+        read += 1
+    assert read >= 15
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hs,rate\n0101,3\n0102,2\n0103,0.5\n",  # plain rates of 1 or more: percents without the sign
+        "hs,rate,from\n0101,25%,2025-04-05\n0101,end,2026-02-24\n",  # an end row, dated
+        "hs,rate\n0101,end\n",  # an end row needs a date
+        "hs,rate,partner\n0101,25%,USMCA\n0102,10%,CAN\n",  # a group: a row for each member
+        "hs,rate\n0101, 25%\n",  # padding, stripped row by row
+        "hs,rate,share\n72,50%,\n73,50%,0.4\n",  # a blank dutiable share is all of the value
+    ],
+)
+def test_tables_the_fast_reading_must_read_alike_or_leave(
+    text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text(text, encoding="utf-8")
+    fast, slow = _read_both(path, False, monkeypatch)
+    assert fast == slow

@@ -16,10 +16,13 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TypeVar
+
+import numpy as np
 
 from simulator.bundled import shown
 from simulator.data.columns import COUNTRY, HS_PATTERN, ODD_HS, PERCENT_LOOKING_SHARE
@@ -38,6 +41,8 @@ MAX_ROWS = 200_000  # Section 301 lists about 12,000 codes; far more is not a li
 def read_rate_table(path: Path, where: str, *, shares: bool = False) -> RateTable:
     """Read and check a rate table (or, with `shares`, an exemption's share table); raise
     ScenarioError listing the first bad rows."""
+    if (plain := _plain_table(path, shares)) is not None:
+        return plain
     if shares:
         rows, bad = _rows(path, where, ("hs", "share"), ("hs", "share", "partner", "note"))
     else:
@@ -92,6 +97,104 @@ def read_rate_table(path: Path, where: str, *, shares: bool = False) -> RateTabl
         shares=tuple(dutiable) if "share" in header and not shares else (),
         all_in=tuple(all_in) if "all_in" in header else (),
     )
+
+
+# a space or tab at either end of a value: the row-by-row reader strips it, so such a file is read there
+_PADDED = re.compile(r"(?:^|,)[^\S\n]|[^\S\n](?:,|$)", re.MULTILINE)
+_ASCII_SPACES = (" ", "\t", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")  # str.isspace's, but newline
+
+
+def _plain_table(path: Path, shares: bool) -> RateTable | None:
+    """The table read column by column, when it is plain and every value good: no quotes, no blank or
+    short row, no value padded with spaces, a header of known columns, one partner a row, no repeated
+    row. Anything else returns None, and the row-by-row reading above reads it (and names what is
+    wrong, with its line). A share table of 40,000 rows (USMCA) took 0.15 s row by row; a test holds
+    the two readings equal."""
+    try:
+        text = path.read_text(encoding="utf-8-sig") if path.is_file() else ""
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not text or '"' in text or "\0" in text:  # quotes, NULs: the csv module's cases
+        return None
+    if not (text.isascii() and not any(c in text for c in _ASCII_SPACES)) and _PADDED.search(text):
+        return None
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    header = lines[0].split(",")
+    allowed = (
+        ("hs", "share", "partner", "note") if shares else ("hs", "rate", "from", "partner", "share", "all_in", "note")
+    )
+    value = "share" if shares else "rate"
+    width = len(header)
+    if len(lines) < 2 or len(set(header)) < width or not {"hs", value} <= set(header) <= set(allowed):
+        return None
+    cells = [line.split(",") for line in lines[1:]]
+    if len(cells) > MAX_ROWS or any(len(row) != width or not any(row) for row in cells):
+        return None
+    column = dict(zip(header, zip(*cells, strict=True), strict=True))
+    n = len(cells)
+    read_number = _number_or_end if not shares else _number
+    try:
+        codes = column["hs"]
+        if not all(c == "" or HS_PATTERN.fullmatch(c) for c in set(codes)):
+            return None
+        number = {t: read_number(t) for t in set(column[value])}
+        rates = np.array([number[t] for t in column[value]], dtype=float) if n else np.zeros(0)
+        starts: tuple[date | None, ...] = (None,) * n
+        if "from" in column:
+            day = {t: parse_date(t) if t else None for t in set(column["from"])}
+            if any(t and d is None for t, d in day.items()):
+                return None
+            starts = tuple(map(day.__getitem__, column["from"]))
+        partners: tuple[str | None, ...] = (None,) * n
+        if "partner" in column:
+            who = {t: _partners(t, 0, []) for t in set(column["partner"])}
+            if any(w is None or len(w) != 1 for w in who.values()):
+                return None
+            partners = tuple(who[t][0] for t in column["partner"])  # type: ignore[index]
+        dutiable = [1.0] * n
+        if "share" in column and not shares:
+            share_of = {t: _number(t) if t else 1.0 for t in set(column["share"])}
+            dutiable = [share_of[t] for t in column["share"]]
+            if not all(0 <= v <= 1 for v in share_of.values()):
+                return None
+        flags = [False] * n
+        if "all_in" in column:
+            flag = {t: _flag(t, 0, []) for t in set(column["all_in"])}
+            if any(f is None for f in flag.values()):
+                return None
+            flags = [bool(flag[t]) for t in column["all_in"]]
+    except ValueError:
+        return None
+    ended = np.array([t.lower() == "end" for t in column[value]], dtype=bool) if not shares else np.zeros(n, bool)
+    high = 1.0 if shares else MAX_RATE
+    with np.errstate(invalid="ignore"):
+        inside = ((rates >= 0) & (rates <= high))[~ended].all()  # a NaN typed as "nan" is not inside
+    if not inside or any(e and d is None for e, d in zip(ended, starts, strict=True)):
+        return None
+    if len(set(zip(codes, partners, starts, strict=True))) < n:
+        return None
+    if not shares:  # _percent_looking: most plain rates 1 or more read as percents typed without the sign
+        plain = np.array([not t.endswith("%") for t in column[value]], dtype=bool) & ~ended & (rates > 0)
+        if plain.any() and (rates[plain] >= 1).sum() > plain.sum() * PERCENT_LOOKING_SHARE:
+            return None
+    return RateTable(
+        source=str(path),
+        rows=tuple(zip(codes, starts, rates.tolist(), strict=True)),
+        partners=partners if "partner" in column else (),
+        shares=tuple(dutiable) if "share" in column and not shares else (),
+        all_in=tuple(flags) if "all_in" in column else (),
+    )
+
+
+def _number(text: str) -> float:
+    """'25%' or '0.25' as 0.25, as _fraction reads them (its checks are made on the whole column)."""
+    return float(text[:-1]) / 100 if text.endswith("%") else float(text)
+
+
+def _number_or_end(text: str) -> float:
+    return math.nan if text.lower() == "end" else _number(text)
 
 
 Parse = Callable[[str, int, list[tuple[int, str]]], T]
