@@ -22,8 +22,6 @@ from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
-import numpy as np
-
 from simulator.bundled import shown
 from simulator.data.columns import COUNTRY, HS_PATTERN, ODD_HS, PERCENT_LOOKING_SHARE
 from simulator.data.partners import groups, suggestion
@@ -110,6 +108,8 @@ def _plain_table(path: Path, shares: bool) -> RateTable | None:
     row. Anything else returns None, and the row-by-row reading above reads it (and names what is
     wrong, with its line). A share table of 40,000 rows (USMCA) took 0.15 s row by row; a test holds
     the two readings equal."""
+    import numpy as np  # here: `tariffsim --help` reads no table and must not load numpy
+
     try:
         text = path.read_text(encoding="utf-8-sig") if path.is_file() else ""
     except (OSError, UnicodeDecodeError):
