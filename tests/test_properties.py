@@ -290,20 +290,18 @@ def test_batches_with_alike_keys_merged_equal_one_evaluation_each(
             assert batch[key][b] == pytest.approx(value, rel=1e-12, abs=scale), key
 
 
+def _table_rows(prefixes: list[str], rates: st.SearchStrategy[float], most: int) -> st.SearchStrategy[list]:
+    """Rate-table rows (prefix, from, rate, partner) for the rate-table property tests."""
+    day = st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 12, 31))
+    row = st.tuples(st.sampled_from(prefixes), st.one_of(st.none(), day), rates, st.sampled_from([None, "CAN", "MEX"]))
+    return st.lists(row, min_size=1, max_size=most)
+
+
+_WHEN = st.one_of(st.none(), st.dates(min_value=date(2023, 6, 1), max_value=date(2027, 6, 1)))
+
+
 @settings(max_examples=200, deadline=None)
-@given(
-    rows=st.lists(
-        st.tuples(
-            st.sampled_from(["", "84", "8471", "85", "8542"]),
-            st.one_of(st.none(), st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 12, 31))),
-            st.floats(0, 2),
-            st.sampled_from([None, "CAN", "MEX"]),
-        ),
-        min_size=1,
-        max_size=30,
-    ),
-    when=st.one_of(st.none(), st.dates(min_value=date(2023, 6, 1), max_value=date(2027, 6, 1))),
-)
+@given(rows=_table_rows(["", "84", "8471", "85", "8542"], st.floats(0, 2), 30), when=_WHEN)
 def test_rows_in_force_found_at_once_match_the_tables_own_reading(
     rows: list[tuple[str, date | None, float, str | None]], when: date | None
 ) -> None:
@@ -320,17 +318,10 @@ def test_rows_in_force_found_at_once_match_the_tables_own_reading(
 
 @settings(max_examples=200, deadline=None)
 @given(
-    rows=st.lists(
-        st.tuples(
-            st.sampled_from(["", "84", "8471", "847130", "85", "8542", "01"]),
-            st.one_of(st.none(), st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 12, 31))),
-            st.one_of(st.floats(0, 2), st.just(float("nan"))),
-            st.sampled_from([None, "CAN", "MEX"]),
-        ),
-        min_size=1,
-        max_size=40,
+    rows=_table_rows(
+        ["", "84", "8471", "847130", "85", "8542", "01"], st.one_of(st.floats(0, 2), st.just(float("nan"))), 40
     ),
-    when=st.one_of(st.none(), st.dates(min_value=date(2023, 6, 1), max_value=date(2027, 6, 1))),
+    when=_WHEN,
 )
 def test_each_keys_rate_is_the_longest_prefix_its_partner_or_everyone_has_in_force(
     rows: list[tuple[str, date | None, float, str | None]], when: date | None
