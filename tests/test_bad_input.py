@@ -98,6 +98,17 @@ CASES: list[tuple[str, dict[str, str | bytes], list[str], int, list[str]]] = [
         ["row 2: has 3 fields but the header names 2", "quote the value"],
     ),
     (
+        "rate table row short of its rate",
+        {
+            "s.yaml": "name: s\nimporter: CHN\ntrade: t.csv\nlayers: [{name: r, rates: r.csv}]\n",
+            "t.csv": OK_TABLE,
+            "r.csv": "hs,rate\n8542\n1201,10%\n",
+        },
+        ["run", "s.yaml"],
+        1,
+        ["r.csv", "row 2: rate '' is not a number"],
+    ),
+    (
         "code list fields beyond the header",
         {
             "s.yaml": "name: s\nimporter: CHN\ntrade: t.csv\nlayers: [{name: r, rate: 10%}]\nexemptions: [{name: e, hs_list: l.csv}]\n",

@@ -385,7 +385,7 @@ def _percent_looking(
     bad: list[tuple[int, str]],
 ) -> None:
     """Rates typed as 25 for 25% read as 2500% and are refused above; 3 for 3% would pass as 300%."""
-    plain = [(line, row["rate"]) for line, row in rows if not row.get("rate", "").endswith("%")]
+    plain = [(line, row.get("rate", "")) for line, row in rows if not row.get("rate", "").endswith("%")]
     values = [float(r) for _, r in plain if _is_number(r) and float(r) > 0]
     if values and sum(v >= 1 for v in values) > len(values) * PERCENT_LOOKING_SHARE:
         for line, text in plain[:MAX_LISTED]:
