@@ -36,15 +36,19 @@ MAX_RATE = 10.0
 MAX_ROWS = 200_000  # Section 301 lists about 12,000 codes; far more is not a list of measures
 
 
+# (required, allowed) columns
+RATE_COLUMNS = (("hs", "rate"), ("hs", "rate", "from", "partner", "share", "all_in", "note"))
+SHARE_COLUMNS = (("hs", "share"), ("hs", "share", "partner", "note"))
+
+
 def read_rate_table(path: Path, where: str, *, shares: bool = False) -> RateTable:
     """Read and check a rate table (or, with `shares`, an exemption's share table); raise
     ScenarioError listing the first bad rows."""
-    if (plain := _plain_table(path, shares)) is not None:
+    required, allowed = SHARE_COLUMNS if shares else RATE_COLUMNS
+    text = _text(path, where)
+    if (plain := _plain_table(path, text, shares, allowed)) is not None:
         return plain
-    if shares:
-        rows, bad = _rows(path, where, ("hs", "share"), ("hs", "share", "partner", "note"))
-    else:
-        rows, bad = _rows(path, where, ("hs", "rate"), ("hs", "rate", "from", "partner", "share", "all_in", "note"))
+    rows, bad = _rows(path, text, required, allowed)
     header = set(rows[0][1]) if rows else set()
     rate_of, share_of = _memo(_share if shares else _rate), _memo(_share)
     date_of, partners_of, flag_of = _memo(_date), _memo(_partners), _memo(_flag)
@@ -83,7 +87,7 @@ def read_rate_table(path: Path, where: str, *, shares: bool = False) -> RateTabl
             dutiable.append(share)
             all_in.append(flag)
     if not shares:
-        _percent_looking(path, rows, out, bad)
+        _percent_looking([(line, row.get("rate", "")) for line, row in rows], bad)
     if not rows and not bad:
         what = "share table" if shares else "rate table"
         bad.append((1, f"holds only its header; a {what} needs at least one row (or drop the key that names it)"))
@@ -102,18 +106,13 @@ _PADDED = re.compile(r"(?:^|,)[^\S\n]|[^\S\n](?:,|$)", re.MULTILINE)
 _ASCII_SPACES = (" ", "\t", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")  # str.isspace's, but newline
 
 
-def _plain_table(path: Path, shares: bool) -> RateTable | None:
+def _plain_table(path: Path, text: str, shares: bool, allowed: tuple[str, ...]) -> RateTable | None:
     """The table read column by column, when it is plain and every value good: no quotes, no blank or
     short row, no value padded with spaces, a header of known columns, one partner a row, no repeated
-    row. Anything else returns None, and the row-by-row reading above reads it (and names what is
-    wrong, with its line). A share table of 40,000 rows (USMCA) took 0.15 s row by row; a test holds
-    the two readings equal."""
-    import numpy as np  # here: `tariffsim --help` reads no table and must not load numpy
-
-    try:
-        text = path.read_text(encoding="utf-8-sig") if path.is_file() else ""
-    except (OSError, UnicodeDecodeError):
-        return None
+    row. Each distinct text is read by the row-by-row reading's own parsers; anything they or these
+    checks refuse returns None, and the row-by-row reading reads the table (and names what is wrong,
+    with its line). A share table of 40,000 rows (USMCA) took 0.15 s row by row; a test holds the two
+    readings equal."""
     if not text or '"' in text or "\0" in text:  # quotes, NULs: the csv module's cases
         return None
     if not (text.isascii() and not any(c in text for c in _ASCII_SPACES)) and _PADDED.search(text):
@@ -122,9 +121,6 @@ def _plain_table(path: Path, shares: bool) -> RateTable | None:
     if lines[-1] == "":
         lines.pop()
     header = lines[0].split(",")
-    allowed = (
-        ("hs", "share", "partner", "note") if shares else ("hs", "rate", "from", "partner", "share", "all_in", "note")
-    )
     value = "share" if shares else "rate"
     width = len(header)
     if len(lines) < 2 or len(set(header)) < width or not {"hs", value} <= set(header) <= set(allowed):
@@ -134,67 +130,37 @@ def _plain_table(path: Path, shares: bool) -> RateTable | None:
         return None
     column = dict(zip(header, zip(*cells, strict=True), strict=True))
     n = len(cells)
-    read_number = _number_or_end if not shares else _number
-    try:
-        codes = column["hs"]
-        if not all(c == "" or HS_PATTERN.fullmatch(c) for c in set(codes)):
-            return None
-        number = {t: read_number(t) for t in set(column[value])}
-        rates = np.array([number[t] for t in column[value]], dtype=float) if n else np.zeros(0)
-        starts: tuple[date | None, ...] = (None,) * n
-        if "from" in column:
-            day = {t: parse_date(t) if t else None for t in set(column["from"])}
-            if any(t and d is None for t, d in day.items()):
-                return None
-            starts = tuple(map(day.__getitem__, column["from"]))
-        partners: tuple[str | None, ...] = (None,) * n
-        if "partner" in column:
-            who = {t: _partners(t, 0, []) for t in set(column["partner"])}
-            if any(w is None or len(w) != 1 for w in who.values()):
-                return None
-            partners = tuple(who[t][0] for t in column["partner"])  # type: ignore[index]
-        dutiable = [1.0] * n
-        if "share" in column and not shares:
-            share_of = {t: _number(t) if t else 1.0 for t in set(column["share"])}
-            dutiable = [share_of[t] for t in column["share"]]
-            if not all(0 <= v <= 1 for v in share_of.values()):
-                return None
-        flags = [False] * n
-        if "all_in" in column:
-            flag = {t: _flag(t, 0, []) for t in set(column["all_in"])}
-            if any(f is None for f in flag.values()):
-                return None
-            flags = [bool(flag[t]) for t in column["all_in"]]
-    except ValueError:
+    refused: list[tuple[int, str]] = []  # what the parsers would list as bad rows
+    codes = column["hs"]
+    for code in set(codes):
+        if code:
+            _code(code, 0, refused)
+    number = {t: (_share if shares else _rate)(t, 0, refused) for t in set(column[value])}
+    day = {t: _date(t, 0, refused) for t in set(column.get("from", ("",)))}
+    who = {t: _partners(t, 0, refused) for t in set(column.get("partner", ("",)))}
+    dutiable = "share" in column and not shares  # in a rate table: the dutiable share of each line
+    share_of = {t: _share(t, 0, refused) if t else 1.0 for t in set(column["share"])} if dutiable else {}
+    flag = {t: _flag(t, 0, refused) for t in set(column.get("all_in", ("",)))}
+    if refused or any(w is None or len(w) != 1 for w in who.values()):
         return None
-    ended = np.array([t.lower() == "end" for t in column[value]], dtype=bool) if not shares else np.zeros(n, bool)
-    high = 1.0 if shares else MAX_RATE
-    with np.errstate(invalid="ignore"):
-        inside = ((rates >= 0) & (rates <= high))[~ended].all()  # a NaN typed as "nan" is not inside
-    if not inside or any(e and d is None for e, d in zip(ended, starts, strict=True)):
+    rates = [number[t] for t in column[value]]
+    starts = [day[t] for t in column["from"]] if "from" in column else [None] * n
+    if any(r != r and d is None for r, d in zip(rates, starts, strict=True)):  # an end row needs a date
         return None
+    partners = [who[t][0] for t in column["partner"]] if "partner" in column else [None] * n  # type: ignore[index]
     if len(set(zip(codes, partners, starts, strict=True))) < n:
         return None
-    if not shares:  # _percent_looking: most plain rates 1 or more read as percents typed without the sign
-        plain = np.array([not t.endswith("%") for t in column[value]], dtype=bool) & ~ended & (rates > 0)
-        if plain.any() and (rates[plain] >= 1).sum() > plain.sum() * PERCENT_LOOKING_SHARE:
+    if not shares:
+        _percent_looking(list(enumerate(column["rate"])), refused)
+        if refused:
             return None
     return RateTable(
         source=str(path),
-        rows=tuple(zip(codes, starts, rates.tolist(), strict=True)),
-        partners=partners if "partner" in column else (),
-        shares=tuple(dutiable) if "share" in column and not shares else (),
-        all_in=tuple(flags) if "all_in" in column else (),
+        rows=tuple(zip(codes, starts, rates, strict=True)),  # type: ignore[arg-type]
+        partners=tuple(partners) if "partner" in column else (),
+        shares=tuple(share_of[t] for t in column["share"]) if dutiable else (),  # type: ignore[misc]
+        all_in=tuple(bool(flag[t]) for t in column["all_in"]) if "all_in" in column else (),
     )
-
-
-def _number(text: str) -> float:
-    """'25%' or '0.25' as 0.25, as _fraction reads them (its checks are made on the whole column)."""
-    return float(text[:-1]) / 100 if text.endswith("%") else float(text)
-
-
-def _number_or_end(text: str) -> float:
-    return math.nan if text.lower() == "end" else _number(text)
 
 
 Parse = Callable[[str, int, list[tuple[int, str]]], T]
@@ -252,7 +218,7 @@ def _flag(text: str, line: int, bad: list[tuple[int, str]]) -> bool | None:
 
 def read_hs_list(path: Path, where: str) -> tuple[str, ...]:
     """Read and check a list of HS codes (prefixes); raise ScenarioError listing the first bad rows."""
-    rows, bad = _rows(path, where, ("hs",), ("hs", "note"))
+    rows, bad = _rows(path, _text(path, where), ("hs",), ("hs", "note"))
     codes = [c for line, row in rows if (c := _code(row.get("hs", ""), line, bad)) is not None]
     if not codes and not bad:
         bad.append((1, "lists no code; an empty list would match nothing"))
@@ -260,9 +226,8 @@ def read_hs_list(path: Path, where: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(codes))
 
 
-def _rows(
-    path: Path, where: str, required: tuple[str, ...], allowed: tuple[str, ...]
-) -> tuple[list[tuple[int, dict[str, str]]], list[tuple[int, str]]]:
+def _text(path: Path, where: str) -> str:
+    """The file's text, or a ScenarioError saying why it cannot be read."""
     if path.is_dir():
         raise ScenarioError([Problem(where, f"{path} is a folder; name the CSV file inside it")])
     if not path.is_file():
@@ -275,6 +240,12 @@ def _rows(
         raise ScenarioError(
             [Problem(shown(path), f"cannot read as UTF-8 text ({exc.__class__.__name__}); save it as CSV UTF-8")]
         ) from None
+    return text
+
+
+def _rows(
+    path: Path, text: str, required: tuple[str, ...], allowed: tuple[str, ...]
+) -> tuple[list[tuple[int, dict[str, str]]], list[tuple[int, str]]]:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [h.strip() for h in next(reader, [])]
@@ -378,14 +349,10 @@ def _date(text: str, line: int, bad: list[tuple[int, str]]) -> date | bool | Non
     return False
 
 
-def _percent_looking(
-    path: Path,
-    rows: list[tuple[int, dict[str, str]]],
-    out: list[tuple[str, date | None, float]],
-    bad: list[tuple[int, str]],
-) -> None:
-    """Rates typed as 25 for 25% read as 2500% and are refused above; 3 for 3% would pass as 300%."""
-    plain = [(line, row.get("rate", "")) for line, row in rows if not row.get("rate", "").endswith("%")]
+def _percent_looking(rates: list[tuple[int, str]], bad: list[tuple[int, str]]) -> None:
+    """Rates typed as 25 for 25% read as 2500% and are refused above; 3 for 3% would pass as 300%.
+    `rates`: (line, text) of every row."""
+    plain = [(line, text) for line, text in rates if not text.endswith("%")]
     values = [float(r) for _, r in plain if _is_number(r) and float(r) > 0]
     if values and sum(v >= 1 for v in values) > len(values) * PERCENT_LOOKING_SHARE:
         for line, text in plain[:MAX_LISTED]:
