@@ -30,6 +30,8 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from simulator.engine.parallel import threads
+
 DPI = 110
 FORK_FROM = 4  # images: below this, a copy of the process costs about what it saves
 FORK_UP_TO = 1024  # images: their numbers fit in one write to an empty pipe (4 kB), which never blocks
@@ -47,13 +49,6 @@ def _data_uri(rgba: Any) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def forkable(images: int) -> bool:
     """Fork only where it is safe and pays: Linux (fork elsewhere is unsafe or missing), two cores, no
     other thread (a thread holding a lock at the fork would leave it held in the copy forever: a
@@ -61,7 +56,7 @@ def forkable(images: int) -> bool:
     return (
         sys.platform == "linux"
         and FORK_FROM <= images <= FORK_UP_TO
-        and _cores() >= 2
+        and threads() >= 2  # the cores this process may run on
         and threading.active_count() == 1
     )
 
@@ -89,7 +84,7 @@ class Images:
         jobs = range(len(self.jobs))
         done = self._shared(jobs) if forkable(len(jobs)) else {}
         missing = [i for i in jobs if i not in done]  # all of them, or what a failed copy left
-        return done | dict(self._draw(missing, self.tick))
+        return done | dict(self._each(missing, self.tick))
 
     def _shared(self, jobs: range) -> dict[int, str]:
         """The images this process and a forked copy drew; {} when no copy could be made (no temporary
@@ -131,9 +126,6 @@ class Images:
                     done[number] = uri
                     self.tick()
         return done
-
-    def _draw(self, numbers: Iterable[int], tick: Callable[[], None]) -> list[tuple[int, str]]:
-        return list(self._each(numbers, tick))
 
     def _each(self, numbers: Iterable[int], tick: Callable[[], None]) -> Iterator[tuple[int, str]]:
         """(number, data: URI) of each image as it is encoded, one image behind the drawing."""
