@@ -53,6 +53,7 @@ BRAZIL = "2025-08-06"  # EO 14323: 40% on goods of Brazil
 BRAZIL_NOVEMBER = "2025-11-13"  # the November 20 order's Annex II, effective November 13
 INDIA = ("2025-08-27", "2026-02-07")  # EO 14329 (Russian oil), removed by the order of February 6, 2026
 NOVEMBER_ANNEX = "2025-11-13"  # EO 14360: farm goods added to Annex II
+SEPTEMBER_ANNEX = "2025-09-08"  # EO 14346: gold, nickel, graphite, pulp... added to Annex II
 CHINA_FENTANYL_CUT = "2025-11-10"  # EO 14357: 20% to 10%
 METALS_2026 = "2026-04-06"  # the April 2 proclamation: annexes I-A, I-B, II (removed), III
 FORCED_LABOR = "2026-07-24"  # 91 FR 47318 (FR doc 2026-15181)
@@ -64,7 +65,8 @@ S301_SEPT_2024 = ""
 
 # All-in deals: the duty tops each line's base up to this level ("15% all-in"), from these dates.
 FLOOR_15 = {"EUN": "2025-08-07", "JPN": "2025-08-07", "CHE": "2025-11-14", "LIE": "2025-11-14", "KOR": "2025-11-14"}
-ALL_IN_AUTOS = {"EUN": "2025-08-01", "JPN": "2025-09-16", "KOR": "2025-11-14"}  # Section 232 autos and parts
+# Section 232 autos and parts; Korea's from November 1 (FR doc 2025-21940: its other changes from November 14)
+ALL_IN_AUTOS = {"EUN": "2025-08-01", "JPN": "2025-09-16", "KOR": "2025-11-01"}
 WOOD_15 = {"EUN": "2025-10-14", "JPN": "2025-10-14", "KOR": "2025-11-14", "TWN": "2026-05-01"}  # note 37
 PHARMA_15 = ("EUN", "JPN", "KOR", "CHE", "LIE")
 
@@ -172,6 +174,24 @@ def brazil_exempt(start: str) -> str:
     starts = [r["effective_date_start"] for r in record_rows("country_eo_exempt_products.csv")]
     picked = [c for c, s in zip(listed, starts, strict=True) if s == start]
     return write([{"hs": c, "note": f"EO 14323 exemption from {start}"} for c in dict.fromkeys(picked)], ("hs", "note"))
+
+
+def annex2_added(start: str, note: str) -> str:
+    """The lines the compiled Annex II adds on `start`. Ten-digit codes ending in 00 are an HTS8
+    subheading padded (as in the April list), so the padding is removed to match every suffix."""
+    added = [r["hts10"] for r in record_rows("ieepa_exempt_products.csv") if r["effective_date_start"] == start]
+    listed = [c[:8] if c.endswith("00") else c for c in added]
+    whole = {c for c in listed if len(c) == 8}  # a statistical line under a listed subheading adds nothing
+    kept = [c for c in listed if len(c) == 8 or c[:8] not in whole]
+    return write([{"hs": c, "note": note} for c in dict.fromkeys(kept)], ("hs", "note"))
+
+
+def deal_annex(group: str, categories: tuple[str, ...], note: str) -> str:
+    """A deal's lines exempt from the reciprocal duty (the Budget Lab's compilation of the notices'
+    annexes, `floor_exempt_products.csv`): civil aircraft, generic pharmaceuticals, natural resources."""
+    rows = record_rows("floor_exempt_products.csv")
+    listed = [r["hts8"] for r in rows if r["country_group"] == group and r["category"] in categories]
+    return write([{"hs": c, "note": note} for c in dict.fromkeys(listed)], ("hs", "note"))
 
 
 def plain_list(names: tuple[str, ...], column: str, note: str) -> str:
@@ -598,15 +618,28 @@ def build() -> dict[str, str]:
         "us_ieepa_brazil_india.csv": country_ieepa(),
         "us_brazil_exempt_aug2025.csv": brazil_exempt(BRAZIL),
         "us_brazil_exempt_nov2025.csv": brazil_exempt(BRAZIL_NOVEMBER),
+        "us_annex2_sep2025.csv": annex2_added(SEPTEMBER_ANNEX, "EO 14346 Annex II addition, from 2025-09-08"),
+        "us_eu_aircraft.csv": deal_annex("eu", ("civil_aircraft",), "EU civil aircraft (9903.02.76)"),
+        "us_eu_annex.csv": deal_annex(
+            "eu", ("pharma", "ptaap", "particular"), "EU generic pharmaceuticals, natural resources (9903.02.74-.77)"
+        ),
+        "us_korea_aircraft.csv": deal_annex("korea", ("civil_aircraft",), "Korea civil aircraft (9903.02.81)"),
+        "us_swiss_aircraft.csv": deal_annex("swiss", ("civil_aircraft",), "Swiss civil aircraft (9903.02.85)"),
+        "us_swiss_annex.csv": deal_annex(
+            "swiss",
+            ("pharma", "ptaap"),
+            "Swiss farm goods, natural resources, generic pharmaceuticals (9903.02.84, .86)",
+        ),
         "us_section122.csv": section122(),
         "us_section122_exempt.csv": plain_list(
-            (
-                "section122-product-exemptions.csv",
-                "section122-aircraft-exemptions.csv",
-                "section122-specific-exemptions.csv",
-            ),
+            ("section122-product-exemptions.csv", "section122-specific-exemptions.csv"),
             "hts_code",
             "Section 122 exemption (headings 9903.03.02-.11)",
+        ),
+        # Kept apart: civil aircraft goods are exempt only when certified for use in civil aircraft
+        # (General Note 6), but the list names whole subheadings of general machinery too.
+        "us_section122_aircraft.csv": plain_list(
+            ("section122-aircraft-exemptions.csv",), "hts_code", "Section 122 civil aircraft exemption"
         ),
         "us_section232_metals_record.csv": metals_record(),
         "us_section232_autos_record.csv": autos_record(),
