@@ -89,6 +89,27 @@ def test_forced_labor_duty_by_economy_with_caps_net_of_the_base() -> None:
     assert _rate(_lines(rows, date(2026, 7, 23)), "CHN", "9503000073", "forced_labor") == 0.0
 
 
+def test_annex_ii_additions_and_the_deals_exempt_lists_start_at_their_legal_dates() -> None:
+    """Swiss gold (EO 14346, from 2025-09-08); an airliner from the EU (from 09-01), Korea and Switzerland
+    (from 11-14); Korea's cars at 15% all-in from 11-01, two weeks before its other changes."""
+    gold, airliner, car = "7108137000", "8802400140", "8703230190"
+    rows = [
+        ("CHE", gold, 0.0),
+        ("EUN", airliner, 0.0),
+        ("KOR", airliner, 0.0),
+        ("CHE", airliner, 0.0),
+        ("KOR", car, 0.0),
+    ]
+    days = [date(2025, 8, 31), date(2025, 9, 1), date(2025, 9, 7), date(2025, 9, 8)]
+    days += [date(2025, 10, 31), date(2025, 11, 1), date(2025, 11, 13), date(2025, 11, 14)]
+    got = {d: _lines(rows, d) for d in days}
+    assert [_rate(got[d], "CHE", gold, "reciprocal") for d in days[:4]] == pytest.approx([0.39, 0.39, 0.39, 0.0])
+    assert [_rate(got[d], "EUN", airliner, "reciprocal") for d in days[:2]] == pytest.approx([0.15, 0.0])
+    for partner, before in (("KOR", 0.15), ("CHE", 0.39)):
+        assert [_rate(got[d], partner, airliner, "reciprocal") for d in days[-2:]] == pytest.approx([before, 0.0])
+    assert [_rate(got[d], "KOR", car, "s232_autos") for d in days[4:6]] == pytest.approx([0.25, 0.15])
+
+
 def test_canadian_goods_under_section_232_do_not_pay_the_fentanyl_duty() -> None:
     t = _lines([("CAN", "7208100000", 0.0), ("CAN", "9503000073", 0.0), ("JPN", "7208100000", 0.25)], date(2025, 6, 4))
     assert _rate(t, "CAN", "7208100000", "fentanyl_north") == 0.0
