@@ -278,7 +278,9 @@ def test_the_pages_one_pass_drawing_gives_savefigs_pixels(chips: Result, dated: 
     from PIL import Image
 
     from simulator.analysis.compare import compare
-    from simulator.output.chart_style import pixels
+    import matplotlib
+
+    from simulator.output.chart_style import STYLE, pixels
     from simulator.output.images import DPI
     from simulator.output.page import _phone
 
@@ -291,7 +293,8 @@ def test_the_pages_one_pass_drawing_gives_savefigs_pixels(chips: Result, dated: 
         for phone in (False, True):
             figures = [_phone(draw, subject, 12) if phone else draw(subject) for _ in range(2)]
             buffer = io.BytesIO()
-            figures[0].savefig(buffer, format="png", dpi=DPI)
+            with matplotlib.rc_context(STYLE):  # as `save` writes a chart file
+                figures[0].savefig(buffer, format="png", dpi=DPI)
             saved = np.asarray(Image.open(buffer))
             drawn = np.asarray(pixels(figures[1], DPI))
             assert drawn.shape == saved.shape and (drawn == saved).all(), (draw.__name__, phone)
@@ -379,7 +382,9 @@ def test_phone_charts_keep_their_labels_inside_and_apart(chips: Result, world: R
     overlap (the comparison's duty chart cut its label and ran six 11-point money ticks together; a
     two-year path ran its nine month ticks together)."""
     from simulator.analysis.compare import compare
-    from simulator.output.chart_style import pixels
+    import matplotlib
+
+    from simulator.output.chart_style import STYLE, pixels
     from simulator.output.images import DPI
     from simulator.output.page import _phone
 

@@ -357,14 +357,18 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
 
         @DOWNLOAD(filename=lambda: f"{safe_stem(input.save_name())}.png")
         def chart_png() -> Any:
+            import matplotlib
+
             from simulator.explore.chart import plot_categories  # matplotlib only when asked for
+            from simulator.output.chart_style import STYLE
 
             scenario, result = current()
             held = pinned.get()
             when_text = f", rates of {result.date:%d %b %Y}" if result.date else ""
             fig = plot_categories(result, held[1] if held else None, title=f"{scenario.name}{when_text}")
             buffer = io.BytesIO()
-            fig.savefig(buffer, format="png", dpi=150)
+            with matplotlib.rc_context(STYLE):  # as the report draws: the house settings, not the user's
+                fig.savefig(buffer, format="png", dpi=150)
             yield buffer.getvalue()
 
         @reactive.effect
