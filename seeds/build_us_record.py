@@ -12,9 +12,12 @@ figure. seeds/README.md ("The US record to today") says where each comes from an
 
 from __future__ import annotations
 
+import bisect
 import csv
+import functools
 import gzip
 import io
+import itertools
 import json
 import re
 from collections import defaultdict
@@ -186,16 +189,84 @@ def annex2_added(start: str, note: str) -> str:
     return write([{"hs": c, "note": note} for c in dict.fromkeys(kept)], ("hs", "note"))
 
 
-def deal_annex(group: str, categories: tuple[str, ...], note: str) -> str:
+# Civil aircraft goods are free of these duties only when certified for use in civil aircraft (General
+# Note 6), and the lists name whole HTS8 subheadings of general machinery, batteries and wiring too. A line
+# counts as aircraft where the 2025 HTS says so: chapter 88 but its military lines, and lines whose text,
+# or a heading above them, names aircraft or aeronautics (not "nonaircraft", nor vehicles, aircraft and
+# vessels together); where a subheading splits "For use in civil aircraft" from "Other", only the first.
+AIRCRAFT = re.compile(r"\baircraft\b|aeronautic", re.I)
+NOT_AIRCRAFT = re.compile(
+    r"nonaircraft|vehicles,? aircraft|aircraft,? (?:vessels|spacecraft|ships)|other than aircraft", re.I
+)
+MILITARY = re.compile(r"(?<!non-)\bmilitary\b", re.I)
+
+
+@functools.cache
+def hts_leaves() -> dict[str, bool]:
+    """Every HTS8 and HTS10 leaf of the 2025 HTS (chapters 1-97), and whether it is aircraft by the rule above."""
+    with gzip.open(RAW / "hts_2025_basic.json.gz", "rt", encoding="utf-8") as f:
+        entries = json.load(f)
+    stack: list[tuple[int, str]] = []  # (indent, text) of the row and the headings above it
+    found: dict[str, tuple[bool, str, tuple[str, ...]]] = {}
+    civil_under: set[tuple[str, ...]] = set()  # headings with a "For use in civil aircraft" line
+    subheading = ""  # the HTS8 a row belongs to: unnumbered headings ("For use in civil aircraft:") too
+    for e in entries:
+        code, text = e["htsno"].replace(".", ""), e.get("description") or ""
+        indent = int(e.get("indent") or 0)
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        parents = tuple(t for _, t in stack)
+        stack.append((indent, text))
+        subheading = code[:8] if len(code) >= 8 else subheading if not code else ""
+        if "civil aircraft" in text.lower():
+            civil_under.add((subheading, *parents))
+        if len(code) not in (8, 10) or code[:2] in ("98", "99"):
+            continue
+        chain = (*parents, text)
+        named = any(AIRCRAFT.search(t) and not NOT_AIRCRAFT.search(t) for t in chain)
+        military = code.startswith("88") and any(MILITARY.search(t) for t in chain)
+        found[code] = ((code.startswith("88") or named) and not military, text, (subheading, *parents))
+    split = {c[:8] for c in found if len(c) == 10}  # an HTS8 with statistical lines: its lines decide
+    leaves = {
+        code: air and not (text.startswith("Other") and under in civil_under)
+        for code, (air, text, under) in found.items()
+        if not (len(code) == 8 and code in split)
+    }
+    return leaves
+
+
+def deal_annex(group: str, categories: tuple[str, ...], note: str, aircraft: bool | None = None) -> str:
     """A deal's lines exempt from the reciprocal duty (the Budget Lab's compilation of the notices'
-    annexes, `floor_exempt_products.csv`): civil aircraft, generic pharmaceuticals, natural resources."""
+    annexes, `floor_exempt_products.csv`): civil aircraft, generic pharmaceuticals, natural resources.
+    `aircraft` True or False keeps only the lines that are, or are not, aircraft (hts_leaves)."""
     rows = record_rows("floor_exempt_products.csv")
     listed = [r["hts8"] for r in rows if r["country_group"] == group and r["category"] in categories]
-    return write([{"hs": c, "note": note} for c in dict.fromkeys(listed)], ("hs", "note"))
+    return _codes(listed, note, aircraft)
 
 
-def plain_list(names: tuple[str, ...], column: str, note: str) -> str:
-    found = [r[column] for name in names for r in record_rows(name)]
+def plain_list(names: tuple[str, ...], column: str, note: str, aircraft: bool | None = None) -> str:
+    return _codes([r[column] for name in names for r in record_rows(name)], note, aircraft)
+
+
+def _codes(found: list[str], note: str, aircraft: bool | None) -> str:
+    """The listed codes; with `aircraft`, only those of its lines that are (True) or are not (False)
+    aircraft by hts_leaves, written whole where every line under a code agrees, else line by line."""
+    if aircraft is not None:
+        leaves = hts_leaves()
+        ordered = sorted(leaves)
+        picked: list[str] = []
+        for code in dict.fromkeys(found):
+            start = bisect.bisect_left(ordered, code)
+            under = list(itertools.takewhile(lambda x: x.startswith(code), ordered[start:]))  # noqa: B023
+            if not under:  # a code finer than the HTS's leaf, or one it no longer has
+                leaf = code[:8] if code[:8] in leaves else None
+                under = [leaf] if leaf else []
+                kept = code if (leaves[leaf] if leaf else False) == aircraft else None
+                picked += [kept] if kept else []
+                continue
+            same = [x for x in under if leaves[x] == aircraft]
+            picked += [code] if len(same) == len(under) else same
+        found = picked
     return write([{"hs": c, "note": note} for c in dict.fromkeys(found)], ("hs", "note"))
 
 
@@ -619,12 +690,18 @@ def build() -> dict[str, str]:
         "us_brazil_exempt_aug2025.csv": brazil_exempt(BRAZIL),
         "us_brazil_exempt_nov2025.csv": brazil_exempt(BRAZIL_NOVEMBER),
         "us_annex2_sep2025.csv": annex2_added(SEPTEMBER_ANNEX, "EO 14346 Annex II addition, from 2025-09-08"),
-        "us_eu_aircraft.csv": deal_annex("eu", ("civil_aircraft",), "EU civil aircraft (9903.02.76)"),
+        **{
+            f"us_{who}_aircraft{suffix}.csv": deal_annex(group, ("civil_aircraft",), f"{note}{what}", aircraft)
+            for who, group, note in (
+                ("eu", "eu", "EU civil aircraft (9903.02.76)"),
+                ("korea", "korea", "Korea civil aircraft (9903.02.81)"),
+                ("swiss", "swiss", "Swiss civil aircraft (9903.02.85)"),
+            )
+            for suffix, what, aircraft in (("", "", True), ("_general", ", general subheading", False))
+        },
         "us_eu_annex.csv": deal_annex(
             "eu", ("pharma", "ptaap", "particular"), "EU generic pharmaceuticals, natural resources (9903.02.74-.77)"
         ),
-        "us_korea_aircraft.csv": deal_annex("korea", ("civil_aircraft",), "Korea civil aircraft (9903.02.81)"),
-        "us_swiss_aircraft.csv": deal_annex("swiss", ("civil_aircraft",), "Swiss civil aircraft (9903.02.85)"),
         "us_swiss_annex.csv": deal_annex(
             "swiss",
             ("pharma", "ptaap"),
@@ -637,10 +714,13 @@ def build() -> dict[str, str]:
             "Section 122 exemption (headings 9903.03.02-.11)",
         ),
         # Kept apart: civil aircraft goods are exempt only when certified for use in civil aircraft
-        # (General Note 6), but the list names whole subheadings of general machinery too.
-        "us_section122_aircraft.csv": plain_list(
-            ("section122-aircraft-exemptions.csv",), "hts_code", "Section 122 civil aircraft exemption"
-        ),
+        # (General Note 6), and the list names whole subheadings of general machinery too.
+        **{
+            f"us_section122_aircraft{suffix}.csv": plain_list(
+                ("section122-aircraft-exemptions.csv",), "hts_code", f"Section 122 civil aircraft{what}", aircraft
+            )
+            for suffix, what, aircraft in (("", "", True), ("_general", ", general subheading", False))
+        },
         "us_section232_metals_record.csv": metals_record(),
         "us_section232_autos_record.csv": autos_record(),
         "us_section232_auto_parts_record.csv": auto_parts_record(),

@@ -274,12 +274,11 @@ def test_the_pages_one_pass_drawing_gives_savefigs_pixels(chips: Result, dated: 
     twice; every kind of chart, slide-sized and phone-sized, must come out pixel for pixel the same."""
     import io
 
+    import matplotlib
     import numpy as np
     from PIL import Image
 
     from simulator.analysis.compare import compare
-    import matplotlib
-
     from simulator.output.chart_style import STYLE, pixels
     from simulator.output.images import DPI
     from simulator.output.page import _phone
@@ -381,10 +380,9 @@ def test_phone_charts_keep_their_labels_inside_and_apart(chips: Result, world: R
     """On a 390 px screen every value label stays inside the image and no two tick labels of an axis
     overlap (the comparison's duty chart cut its label and ran six 11-point money ticks together; a
     two-year path ran its nine month ticks together)."""
-    from simulator.analysis.compare import compare
-    import matplotlib
 
-    from simulator.output.chart_style import STYLE, pixels
+    from simulator.analysis.compare import compare
+    from simulator.output.chart_style import pixels
     from simulator.output.images import DPI
     from simulator.output.page import _phone
 

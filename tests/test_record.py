@@ -110,6 +110,62 @@ def test_annex_ii_additions_and_the_deals_exempt_lists_start_at_their_legal_date
     assert [_rate(got[d], "KOR", car, "s232_autos") for d in days[4:6]] == pytest.approx([0.25, 0.15])
 
 
+def test_civil_aircraft_lists_spare_the_lines_the_hts_names_as_aircraft() -> None:
+    """A refrigerator and a Korean airliner are both on Korea's civil aircraft list; only the airliner
+    is aircraft by its HTS text, so only it is spared in the world path. Exempted whole (the upper-bound
+    path) both are; so too under Section 122, where a military airliner pays in the world path."""
+    fridge, airliner, military = "8418100055", "8802400140", "8802400180"
+    rows = [("KOR", fridge, 0.0), ("KOR", airliner, 0.0), ("VNM", fridge, 0.0), ("VNM", military, 0.0)]
+    when = date(2025, 12, 1)
+    world = _lines(rows, when)
+    assert _rate(world, "KOR", airliner, "reciprocal") == 0.0
+    assert _rate(world, "KOR", fridge, "reciprocal") == pytest.approx(0.15)
+    flows = validate_flows(
+        pd.DataFrame(
+            {
+                "exporter": ["KOR", "KOR"],
+                "importer": ["USA"] * 2,
+                "hs": [fridge, airliner],
+                "category": ["A"] * 2,
+                "value_usd": ["100"] * 2,
+                "base_rate": ["0"] * 2,
+            }
+        )
+    )
+    whole = lines(load_scenario("paths/us_all_partners_aircraft_whole"), when, flows).set_index(["partner", "hs"])
+    assert _rate(whole, "KOR", fridge, "reciprocal") == _rate(whole, "KOR", airliner, "reciprocal") == 0.0
+    s122 = _lines(rows, date(2026, 3, 1))
+    assert _rate(s122, "VNM", fridge, "section122") == pytest.approx(0.10)
+    assert _rate(s122, "VNM", military, "section122") == pytest.approx(0.10)
+    assert _rate(s122, "KOR", airliner, "section122") == 0.0
+
+
+def test_aircraft_lines_against_the_census_descriptions() -> None:
+    """An independent check of the HTS-text rule (seeds/build_us_record.py) on the Census's own line
+    descriptions: every 2024 line an aircraft list spares is in chapter 88 or described as aircraft,
+    none is described as military, and no line the rule leaves out is described as for civil aircraft."""
+    import re
+
+    from simulator.bundled import PARTNERS_TABLE, SCENARIOS
+
+    table = pd.read_parquet(PARTNERS_TABLE, columns=["hs", "description"])
+    table = table[table["hs"].str.len() == 10].drop_duplicates("hs")
+    measures = SCENARIOS / "measures"
+    aircraft_word = re.compile(r"AIR|ARCR|ACFT|A/C|ARPL|AERO|TURBOJ|TURBOP|FLIGHT|FLYING|CVL ARCT|PLANES")
+    for name in ("section122", "eu", "korea", "swiss"):
+        spared = tuple(pd.read_csv(measures / f"us_{name}_aircraft.csv", dtype=str)["hs"])
+        general = tuple(pd.read_csv(measures / f"us_{name}_aircraft_general.csv", dtype=str)["hs"])
+        kept = table[table["hs"].str.startswith(spared)]
+        assert len(kept) > 50, name
+        named = kept["hs"].str.startswith("88") | kept["description"].str.contains(aircraft_word)
+        assert named.all(), kept[~named]
+        assert not kept["description"].str.contains(r"(?<!NON-)\bMILITARY\b|MILITRY|MLTARY").any(), name
+        left = table[table["hs"].str.startswith(general) & ~table["hs"].str.startswith(spared)]
+        civil = left["description"].str.contains(r"\b(?:CIVIL|CIV|CVL) (?:AIRCRAFT|ARCT|AIRCRFT)")
+        civil &= ~left["description"].str.contains(r"\b(?:NT|NOT) FOR|\bEXC(?:EPT)?\.? (?:CIVIL|CIV|CVL)")
+        assert not civil.any(), left[civil]
+
+
 def test_canadian_goods_under_section_232_do_not_pay_the_fentanyl_duty() -> None:
     t = _lines([("CAN", "7208100000", 0.0), ("CAN", "9503000073", 0.0), ("JPN", "7208100000", 0.25)], date(2025, 6, 4))
     assert _rate(t, "CAN", "7208100000", "fentanyl_north") == 0.0
