@@ -217,7 +217,8 @@ def hts_leaves() -> dict[str, bool]:
             stack.pop()
         parents = tuple(t for _, t in stack)
         stack.append((indent, text))
-        subheading = code[:8] if len(code) >= 8 else subheading if not code else ""
+        if code:  # a numbered row starts a new subheading; a heading or HS6 row belongs to none
+            subheading = code[:8] if len(code) >= 8 else ""
         if "civil aircraft" in text.lower():
             civil_under.add((subheading, *parents))
         if len(code) not in (8, 10) or code[:2] in ("98", "99"):
@@ -227,12 +228,11 @@ def hts_leaves() -> dict[str, bool]:
         military = code.startswith("88") and any(MILITARY.search(t) for t in chain)
         found[code] = ((code.startswith("88") or named) and not military, text, (subheading, *parents))
     split = {c[:8] for c in found if len(c) == 10}  # an HTS8 with statistical lines: its lines decide
-    leaves = {
+    return {
         code: air and not (text.startswith("Other") and under in civil_under)
         for code, (air, text, under) in found.items()
         if not (len(code) == 8 and code in split)
     }
-    return leaves
 
 
 def deal_annex(group: str, categories: tuple[str, ...], note: str, aircraft: bool | None = None) -> str:
@@ -258,11 +258,11 @@ def _codes(found: list[str], note: str, aircraft: bool | None) -> str:
         for code in dict.fromkeys(found):
             start = bisect.bisect_left(ordered, code)
             under = list(itertools.takewhile(lambda x: x.startswith(code), ordered[start:]))  # noqa: B023
-            if not under:  # a code finer than the HTS's leaf, or one it no longer has
-                leaf = code[:8] if code[:8] in leaves else None
-                under = [leaf] if leaf else []
-                kept = code if (leaves[leaf] if leaf else False) == aircraft else None
-                picked += [kept] if kept else []
+            if (
+                not under
+            ):  # a code finer than the HTS's leaf (its HTS8's verdict), or one it no longer has (not aircraft)
+                if leaves.get(code[:8], False) == aircraft:
+                    picked.append(code)
                 continue
             same = [x for x in under if leaves[x] == aircraft]
             picked += [code] if len(same) == len(under) else same

@@ -40,8 +40,8 @@ STYLE: Any = {
     "figure.dpi": 100,
     "savefig.dpi": 150,
     "svg.fonttype": "none",  # SVG text stays text, editable in Inkscape or Illustrator
-    # FreeType's own outlines, unhinted: at 150 dpi they read the same, and laying out and rendering
-    # glyphs is a fifth faster than with matplotlib's forced autohinter (most of an image's time is text)
+    # glyphs unhinted: at the report's 110-150 dpi they read the same, and laying out and rendering text
+    # (most of an image's time) is a fifth faster than with FreeType's native hinting, matplotlib's default
     "text.hinting": "no_hinting",
 }
 CHART_FORMATS = ("png", "svg")
