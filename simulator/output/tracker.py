@@ -47,8 +47,11 @@ def tracker_markdown(c: TrackerComparison, chart: str | None = None) -> str:
         f"{c.mean_gap_later * 100:.2f} points. Most of it is two things, each explained on its dates below: USMCA",
         "take-up (tariffsim exempts Canadian and Mexican goods at each line's share entered under USMCA, which",
         "leaves those two partners about 5 points above the tracker until the fentanyl duty ends), and dating",
-        "(tariffsim dates each step by its legal effect; the release dates some by its HTS revisions). Nothing",
-        "was fitted to close a gap.",
+        "(tariffsim dates each step by its legal effect; the release dates some by its HTS revisions). A third",
+        "is smaller: civil aircraft lists, whose general subheadings (machinery, batteries, wiring) the tracker",
+        "exempts whole and tariffsim only where the HTS names the line as aircraft, as only goods for civil",
+        "aircraft qualify (0.7 points from 2026-02-24; `paths/us_all_partners_aircraft_whole` exempts them",
+        "whole). Nothing was fitted to close a gap.",
         "",
     ]
     if chart:
