@@ -90,8 +90,8 @@ def test_forced_labor_duty_by_economy_with_caps_net_of_the_base() -> None:
 
 
 def test_annex_ii_additions_and_the_deals_exempt_lists_start_at_their_legal_dates() -> None:
-    """Swiss gold (EO 14346, from 2025-09-08); an airliner from the EU (from 09-01), Korea and Switzerland
-    (from 11-14); Korea's cars at 15% all-in from 11-01, two weeks before its other changes."""
+    """Swiss gold (EO 14346, from 2025-09-08); an airliner from the UK (from 06-30), the EU (from 09-01),
+    Korea and Switzerland (from 11-14); Korea's cars at 15% all-in from 11-01, before its other changes."""
     gold, airliner, car = "7108137000", "8802400140", "8703230190"
     rows = [
         ("CHE", gold, 0.0),
@@ -99,6 +99,7 @@ def test_annex_ii_additions_and_the_deals_exempt_lists_start_at_their_legal_date
         ("KOR", airliner, 0.0),
         ("CHE", airliner, 0.0),
         ("KOR", car, 0.0),
+        ("GBR", airliner, 0.0),
     ]
     days = [date(2025, 8, 31), date(2025, 9, 1), date(2025, 9, 7), date(2025, 9, 8)]
     days += [date(2025, 10, 31), date(2025, 11, 1), date(2025, 11, 13), date(2025, 11, 14)]
@@ -108,6 +109,8 @@ def test_annex_ii_additions_and_the_deals_exempt_lists_start_at_their_legal_date
     for partner, before in (("KOR", 0.15), ("CHE", 0.39)):
         assert [_rate(got[d], partner, airliner, "reciprocal") for d in days[-2:]] == pytest.approx([before, 0.0])
     assert [_rate(got[d], "KOR", car, "s232_autos") for d in days[4:6]] == pytest.approx([0.25, 0.15])
+    uk = [_lines(rows, d) for d in (date(2025, 6, 29), date(2025, 6, 30))]  # EO 14309: from June 30
+    assert [_rate(t, "GBR", airliner, "reciprocal") for t in uk] == pytest.approx([0.10, 0.0])
 
 
 def test_civil_aircraft_lists_spare_the_lines_the_hts_names_as_aircraft() -> None:
