@@ -370,6 +370,22 @@ def test_the_page_imports_matplotlib_only_for_the_png_download() -> None:
     assert out.stdout.strip() == "False"
 
 
+def test_a_pin_clicked_as_the_scenario_switches_pins_the_new_scenario(tmp_path: Path) -> None:
+    """Pin pressed before the new scenario's sliders reach the server pins that scenario once they have,
+    rather than nothing (the click came while its settings were incomplete) or the scenario left."""
+    with chromium() as browser, explorer(cwd=tmp_path) as address:
+        page = browser.new_page(viewport=DESKTOP)
+        page.goto(address)
+        page.wait_for_selector("#fig-effective_rate", timeout=30_000)
+        page.select_option("#scenario", "paths/us_on_china_escalation")
+        page.get_by_role("button", name="Pin for comparison").click()  # no wait: the switch is under way
+        page.wait_for_function(
+            "() => (document.querySelector('#path-chart svg')?.getAttribute('aria-label') || '').includes('pinned:')",
+            timeout=30_000,
+        )
+        assert "escalation" in (page.locator("#pinned_label").text_content() or "")
+
+
 def test_the_paths_over_time_with_a_pinned_path_and_the_date_marked(tmp_path: Path) -> None:
     from simulator.explore.timeline import Series, path_chart
 
@@ -387,10 +403,10 @@ def test_the_paths_over_time_with_a_pinned_path_and_the_date_marked(tmp_path: Pa
         assert page.locator("#path-chart").count() == 0  # exempt_chips has no dates: no path to draw
         page.select_option("#scenario", "paths/us_on_china_escalation")
         page.wait_for_selector("#path-chart", timeout=30_000)
-        page.get_by_role("button", name="Pin for comparison").click()
         label_has = (
             "(text) => (document.querySelector('#path-chart svg')?.getAttribute('aria-label') || '').includes(text)"
         )
+        page.get_by_role("button", name="Pin for comparison").click()  # at once: the pin waits for the sliders
         page.wait_for_function(label_has, arg="pinned:", timeout=30_000)  # the pin is in before the scenario changes
         page.select_option("#scenario", "paths/us_on_china_deescalation")
         page.wait_for_function(label_has, arg="Geneva", timeout=30_000)

@@ -187,6 +187,7 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
         controls_gen = reactive.value(0)
         pinned: reactive.Value[tuple[str, Result] | None] = reactive.value(None)
         pinned_path: reactive.Value[Series | None] = reactive.value(None)
+        pin_asked = reactive.value(False)  # a Pin click not yet honoured (see _pin)
         paths: dict[tuple[str, str], Series] = {}
         saved_text = reactive.value(ui.TagList())
 
@@ -373,8 +374,18 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
 
         @reactive.effect
         @reactive.event(input.pin)
+        def _ask_pin() -> None:
+            pin_asked.set(True)
+
+        @reactive.effect
         def _pin() -> None:
+            """Pins what the page shows. Just after a scenario switch its sliders have not all reached the
+            server, and current() waits for them (req): the pin waits too, instead of being dropped."""
+            if not pin_asked.get():
+                return
             scenario, result = current()
+            with reactive.isolate():
+                pin_asked.set(False)
             pinned.set((scenario.name + (f" on {result.date:%d %b %Y}" if result.date else ""), result))
             mine = current_path()
             pinned_path.set(replace(mine, label=f"pinned: {mine.label}", colour=PINNED, dashed=True) if mine else None)
