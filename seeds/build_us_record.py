@@ -179,6 +179,18 @@ def brazil_exempt(start: str) -> str:
     return write([{"hs": c, "note": f"EO 14323 exemption from {start}"} for c in dict.fromkeys(picked)], ("hs", "note"))
 
 
+def annex2_unlisted(ends: str, note: str) -> str:
+    """Annex II's subheadings as the HTS listed them from 2025-04-05 (note 2(v)(iii) of subchapter III of
+    chapter 99 in revision 7, compiled by the Budget Lab: `annex_ii_first_appearance.csv`) that the April
+    list held (`annex2_apr2025_hts10.csv`, 720 lines) lacks, those whose listing ends on `ends` ("NA": never)."""
+    with open(RAW / "annex2_apr2025_hts10.csv", newline="", encoding="utf-8") as f:
+        held = [r["HTSUS"][:8] if r["HTSUS"].endswith("00") else r["HTSUS"] for r in csv.DictReader(f)]
+    rows = record_rows("annex_ii_first_appearance.csv")
+    listed = [r["prefix"] for r in rows if r["first_revision"] == "rev_7" and r["end_effective_date"] == ends]
+    missing = [p for p in listed if not any(p.startswith(h) or h.startswith(p) for h in held)]
+    return write([{"hs": c, "note": note} for c in dict.fromkeys(missing)], ("hs", "note"))
+
+
 def annex2_added(start: str, note: str) -> str:
     """The lines the compiled Annex II adds on `start`. Ten-digit codes ending in 00 are an HTS8
     subheading padded (as in the April list), so the padding is removed to match every suffix."""
@@ -690,6 +702,13 @@ def build() -> dict[str, str]:
         "us_brazil_exempt_aug2025.csv": brazil_exempt(BRAZIL),
         "us_brazil_exempt_nov2025.csv": brazil_exempt(BRAZIL_NOVEMBER),
         "us_annex2_sep2025.csv": annex2_added(SEPTEMBER_ANNEX, "EO 14346 Annex II addition, from 2025-09-08"),
+        "us_annex2_unlisted.csv": annex2_unlisted("NA", "EO 14257 Annex II as the HTS lists it, from 2025-04-05"),
+        "us_annex2_unlisted_to_sep.csv": annex2_unlisted(
+            "2025-09-07", "EO 14257 Annex II as the HTS lists it, 2025-04-05 to 09-07 (EO 14346 removes it)"
+        ),
+        "us_annex2_unlisted_to_oct.csv": annex2_unlisted(
+            "2025-10-13", "EO 14257 Annex II as the HTS lists it, 2025-04-05 to 10-13 (wood, to Section 232)"
+        ),
         **{
             f"us_{who}_aircraft{suffix}.csv": deal_annex(group, ("civil_aircraft",), f"{note}{what}", aircraft)
             for who, group, note in (

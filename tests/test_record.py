@@ -113,6 +113,18 @@ def test_annex_ii_additions_and_the_deals_exempt_lists_start_at_their_legal_date
     assert [_rate(t, "GBR", airliner, "reciprocal") for t in uk] == pytest.approx([0.10, 0.0])
 
 
+def test_annex_ii_as_the_hts_lists_it() -> None:
+    """Lines the HTS lists in Annex II from 2025-04-05 that the April list held lacks: Swiss gold and EU
+    hormones are spared the reciprocal duty; aluminium hydroxide too, until EO 14346 takes it out."""
+    gold, hormones, hydroxide = "7108121020", "2937190000", "2818300000"
+    rows = [("CHE", gold, 0.0), ("EUN", hormones, 0.0), ("EUN", hydroxide, 0.0)]
+    april, august, september = (_lines(rows, d) for d in (date(2025, 4, 5), date(2025, 8, 7), date(2025, 9, 8)))
+    for table in (april, august, september):
+        assert _rate(table, "CHE", gold, "reciprocal") == _rate(table, "EUN", hormones, "reciprocal") == 0.0
+    assert _rate(august, "EUN", hydroxide, "reciprocal") == 0.0
+    assert _rate(september, "EUN", hydroxide, "reciprocal") == pytest.approx(0.15)
+
+
 def test_civil_aircraft_lists_spare_the_lines_the_hts_names_as_aircraft() -> None:
     """A refrigerator and a Korean airliner are both on Korea's civil aircraft list; only the airliner
     is aircraft by its HTS text, so only it is spared in the world path. Exempted whole (the upper-bound
