@@ -87,10 +87,16 @@ def pct(rate: float) -> str:
     return f"{rate * 100:g}%"
 
 
+def unpadded(code: str) -> str:
+    """Annex II names HTS8 subheadings; compiled lists pad them to ten digits with "00", which would miss
+    every statistical suffix other than 00, so the padding is removed (a code padded too far, as
+    850511007000 in the compiled Annex II of September, is read the same way)."""
+    return code[:8] if code.endswith("00") else code
+
+
 def hs_list(name: str, note: str) -> str:
-    """A list of codes. Annex II names HTS8 subheadings; the compiled April list pads them to ten digits
-    with "00", which would miss every statistical suffix other than 00, so the padding is removed."""
-    listed = [c[:8] if len(c) == 10 and c.endswith("00") else c for c in codes(name)]
+    """A list of codes, Annex II's unpadded."""
+    listed = [unpadded(c) for c in codes(name)]
     return write([{"hs": c, "note": note} for c in dict.fromkeys(listed)], ("hs", "note"))
 
 

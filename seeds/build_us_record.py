@@ -38,11 +38,13 @@ from build_measures import (
     VEHICLE_SPECIFIC,
     autos,
     check_or_write,
+    codes,
     fentanyl,
     flat_table,
     metals,
     pct,
     reciprocal,
+    unpadded,
     write,
 )
 from build_trade_flows import read_csv
@@ -183,8 +185,7 @@ def annex2_unlisted(ends: str, note: str) -> str:
     """Annex II's subheadings as the HTS listed them from 2025-04-05 (note 2(v)(iii) of subchapter III of
     chapter 99 in revision 7, compiled by the Budget Lab: `annex_ii_first_appearance.csv`) that the April
     list held (`annex2_apr2025_hts10.csv`, 720 lines) lacks, those whose listing ends on `ends` ("NA": never)."""
-    with open(RAW / "annex2_apr2025_hts10.csv", newline="", encoding="utf-8") as f:
-        held = [r["HTSUS"][:8] if r["HTSUS"].endswith("00") else r["HTSUS"] for r in csv.DictReader(f)]
+    held = [unpadded(c) for c in codes("annex2_apr2025_hts10.csv")]
     rows = record_rows("annex_ii_first_appearance.csv")
     listed = [r["prefix"] for r in rows if r["first_revision"] == "rev_7" and r["end_effective_date"] == ends]
     missing = [p for p in listed if not any(p.startswith(h) or h.startswith(p) for h in held)]
@@ -192,10 +193,9 @@ def annex2_unlisted(ends: str, note: str) -> str:
 
 
 def annex2_added(start: str, note: str) -> str:
-    """The lines the compiled Annex II adds on `start`. Ten-digit codes ending in 00 are an HTS8
-    subheading padded (as in the April list), so the padding is removed to match every suffix."""
+    """The lines the compiled Annex II adds on `start` (unpadded, as the April list)."""
     added = [r["hts10"] for r in record_rows("ieepa_exempt_products.csv") if r["effective_date_start"] == start]
-    listed = [c[:8] if c.endswith("00") else c for c in added]
+    listed = [unpadded(c) for c in added]
     whole = {c for c in listed if len(c) == 8}  # a statistical line under a listed subheading adds nothing
     kept = [c for c in listed if len(c) == 8 or c[:8] not in whole]
     return write([{"hs": c, "note": note} for c in dict.fromkeys(kept)], ("hs", "note"))
