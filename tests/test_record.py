@@ -18,8 +18,9 @@ from simulator.data.validate import validate_flows
 WORLD = "paths/us_all_partners"
 
 
-def _lines(rows: list[tuple[str, str, float]], when: date) -> pd.DataFrame:
-    """The world path's lines for a small table of (partner, HS code, base rate), $100 each."""
+def _lines(rows: list[tuple[str, str, float]], when: date, path: str = WORLD) -> pd.DataFrame:
+    """A path's lines (the world path's by default) for a small table of (partner, HS code, base rate),
+    $100 each."""
     flows = validate_flows(
         pd.DataFrame(
             {
@@ -32,7 +33,7 @@ def _lines(rows: list[tuple[str, str, float]], when: date) -> pd.DataFrame:
             }
         )
     )
-    table = lines(load_scenario(WORLD), when, flows)
+    table = lines(load_scenario(path), when, flows)
     return table.set_index(["partner", "hs"])
 
 
@@ -135,19 +136,7 @@ def test_civil_aircraft_lists_spare_the_lines_the_hts_names_as_aircraft() -> Non
     world = _lines(rows, when)
     assert _rate(world, "KOR", airliner, "reciprocal") == 0.0
     assert _rate(world, "KOR", fridge, "reciprocal") == pytest.approx(0.15)
-    flows = validate_flows(
-        pd.DataFrame(
-            {
-                "exporter": ["KOR", "KOR"],
-                "importer": ["USA"] * 2,
-                "hs": [fridge, airliner],
-                "category": ["A"] * 2,
-                "value_usd": ["100"] * 2,
-                "base_rate": ["0"] * 2,
-            }
-        )
-    )
-    whole = lines(load_scenario("paths/us_all_partners_aircraft_whole"), when, flows).set_index(["partner", "hs"])
+    whole = _lines(rows, when, "paths/us_all_partners_aircraft_whole")
     assert _rate(whole, "KOR", fridge, "reciprocal") == _rate(whole, "KOR", airliner, "reciprocal") == 0.0
     s122 = _lines(rows, date(2026, 3, 1))
     assert _rate(s122, "VNM", fridge, "section122") == pytest.approx(0.10)
