@@ -62,6 +62,15 @@ SEPTEMBER_ANNEX = "2025-09-08"  # EO 14346: gold, nickel, graphite, pulp... adde
 CHINA_FENTANYL_CUT = "2025-11-10"  # EO 14357: 20% to 10%
 METALS_2026 = "2026-04-06"  # the April 2 proclamation: annexes I-A, I-B, II (removed), III
 FORCED_LABOR = "2026-07-24"  # 91 FR 47318 (FR doc 2026-15181)
+BRAZIL_301 = "2026-07-22"  # USTR notice of action of 2026-07-15 (heading 9903.05.01, U.S. note 50): 25%
+# Section 338 on Canada (Proclamations 11046-11048 of 2026-07-20): 50% on three baskets from 08-19,
+# suspended three days by Proclamation 11056 (FR doc 2026-17294), so first due on 08-22.
+CANADA_338 = "2026-08-22"
+CANADA_338_BASKETS = (
+    ("canada-338-alcohol.csv", "9903.03.12, alcoholic beverages (Proclamation 11046)"),
+    ("canada-338-dairy.csv", "9903.03.13, dairy (Proclamation 11047)"),
+    ("canada-338-autos.csv", "9903.03.14, motor vehicles (Proclamation 11048)"),
+)
 CRANES = "2026-11-10"  # 90 FR 48320, suspended to November 9, 2026 by 90 FR 50947
 S301_2026 = "2026-01-01"  # 89 FR 76581: the four-year review's last step
 # 89 FR 76581's first step took effect on 2024-09-27, before the path begins: its rows are undated (in
@@ -583,6 +592,33 @@ def forced_labor() -> str:
     return write(sorted(rows, key=lambda r: r["partner"]), ("hs", "partner", "rate", "from", "all_in", "note"))
 
 
+def brazil_301() -> str:
+    """The Section 301 action on Brazil: 25% on every good of Brazil but the notice's exemptions and the
+    goods under Section 232 (U.S. note 50(a)); goods in transit before 07-22 (9903.05.02) are not modelled."""
+    rows = [
+        {"hs": "", "partner": "BRA", "rate": "25%", "from": BRAZIL_301, "note": "Section 301 on Brazil, 9903.05.01"}
+    ]
+    return write(rows, ("hs", "partner", "rate", "from", "note"))
+
+
+def brazil_301_exempt(categories: tuple[str, ...], note: str, aircraft: bool | None = None) -> str:
+    """The notice's exempt codes of the given headings (brazil-301-exemptions.csv's categories)."""
+    listed = [r["HTSUS"] for r in record_rows("brazil-301-exemptions.csv") if r["category"] in categories]
+    return _codes(listed, note, aircraft)
+
+
+def canada_338() -> str:
+    """Section 338 on Canada: 50% on the lines of the three proclamations' Annex II. The proclamations of
+    2026-09-08 (scope from 09-15, import bans from 09-29) are not encoded: their lists are not held."""
+    rows = [
+        {"hs": code, "partner": "CAN", "rate": "50%", "from": CANADA_338, "note": f"Section 338, {basket}"}
+        for name, basket in CANADA_338_BASKETS
+        for code in (r["HTSUS"] for r in record_rows(name))
+    ]
+    unique = {r["hs"]: r for r in rows}
+    return write(sorted(unique.values(), key=lambda r: r["hs"]), ("hs", "partner", "rate", "from", "note"))
+
+
 def section232_goods_record() -> str:
     """Every line under a Section 232 measure, at 0% from its first day (other duties yield to them), and
     ended on the day it leaves the last measure that held it (the metals lines in no 2026 annex)."""
@@ -750,6 +786,26 @@ def build() -> dict[str, str]:
         "us_section301_china.csv": section301_china(),
         "us_section301_china_2025.csv": section301_china(until="2025-12-31"),
         "us_forced_labor_301.csv": forced_labor(),
+        "us_brazil_301.csv": brazil_301(),
+        "us_brazil_301_exempt.csv": brazil_301_exempt(
+            ("flat", "named", "pharma"), "Section 301 on Brazil, exempt (9903.05.03, .04, .06)"
+        ),
+        **{
+            f"us_brazil_301_aircraft{suffix}.csv": brazil_301_exempt(
+                ("aircraft",), f"Section 301 on Brazil, civil aircraft (9903.05.05){what}", aircraft
+            )
+            for suffix, what, aircraft in (("", "", True), ("_general", ", general subheading", False))
+        },
+        "us_canada_338.csv": canada_338(),
+        **{
+            f"us_canada_338_aircraft{suffix}.csv": plain_list(
+                ("canada-338-aircraft-exempt.csv",),
+                "HTSUS",
+                f"Section 338, civil aircraft (9903.03.16){what}",
+                aircraft,
+            )
+            for suffix, what, aircraft in (("", "", True), ("_general", ", general subheading", False))
+        },
         "us_statutory_mfn.csv": statutory_mfn(),
         "us_statutory_preferences.csv": preference_shares(),
         "us_statutory_301.csv": statutory_301(),

@@ -30,7 +30,10 @@ def test_bundled_scenario_runs_without_warnings(path: Path) -> None:
     assert scenario.description, "bundled scenarios cite their facts in a description"
     result = simulate(scenario)
     assert result.totals["import_value_usd"] > 0
-    assert not result.warnings, result.warnings
+    # a measure held to an earlier day than its path (its later changes not held) warns: that is expected
+    held = [f"layer '{layer.name}' ends" for layer in scenario.layers if layer.record_ends is not None]
+    unexpected = [w for w in result.warnings if not any(h in w for h in held)]
+    assert not unexpected, unexpected
 
 
 def test_exempt_131_near_the_reported_quarter() -> None:

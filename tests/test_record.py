@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from simulator import ScenarioError, load_scenario, simulate
+from simulator import Result, ScenarioError, load_scenario, simulate
 from simulator.analysis.lines import lines
 from simulator.bundled import TRACKER
 from simulator.data.validate import validate_flows
@@ -170,6 +170,86 @@ def test_aircraft_lines_against_the_census_descriptions() -> None:
         assert not civil.any(), left[civil]
 
 
+def test_brazil_301_and_canada_338_at_their_legal_dates() -> None:
+    """Brazil: 25% from 2026-07-22 but its exemptions (coffee, airliners) and Section 232 goods (steel).
+    Canada: 50% from 08-22 (the three days' suspension) on the baskets' lines only (beer, honey, toys;
+    not crude oil), not on Section 232 goods (cars) nor on airliners; a smartphone, on the aircraft list's general
+    lines, pays in the world path and is spared in the upper-bound path."""
+    toy, coffee, steel, airliner = "9503000073", "0901110025", "7208100000", "8802400140"
+    beer, honey, car, phone, oil = "2203000030", "0409000035", "8703230190", "8517130000", "2709002090"
+    rows = [("BRA", c, 0.0) for c in (toy, coffee, steel, airliner)]
+    rows += [("CAN", c, 0.0) for c in (beer, honey, toy, car, airliner, phone, oil)]
+    days = [date(2026, 7, 21), date(2026, 7, 22), date(2026, 8, 21), date(2026, 8, 22)]
+    got = {d: _lines(rows, d) for d in days}
+    assert [_rate(got[d], "BRA", toy, "brazil_301") for d in days[:2]] == [0.0, pytest.approx(0.25)]
+    for code in (coffee, steel, airliner):
+        assert _rate(got[days[1]], "BRA", code, "brazil_301") == 0.0, code
+    assert [_rate(got[d], "CAN", beer, "canada_338") for d in days[2:]] == [0.0, pytest.approx(0.50)]
+    after = got[days[3]]
+    for code in (honey, toy, phone):
+        assert _rate(after, "CAN", code, "canada_338") == pytest.approx(0.50), code
+    for code in (oil, car, airliner):
+        assert _rate(after, "CAN", code, "canada_338") == 0.0, code
+    assert _rate(after, "BRA", toy, "canada_338") == 0.0
+    whole = _lines(rows, days[3], "paths/us_all_partners_aircraft_whole")
+    assert _rate(whole, "CAN", phone, "canada_338") == 0.0
+
+
+def _section232_on(when: date) -> tuple[str, ...]:
+    """The codes the built Section 232 record holds on `when` (a 0% row started and no end row since)."""
+    from simulator.bundled import SCENARIOS
+
+    rows = pd.read_csv(SCENARIOS / "measures" / "us_section232_goods_record.csv", dtype=str)
+    started = set(rows.loc[(rows["rate"] == "0%") & (rows["from"] <= when.isoformat()), "hs"])
+    ended = set(rows.loc[(rows["rate"] == "end") & (rows["from"] <= when.isoformat()), "hs"])
+    return tuple(started - ended)
+
+
+@pytest.mark.parametrize(
+    ("partner", "before", "after", "rate", "duty_lists", "exempt_lists"),
+    [
+        ("BRA", date(2026, 7, 21), date(2026, 7, 22), 0.25, None, ("brazil-301-exemptions.csv",)),
+        (
+            "CAN",
+            date(2026, 8, 21),
+            date(2026, 8, 22),
+            0.50,
+            ("canada-338-alcohol.csv", "canada-338-dairy.csv", "canada-338-autos.csv"),
+            ("canada-338-aircraft-exempt.csv",),
+        ),
+    ],
+)
+def test_brazil_301_and_canada_338_steps_against_an_independent_sum(
+    partner: str,
+    before: date,
+    after: date,
+    rate: float,
+    duty_lists: tuple[str, ...] | None,
+    exempt_lists: tuple[str, ...],
+) -> None:
+    """The step in the partner's duty on the measure's first day, in the upper-bound path (every listed
+    code exempt whole), equals the rate on the 2024 lines the raw lists charge (seeds/raw/record), less
+    the exempt ones and the Section 232 goods, summed directly: nothing else changes on that day."""
+    from simulator.analysis.lines import lines as path_lines
+    from simulator.data.load import load_flows
+
+    raw = Path(__file__).resolve().parent.parent / "seeds" / "raw" / "record"
+    flows = load_flows(
+        None, columns=("exporter", "importer", "hs", "category", "value_usd", "base_rate"), direction=("USA", None)
+    )
+    flows = flows[flows["exporter"] == partner]
+    exempt = tuple(c for n in exempt_lists for c in pd.read_csv(raw / n, dtype=str)["HTSUS"])
+    charged = ~flows["hs"].str.startswith(exempt) & ~flows["hs"].str.startswith(_section232_on(after))
+    if duty_lists is not None:
+        listed = tuple(c for n in duty_lists for c in pd.read_csv(raw / n, dtype=str)["HTSUS"])
+        charged &= flows["hs"].str.startswith(listed)
+    expected = rate * flows.loc[charged, "value_usd"].sum()
+    scenario = load_scenario("paths/us_all_partners_aircraft_whole")
+    step = path_lines(scenario, after, flows)["duty_usd"].sum() - path_lines(scenario, before, flows)["duty_usd"].sum()
+    assert expected > 1e9
+    assert step == pytest.approx(expected, rel=1e-9)
+
+
 def test_canadian_goods_under_section_232_do_not_pay_the_fentanyl_duty() -> None:
     t = _lines([("CAN", "7208100000", 0.0), ("CAN", "9503000073", 0.0), ("JPN", "7208100000", 0.25)], date(2025, 6, 4))
     assert _rate(t, "CAN", "7208100000", "fentanyl_north") == 0.0
@@ -213,6 +293,39 @@ def test_the_record_ends_and_a_later_date_warns() -> None:
     )
     result = simulate(scenario, flows, date(2026, 12, 2))
     assert any("2026-11-10" in w and "record ends" in w for w in result.warnings)
+
+
+def test_a_layer_whose_record_ends_earlier_warns_where_it_reaches_the_run(tmp_path: Path) -> None:
+    """Section 338 on Canada is held to 2026-09-14 (its September changes are not): a run of the world
+    path after that day says so, one on its last day or of China alone does not; a bad date is named."""
+    world = load_scenario(WORLD)
+    assert {layer.name: layer.record_ends for layer in world.layers}["canada_338"] == date(2026, 9, 14)
+    flows = validate_flows(
+        pd.DataFrame(
+            {
+                "exporter": ["CAN", "CHN"],
+                "importer": ["USA"] * 2,
+                "hs": ["2203000030", "9503000073"],
+                "category": ["A"] * 2,
+                "value_usd": ["1"] * 2,
+                "base_rate": ["0"] * 2,
+            }
+        )
+    )
+
+    def warned(result: Result) -> list[str]:
+        return [w for w in result.warnings if "'canada_338'" in w]
+
+    later = warned(simulate(world, flows, date(2026, 10, 1)))
+    assert len(later) == 1 and "2026-09-14" in later[0] and "import bans" in later[0]
+    assert not warned(simulate(world, flows, date(2026, 9, 14)))
+    assert not warned(simulate(load_scenario("paths/us_on_china_record"), date=date(2026, 10, 1)))
+    (tmp_path / "s.yaml").write_text(
+        "name: bad\nimporter: USA\nlayers:\n  - {name: a, rate: 10%, record_ends: 2026-13-01}\n", encoding="utf-8"
+    )
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(tmp_path / "s.yaml")
+    assert "layers[0].record_ends" in str(caught.value) and "YYYY-MM-DD" in str(caught.value)
 
 
 def test_tracker_gaps_name_every_change_date_of_the_release() -> None:

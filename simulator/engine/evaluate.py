@@ -11,7 +11,6 @@ waived. Exempted value = V * max over layers in force (r_l > 0) covering the lin
 Rules are resolved once per distinct (HS code, category, partner) key into small boolean matrices;
 everything per row is a gather or a weighted bincount, so cost is linear in rows and nearly
 flat in the number of selectors.
-
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ import pandas as pd
 
 from simulator.data.partners import name_of
 from simulator.engine.allocation import estimate_notes, range_notes, ranges
+from simulator.engine.partners import reaches
 from simulator.engine.prepare import Cells, Prepared, prepare
 from simulator.engine.rates import in_play, over_layers
 from simulator.engine.respond import responded_keys, responded_terms, shifts, summed_terms
@@ -444,7 +444,7 @@ def evaluate(prepared: Prepared, when: date | None, *, timeline: bool = True) ->
         duty_by_category_layer=duty_by_category_layer,
         timeline=steps,
         ranges=spans,
-        warnings=prepared.warnings + ((late,) if (late := scenario.beyond_record(when)) else ()),
+        warnings=prepared.warnings + scenario.beyond_record(when, lambda layer: reaches(layer, prepared.partners)),
         notes=prepared.notes + estimate_notes(totals, by_category) + range_notes(spans, prepared.estimate_groups),
         source=prepared.source,
     )

@@ -95,6 +95,11 @@ def partner_warnings(scenario: Scenario, rules: list[Layer | Exemption], present
     return out
 
 
+def reaches(layer: Layer, partners: tuple[str, ...]) -> bool:
+    """The layer names no partner, or one of the run's: a warning about it concerns this run."""
+    return not layer.selector.partners or bool(set(expand(layer.selector.partners)) & set(partners))
+
+
 def _elsewhere(entry: str, scenario: Scenario) -> bool:
     """A known partner or group other than the one exporter a scenario names: absent by design, not by a
     typo (a path on every partner seen from one of them names all the others)."""

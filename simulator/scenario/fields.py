@@ -19,7 +19,7 @@ TOP_KEYS = (
     "base",
 )
 SELECTOR_KEYS = ("categories", "hs", "hs_list", "except_categories", "except_hs", "partners", "except_partners")
-LAYER_KEYS = ("name", "description", "rate", "rates", "all_in", *SELECTOR_KEYS)
+LAYER_KEYS = ("name", "description", "rate", "rates", "all_in", "record_ends", *SELECTOR_KEYS)
 EXEMPTION_KEYS = ("name", "description", "layers", "share", "shares", "probability", *SELECTOR_KEYS)
 RESPONSE_KEYS = ("elasticity", "substitution", "categories")
 RESPONSE_CATEGORY_KEYS = ("elasticity", "substitution")

@@ -90,6 +90,12 @@ def scenario_schema() -> dict[str, Any]:
                 "type": "boolean",
                 "description": "The rate is an all-in level: the layer adds max(0, rate - the line's base rate).",
             },
+            "record_ends": {
+                "type": "string",
+                "pattern": DATE,
+                "description": "The last day this layer's measure is encoded, where later changes to it are not held "
+                "(say which in its description); a run at a later date warns.",
+            },
             **selector,
         },
     }

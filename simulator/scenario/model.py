@@ -5,6 +5,7 @@ Rates and shares are fractions here (1.25 = 125%); percents exist only in YAML a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -149,6 +150,7 @@ class Layer:
     where: str = ""
     table: RateTable | None = None  # with a table, `rate` is 100% and each line's rate comes from the table
     all_in: bool = False  # the rate is a level: the layer adds max(0, level - the line's base rate)
+    record_ends: date | None = None  # a measure whose later changes are not held ends before the path's record
 
 
 @dataclass(frozen=True)
@@ -229,14 +231,25 @@ class Scenario:
     record_ends: date | None = None  # the last day the path encodes the law; later dates hold its rates
     base: str = "collected"  # the base each line starts from: "collected" (2024 duty) or "statutory"
 
-    def beyond_record(self, when: date | None) -> str:
-        """A warning when `when` is past the day the path's record ends; empty otherwise."""
-        if self.record_ends is None or when is None or when <= self.record_ends:
-            return ""
-        return (
-            f"{when.isoformat()} is after {self.record_ends.isoformat()}, where this path's record ends: "
-            f"the rates shown are those of {self.record_ends.isoformat()}, held; measures enacted since are not in it"
-        )
+    def beyond_record(self, when: date | None, covering: Callable[[Layer], bool] = lambda _: True) -> tuple[str, ...]:
+        """A warning when `when` is past the day the path's record ends, and one for each layer whose own
+        record ends before `when` (its later changes are not held: its description says which), of the
+        layers `covering` keeps (those that reach some partner of the run)."""
+        if when is None:
+            return ()
+        found = [
+            f"{when.isoformat()} is after {layer.record_ends.isoformat()}, where the record of layer "
+            f"'{layer.name}' ends: its changes since are not in it ({layer.description.strip()})"
+            for layer in self.layers
+            if layer.record_ends is not None and when > layer.record_ends and covering(layer)
+        ]
+        if self.record_ends is not None and when > self.record_ends:
+            found.insert(
+                0,
+                f"{when.isoformat()} is after {self.record_ends.isoformat()}, where this path's record ends: "
+                f"the rates shown are those of {self.record_ends.isoformat()}, held; measures enacted since are not in it",
+            )
+        return tuple(found)
 
     @property
     def tops_up(self) -> bool:

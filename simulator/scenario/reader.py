@@ -278,6 +278,7 @@ class Reader:
         selector = self.selector(mapping, path)
         description = self.text(mapping.get("description"), f"{path}.description") or ""
         all_in = self.boolean(mapping.get("all_in"), f"{path}.all_in") if "all_in" in mapping else False
+        ends = self.day(mapping["record_ends"], f"{path}.record_ends") if "record_ends" in mapping else None
         if name is None or rate is None:
             return None
         return Layer(
@@ -288,6 +289,7 @@ class Reader:
             where=self.where(mapping, path),
             table=table,
             all_in=bool(all_in),
+            record_ends=ends,
         )
 
     def boolean(self, node: Any, path: str) -> bool | None:
