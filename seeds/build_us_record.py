@@ -201,6 +201,36 @@ def annex2_unlisted(ends: str, note: str) -> str:
     return write([{"hs": c, "note": note} for c in dict.fromkeys(missing)], ("hs", "note"))
 
 
+def _overlaps(code: str, prefixes: list[str]) -> bool:
+    return any(code.startswith(p) or p.startswith(code) for p in prefixes)
+
+
+def annex2_april(to_october: bool) -> str:
+    """The April list held, split by whether the HTS stops listing the line on 2025-10-13 (wood and pulp
+    that left Annex II as Proclamation 10976's timber duty began): those lines are exempt to 10-13 only."""
+    rows = record_rows("annex_ii_first_appearance.csv")
+    ends = [r["prefix"] for r in rows if r["first_revision"] == "rev_7" and r["end_effective_date"] == "2025-10-13"]
+    held = [unpadded(c) for c in codes("annex2_apr2025_hts10.csv")]
+    kept = [c for c in dict.fromkeys(held) if _overlaps(c, ends) == to_october]
+    note = "EO 14257 Annex II, April list" + (", to 2025-10-13 (the HTS ends it then)" if to_october else "")
+    return write([{"hs": c, "note": note} for c in kept], ("hs", "note"))
+
+
+def annex2_november() -> str:
+    """The November list held as the HTS lists Annex II from 2025-11-13 (revision 29): without the wood
+    lines the HTS took out on 2025-10-13 and never listed again, which the list repeats, and with the
+    lines the HTS lists throughout that it lacks (tropical wood, listed since 2025-04-05; the electronics
+    of the April 11 list are their own exemption). Its eleven lines the HTS compilation lacks altogether
+    (articles named within a subheading: bakery goods, juices, food preparations) stay whole."""
+    rows = record_rows("annex_ii_first_appearance.csv")
+    gone = [r["prefix"] for r in rows if r["end_effective_date"] == "2025-10-13"]
+    listed = [r["prefix"] for r in rows if r["end_effective_date"] == "NA" and r["first_revision"] != "rev_10"]
+    held = list(dict.fromkeys(unpadded(c) for c in codes("annex2_nov2025_hts8.csv")))
+    kept = [c for c in held if not (_overlaps(c, gone) and not _overlaps(c, listed))]
+    kept += [p for p in listed if not _overlaps(p, held)]
+    return write([{"hs": c, "note": "Annex II as the HTS lists it from 2025-11-13"} for c in kept], ("hs", "note"))
+
+
 def annex2_added(start: str, note: str) -> str:
     """The lines the compiled Annex II adds on `start` (unpadded, as the April list)."""
     added = [r["hts10"] for r in record_rows("ieepa_exempt_products.csv") if r["effective_date_start"] == start]
@@ -737,6 +767,9 @@ def build() -> dict[str, str]:
         "us_ieepa_brazil_india.csv": country_ieepa(),
         "us_brazil_exempt_aug2025.csv": brazil_exempt(BRAZIL),
         "us_brazil_exempt_nov2025.csv": brazil_exempt(BRAZIL_NOVEMBER),
+        "us_annex2_apr2025_record.csv": annex2_april(to_october=False),
+        "us_annex2_apr2025_to_oct.csv": annex2_april(to_october=True),
+        "us_annex2_nov2025_record.csv": annex2_november(),
         "us_annex2_sep2025.csv": annex2_added(SEPTEMBER_ANNEX, "EO 14346 Annex II addition, from 2025-09-08"),
         "us_annex2_unlisted.csv": annex2_unlisted("NA", "EO 14257 Annex II as the HTS lists it, from 2025-04-05"),
         "us_annex2_unlisted_to_sep.csv": annex2_unlisted(

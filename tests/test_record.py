@@ -92,7 +92,7 @@ def test_forced_labor_duty_by_economy_with_caps_net_of_the_base() -> None:
 
 def test_annex_ii_additions_and_the_deals_exempt_lists_start_at_their_legal_dates() -> None:
     """Swiss gold (EO 14346, from 2025-09-08); an airliner from the UK (from 06-30), the EU (from 09-01),
-    Korea and Switzerland (from 11-14); Korea's cars at 15% all-in from 11-01, before its other changes."""
+    Japan (09-16), Korea and Switzerland (from 11-14); Korea's cars at 15% all-in from 11-01, before its other changes."""
     gold, airliner, car = "7108137000", "8802400140", "8703230190"
     rows = [
         ("CHE", gold, 0.0),
@@ -112,6 +112,8 @@ def test_annex_ii_additions_and_the_deals_exempt_lists_start_at_their_legal_date
     assert [_rate(got[d], "KOR", car, "s232_autos") for d in days[4:6]] == pytest.approx([0.25, 0.15])
     uk = [_lines(rows, d) for d in (date(2025, 6, 29), date(2025, 6, 30))]  # EO 14309: from June 30
     assert [_rate(t, "GBR", airliner, "reciprocal") for t in uk] == pytest.approx([0.10, 0.0])
+    japan = [_lines([("JPN", airliner, 0.0)], d) for d in (date(2025, 9, 15), date(2025, 9, 16))]  # EO 14345
+    assert [_rate(t, "JPN", airliner, "reciprocal") for t in japan] == pytest.approx([0.15, 0.0])
 
 
 def test_annex_ii_as_the_hts_lists_it() -> None:
@@ -124,6 +126,17 @@ def test_annex_ii_as_the_hts_lists_it() -> None:
         assert _rate(table, "CHE", gold, "reciprocal") == _rate(table, "EUN", hormones, "reciprocal") == 0.0
     assert _rate(august, "EUN", hydroxide, "reciprocal") == 0.0
     assert _rate(september, "EUN", hydroxide, "reciprocal") == pytest.approx(0.15)
+
+
+def test_annex_ii_wood_as_the_hts_lists_it() -> None:
+    """Oak lumber leaves Annex II as the timber duty begins (2025-10-14) and is not listed again, though
+    the November list held repeats it; mahogany stays listed throughout, though that list lacks it."""
+    oak, mahogany = "4407910000", "4407210000"
+    rows = [("EUN", oak, 0.0), ("IDN", mahogany, 0.0)]
+    days = [date(2025, 10, 13), date(2025, 10, 14), date(2025, 11, 13), date(2026, 1, 10)]
+    got = {d: _lines(rows, d) for d in days}
+    assert [_rate(got[d], "EUN", oak, "reciprocal") for d in days] == pytest.approx([0.0, 0.15, 0.15, 0.15])
+    assert [_rate(got[d], "IDN", mahogany, "reciprocal") for d in days] == [0.0] * 4
 
 
 def test_civil_aircraft_lists_spare_the_lines_the_hts_names_as_aircraft() -> None:

@@ -50,7 +50,7 @@ def tracker_markdown(c: TrackerComparison, chart: str | None = None) -> str:
         "(tariffsim dates each step by its legal effect; the release dates some by its HTS revisions). A third",
         "is smaller: civil aircraft lists, whose general subheadings (machinery, batteries, wiring) the tracker",
         "exempts whole and tariffsim only where the HTS names the line as aircraft, as only goods for civil",
-        "aircraft qualify (0.7 points from 2026-02-24; `paths/us_all_partners_aircraft_whole` exempts them",
+        "aircraft qualify (about 0.8 points from 2026-02-24; `paths/us_all_partners_aircraft_whole` exempts them",
         "whole). Nothing was fitted to close a gap.",
         "",
     ]
