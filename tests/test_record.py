@@ -372,6 +372,25 @@ def test_tracker_comparison_against_an_independent_sum() -> None:
     assert c.steps[0].ours == 0.0 and len(c.compared) == 40
 
 
+def test_the_trackers_own_drift_against_the_raw_series() -> None:
+    """The later build's distance from the release, read straight from the two raw daily series (the
+    change in weighted_etr since 2025-01-01 on each compared date), as the validation page states it."""
+    from simulator.analysis.tracker import tracker_comparison
+
+    raw = Path(__file__).resolve().parent.parent / "seeds" / "raw" / "record"
+
+    def changes(name: str) -> pd.Series:
+        series = pd.read_csv(raw / name, usecols=["date", "weighted_etr"]).set_index("date")["weighted_etr"]
+        return series - series["2025-01-01"]
+
+    release, later = changes("bl_daily_overall_2026-06-09.csv"), changes("bl_daily_overall.csv")
+    c = tracker_comparison()
+    days = [s.date.isoformat() for s in c.compared]
+    moved = (later[days] - release[days]).abs()
+    assert c.release_drift == pytest.approx((moved.mean(), moved.max()), abs=1e-9)
+    assert moved.mean() > 0.015  # more than the bar the release is held to
+
+
 def test_a_one_partner_view_of_the_world_path_does_not_warn_about_the_other_partners(tmp_path: Path) -> None:
     china = simulate(load_scenario("paths/us_on_china_record"), date=date(2026, 3, 1))
     assert not [w for w in china.warnings if "no line" in w]

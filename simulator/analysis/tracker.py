@@ -95,6 +95,13 @@ class TrackerComparison:
         return float(np.mean([abs(s.ours - s.later_build) for s in self.compared]))
 
     @property
+    def release_drift(self) -> tuple[float, float]:
+        """How far the tracker's later build stands from its own release on the same dates (mean and
+        largest absolute difference): what the same authors' later lists and dates alone move."""
+        moved = [abs(s.later_build - s.release) for s in self.compared]
+        return float(np.mean(moved)), float(np.max(moved))
+
+    @property
     def largest_gap(self) -> Step:
         return max(self.compared, key=lambda s: abs(s.gap))
 

@@ -26,6 +26,7 @@ def _row(cells: list[str]) -> str:
 
 def tracker_markdown(c: TrackerComparison, chart: str | None = None) -> str:
     worst = c.largest_gap
+    drift, drift_max = c.release_drift
     held = "within" if c.mean_gap <= TARGET_MEAN and abs(worst.gap) <= TARGET_MAX else "outside"
     lines = [
         "",
@@ -44,7 +45,9 @@ def tracker_markdown(c: TrackerComparison, chart: str | None = None) -> str:
         f"averages **{c.mean_gap * 100:.2f} points**; the largest is {worst.gap * 100:+.2f} on {worst.date}.",
         f"That is {held} the bar set for a faithful encoding ({TARGET_MEAN * 100:.1f} points on average, none",
         f"beyond {TARGET_MAX * 100:.0f}); against the tracker's later build on the same dates the gap averages",
-        f"{c.mean_gap_later * 100:.2f} points. Most of it is two things, each explained on its dates below: USMCA",
+        f"{c.mean_gap_later * 100:.2f} points, and the later build itself stands {drift * 100:.2f} points from the",
+        f"release on average (at most {drift_max * 100:.2f}): the release is one vintage of a record its authors",
+        "still revise. Most of tariffsim's gap is two things, each explained on its dates below: USMCA",
         "take-up (tariffsim exempts Canadian and Mexican goods at each line's share entered under USMCA, which",
         "leaves those two partners about 5 points above the tracker until the fentanyl duty ends), and dating",
         "(tariffsim dates each step by its legal effect; the release dates some by its HTS revisions). A third",
