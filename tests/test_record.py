@@ -374,7 +374,8 @@ def test_tracker_comparison_against_an_independent_sum() -> None:
 
 def test_the_trackers_own_drift_against_the_raw_series() -> None:
     """The later build's distance from the release, read straight from the two raw daily series (the
-    change in weighted_etr since 2025-01-01 on each compared date), as the validation page states it."""
+    change in weighted_etr since 2025-01-01 on each compared date), as the validation page states it;
+    and tariffsim's series over time, as the chart draws it, holds its own change dates."""
     from simulator.analysis.tracker import tracker_comparison
 
     raw = Path(__file__).resolve().parent.parent / "seeds" / "raw" / "record"
@@ -389,6 +390,11 @@ def test_the_trackers_own_drift_against_the_raw_series() -> None:
     moved = (later[days] - release[days]).abs()
     assert c.release_drift == pytest.approx((moved.mean(), moved.max()), abs=1e-9)
     assert moved.mean() > 0.015  # more than the bar the release is held to
+    # the chart's tariffsim line steps on its own dates too: Brazil's 301 (07-22), Canada's 338 (08-22)
+    over_time = dict(c.ours_over_time)
+    assert {s.date: s.ours for s in c.steps}.items() <= over_time.items()
+    assert over_time[date(2026, 8, 22)] - over_time[date(2026, 7, 24)] == pytest.approx(0.003, abs=0.001)
+    assert over_time[date(2026, 7, 22)] > over_time[date(2026, 6, 8)]
 
 
 def test_a_one_partner_view_of_the_world_path_does_not_warn_about_the_other_partners(tmp_path: Path) -> None:

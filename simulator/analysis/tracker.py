@@ -78,6 +78,9 @@ class TrackerComparison:
     partners: tuple[PartnerStep, ...]
     record_ends: date | None
     weights_usd: float
+    # tariffsim's change at each of its own change dates and the tracker's, for the chart: the steps above
+    # are at the tracker's dates only, where a measure of tariffsim's own date would show late
+    ours_over_time: tuple[tuple[date, float], ...] = ()
 
     @cached_property
     def compared(self) -> tuple[Step, ...]:
@@ -168,4 +171,9 @@ def tracker_comparison() -> TrackerComparison:
                     )
                 )
     partners.sort(key=lambda p: (-p.value_usd, p.date))
-    return TrackerComparison(steps, tuple(partners), scenario.record_ends, float(flows["value_usd"].sum()))
+    known = {s.date: s.ours for s in steps}
+    own = sorted({*known, *(d for d in scenario.change_dates if d > START)})
+    over_time = tuple((d, known[d] if d in known else totals_at(prepared, d)["effective_rate"] - start) for d in own)
+    return TrackerComparison(
+        steps, tuple(partners), scenario.record_ends, float(flows["value_usd"].sum()), ours_over_time=over_time
+    )

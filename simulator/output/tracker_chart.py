@@ -17,19 +17,22 @@ END = date(2026, 12, 31)  # the chart runs to the end of the tracker's series
 def plot_tracker(c: TrackerComparison) -> Figure:
     """Both series as steps over time, in points of change since 2025-01-01 (the chart the page shows)."""
     fig, ax = new_axes(None)
-    xs = mdates.date2num([s.date for s in c.steps] + [END])
+    theirs = [s.date for s in c.steps]
+    ours = c.ours_over_time or tuple((s.date, s.ours) for s in c.steps)
     series = (
-        ("tariffsim: each step at its legal effect", [s.ours for s in c.steps], PALETTE[0], "-"),
-        ("Budget Lab tracker, release of 2026-06-09", [s.release for s in c.steps], PALETTE[5], "-"),
+        ("tariffsim: each step at its legal effect", [d for d, _ in ours], [v for _, v in ours], PALETTE[0], "-"),
+        ("Budget Lab tracker, release of 2026-06-09", theirs, [s.release for s in c.steps], PALETTE[5], "-"),
         (
             "the tracker's later build, with the forced-labor duty from 1 Aug 2026",
+            theirs,
             [s.forced_labor for s in c.steps],
             PALETTE[5],
             ":",
         ),
     )
-    for label, values, color, style in series:
+    for label, days, values, color, style in series:
         points = [v * 100 for v in values]
+        xs = mdates.date2num([*days, END])
         ax.step(xs, [*points, points[-1]], where="post", label=label, color=color, linestyle=style, linewidth=2.5)
     if c.record_ends is not None:
         ends = float(mdates.date2num(c.record_ends))
