@@ -649,6 +649,23 @@ def canada_338() -> str:
     return write(sorted(unique.values(), key=lambda r: r["hs"]), ("hs", "partner", "rate", "from", "note"))
 
 
+def forced_labor_exempt(aircraft: bool | None) -> str:
+    """Part A as proposed (the Budget Lab's `s301fl_exempt_products.csv`), which holds the Section 122
+    lists (tradewartracker checks the two equal): its civil aircraft codes, those only on Section 122's
+    aircraft list, qualify under General Note 6 only, so they are split as the other aircraft lists are
+    (`aircraft` True or False); None gives the rest, exempt whole."""
+    listed = [r["hts8"] for r in record_rows("s301fl_exempt_products.csv")]
+    plain = {
+        r["hts_code"]
+        for name in ("section122-product-exemptions.csv", "section122-specific-exemptions.csv")
+        for r in record_rows(name)
+    }
+    craft = {r["hts_code"] for r in record_rows("section122-aircraft-exemptions.csv")} - plain
+    what = "" if aircraft is None else ", civil aircraft" + ("" if aircraft else ", general subheading")
+    picked = [c for c in listed if (c in craft) == (aircraft is not None)]
+    return _codes(picked, f"proposed Part A (June 2026){what}", aircraft)
+
+
 def section232_goods_record() -> str:
     """Every line under a Section 232 measure, at 0% from its first day (other duties yield to them), and
     ended on the day it leaves the last measure that held it (the metals lines in no 2026 annex)."""
@@ -843,9 +860,11 @@ def build() -> dict[str, str]:
         "us_statutory_preferences.csv": preference_shares(),
         "us_statutory_301.csv": statutory_301(),
         "us_statutory_232.csv": statutory_232(),
-        "us_forced_labor_exempt.csv": plain_list(
-            ("s301fl_exempt_products.csv",), "hts8", "proposed Part A (June 2026)"
-        ),
+        "us_forced_labor_exempt.csv": forced_labor_exempt(None),
+        **{
+            f"us_forced_labor_aircraft{suffix}.csv": forced_labor_exempt(aircraft)
+            for suffix, aircraft in (("", True), ("_general", False))
+        },
     }
 
 

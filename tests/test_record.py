@@ -142,7 +142,8 @@ def test_annex_ii_wood_as_the_hts_lists_it() -> None:
 def test_civil_aircraft_lists_spare_the_lines_the_hts_names_as_aircraft() -> None:
     """A refrigerator and a Korean airliner are both on Korea's civil aircraft list; only the airliner
     is aircraft by its HTS text, so only it is spared in the world path. Exempted whole (the upper-bound
-    path) both are; so too under Section 122, where a military airliner pays in the world path."""
+    path) both are; so too under Section 122, where a military airliner pays in the world path, and
+    under the forced-labor duty."""
     fridge, airliner, military = "8418100055", "8802400140", "8802400180"
     rows = [("KOR", fridge, 0.0), ("KOR", airliner, 0.0), ("VNM", fridge, 0.0), ("VNM", military, 0.0)]
     when = date(2025, 12, 1)
@@ -155,6 +156,14 @@ def test_civil_aircraft_lists_spare_the_lines_the_hts_names_as_aircraft() -> Non
     assert _rate(s122, "VNM", fridge, "section122") == pytest.approx(0.10)
     assert _rate(s122, "VNM", military, "section122") == pytest.approx(0.10)
     assert _rate(s122, "KOR", airliner, "section122") == 0.0
+    # the forced-labor action's Part A holds the same list: the same split (a battery, as the fridge
+    # is a Section 232 steel derivative by then)
+    battery = "8507600020"
+    more = [*rows, ("VNM", battery, 0.0)]
+    labor, labor_whole = (_lines(more, date(2026, 8, 1), p) for p in (WORLD, "paths/us_all_partners_aircraft_whole"))
+    assert _rate(labor, "VNM", battery, "forced_labor") == pytest.approx(0.125)
+    assert _rate(labor, "KOR", airliner, "forced_labor") == 0.0
+    assert _rate(labor_whole, "VNM", battery, "forced_labor") == 0.0
 
 
 def test_aircraft_lines_against_the_census_descriptions() -> None:
@@ -169,7 +178,7 @@ def test_aircraft_lines_against_the_census_descriptions() -> None:
     table = table[table["hs"].str.len() == 10].drop_duplicates("hs")
     measures = SCENARIOS / "measures"
     aircraft_word = re.compile(r"AIR|ARCR|ACFT|A/C|ARPL|AERO|TURBOJ|TURBOP|FLIGHT|FLYING|CVL ARCT|PLANES")
-    for name in ("section122", "eu", "korea", "swiss"):
+    for name in ("section122", "eu", "korea", "swiss", "brazil_301", "canada_338", "forced_labor"):
         spared = tuple(pd.read_csv(measures / f"us_{name}_aircraft.csv", dtype=str)["hs"])
         general = tuple(pd.read_csv(measures / f"us_{name}_aircraft_general.csv", dtype=str)["hs"])
         kept = table[table["hs"].str.startswith(spared)]
