@@ -190,28 +190,35 @@ def brazil_exempt(start: str) -> str:
     return write([{"hs": c, "note": f"EO 14323 exemption from {start}"} for c in dict.fromkeys(picked)], ("hs", "note"))
 
 
-def annex2_unlisted(ends: str, note: str) -> str:
+def _april_held() -> list[str]:
+    """The April Annex II list held (`annex2_apr2025_hts10.csv`, 720 lines), unpadded."""
+    return list(dict.fromkeys(unpadded(c) for c in codes("annex2_apr2025_hts10.csv")))
+
+
+def _listed_from_april(ends: str) -> list[str]:
     """Annex II's subheadings as the HTS listed them from 2025-04-05 (note 2(v)(iii) of subchapter III of
-    chapter 99 in revision 7, compiled by the Budget Lab: `annex_ii_first_appearance.csv`) that the April
-    list held (`annex2_apr2025_hts10.csv`, 720 lines) lacks, those whose listing ends on `ends` ("NA": never)."""
-    held = [unpadded(c) for c in codes("annex2_apr2025_hts10.csv")]
+    chapter 99 in revision 7, compiled by the Budget Lab: `annex_ii_first_appearance.csv`), those whose
+    listing ends on `ends` ("NA": never)."""
     rows = record_rows("annex_ii_first_appearance.csv")
-    listed = [r["prefix"] for r in rows if r["first_revision"] == "rev_7" and r["end_effective_date"] == ends]
-    missing = [p for p in listed if not any(p.startswith(h) or h.startswith(p) for h in held)]
-    return write([{"hs": c, "note": note} for c in dict.fromkeys(missing)], ("hs", "note"))
+    return [r["prefix"] for r in rows if r["first_revision"] == "rev_7" and r["end_effective_date"] == ends]
 
 
 def _overlaps(code: str, prefixes: list[str]) -> bool:
     return any(code.startswith(p) or p.startswith(code) for p in prefixes)
 
 
+def annex2_unlisted(ends: str, note: str) -> str:
+    """The subheadings the HTS lists from 2025-04-05 to `ends` that the April list held lacks."""
+    held = _april_held()
+    missing = [p for p in _listed_from_april(ends) if not _overlaps(p, held)]
+    return write([{"hs": c, "note": note} for c in dict.fromkeys(missing)], ("hs", "note"))
+
+
 def annex2_april(to_october: bool) -> str:
     """The April list held, split by whether the HTS stops listing the line on 2025-10-13 (wood and pulp
     that left Annex II as Proclamation 10976's timber duty began): those lines are exempt to 10-13 only."""
-    rows = record_rows("annex_ii_first_appearance.csv")
-    ends = [r["prefix"] for r in rows if r["first_revision"] == "rev_7" and r["end_effective_date"] == "2025-10-13"]
-    held = [unpadded(c) for c in codes("annex2_apr2025_hts10.csv")]
-    kept = [c for c in dict.fromkeys(held) if _overlaps(c, ends) == to_october]
+    ends = _listed_from_april("2025-10-13")
+    kept = [c for c in _april_held() if _overlaps(c, ends) == to_october]
     note = "EO 14257 Annex II, April list" + (", to 2025-10-13 (the HTS ends it then)" if to_october else "")
     return write([{"hs": c, "note": note} for c in kept], ("hs", "note"))
 
@@ -250,6 +257,9 @@ NOT_AIRCRAFT = re.compile(
     r"nonaircraft|vehicles,? aircraft|aircraft,? (?:vessels|spacecraft|ships)|other than aircraft", re.I
 )
 MILITARY = re.compile(r"(?<!non-)\bmilitary\b", re.I)
+# Each aircraft list is written twice: its aircraft lines (exempt in the world path) and the rest (exempt
+# only in the upper-bound path): (file suffix, note suffix, `aircraft` for _codes).
+AIRCRAFT_SPLIT = (("", "", True), ("_general", ", general subheading", False))
 
 
 @functools.cache
@@ -309,9 +319,8 @@ def _codes(found: list[str], note: str, aircraft: bool | None) -> str:
         for code in dict.fromkeys(found):
             start = bisect.bisect_left(ordered, code)
             under = list(itertools.takewhile(lambda x: x.startswith(code), ordered[start:]))  # noqa: B023
-            if (
-                not under
-            ):  # a code finer than the HTS's leaf (its HTS8's verdict), or one it no longer has (not aircraft)
+            # a code finer than the HTS's leaf takes its HTS8's verdict; one it no longer has is not aircraft
+            if not under:
                 if leaves.get(code[:8], False) == aircraft:
                     picked.append(code)
                 continue
@@ -802,7 +811,7 @@ def build() -> dict[str, str]:
                 ("korea", "korea", "Korea civil aircraft (9903.02.81)"),
                 ("swiss", "swiss", "Swiss civil aircraft (9903.02.85)"),
             )
-            for suffix, what, aircraft in (("", "", True), ("_general", ", general subheading", False))
+            for suffix, what, aircraft in AIRCRAFT_SPLIT
         },
         "us_eu_annex.csv": deal_annex(
             "eu", ("pharma", "ptaap", "particular"), "EU generic pharmaceuticals, natural resources (9903.02.74-.77)"
@@ -824,7 +833,7 @@ def build() -> dict[str, str]:
             f"us_section122_aircraft{suffix}.csv": plain_list(
                 ("section122-aircraft-exemptions.csv",), "hts_code", f"Section 122 civil aircraft{what}", aircraft
             )
-            for suffix, what, aircraft in (("", "", True), ("_general", ", general subheading", False))
+            for suffix, what, aircraft in AIRCRAFT_SPLIT
         },
         "us_section232_metals_record.csv": metals_record(),
         "us_section232_autos_record.csv": autos_record(),
@@ -844,7 +853,7 @@ def build() -> dict[str, str]:
             f"us_brazil_301_aircraft{suffix}.csv": brazil_301_exempt(
                 ("aircraft",), f"Section 301 on Brazil, civil aircraft (9903.05.05){what}", aircraft
             )
-            for suffix, what, aircraft in (("", "", True), ("_general", ", general subheading", False))
+            for suffix, what, aircraft in AIRCRAFT_SPLIT
         },
         "us_canada_338.csv": canada_338(),
         **{
@@ -854,7 +863,7 @@ def build() -> dict[str, str]:
                 f"Section 338, civil aircraft (9903.03.16){what}",
                 aircraft,
             )
-            for suffix, what, aircraft in (("", "", True), ("_general", ", general subheading", False))
+            for suffix, what, aircraft in AIRCRAFT_SPLIT
         },
         "us_statutory_mfn.csv": statutory_mfn(),
         "us_statutory_preferences.csv": preference_shares(),
@@ -863,7 +872,7 @@ def build() -> dict[str, str]:
         "us_forced_labor_exempt.csv": forced_labor_exempt(None),
         **{
             f"us_forced_labor_aircraft{suffix}.csv": forced_labor_exempt(aircraft)
-            for suffix, aircraft in (("", True), ("_general", False))
+            for suffix, _, aircraft in AIRCRAFT_SPLIT
         },
     }
 

@@ -380,7 +380,6 @@ def test_phone_charts_keep_their_labels_inside_and_apart(chips: Result, world: R
     """On a 390 px screen every value label stays inside the image and no two tick labels of an axis
     overlap (the comparison's duty chart cut its label and ran six 11-point money ticks together; a
     two-year path ran its nine month ticks together)."""
-
     from simulator.analysis.compare import compare
     from simulator.output.chart_style import pixels
     from simulator.output.images import DPI
