@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.bundled import BUNDLED_LABEL, bundled_parts
+from simulator.collector import collector_paused
 from simulator.data.load import check_readable, load_flows
 from simulator.data.statutory import with_base
 from simulator.data.validate import estimate_rows, validate_flows
@@ -214,6 +215,7 @@ class Prepared:
         return self.keys.row_key
 
 
+@collector_paused()  # a tenth of the world path's preparation was the collector's
 def prepare(
     scenario: Scenario, flows: pd.DataFrame | None = None, *, reduce: bool = True, year: int | None = None
 ) -> Prepared:
@@ -314,10 +316,7 @@ def prepare(
     for e, ex in enumerate(scenario.exemptions):
         targets = ex.layers if ex.layers is not None else tuple(layer_index)
         waives[e, [layer_index[t] for t in targets]] = True
-    # (E, L): does any of the exemption's lines fall under the layer?
-    reaches = np.zeros(waives.shape, bool)
-    for j in range(cover.shape[1]):
-        reaches[:, j] = match[cover[:, j]].any(axis=0)
+    reaches = _reaches(cover, match)
     idle: list[bool] = np.asarray(match.any(axis=0) & ~(reaches & waives).any(axis=1)).tolist()
     warnings += [
         f"{ex.name}: its lines are not covered by any layer it waives, so it exempts nothing"
@@ -346,7 +345,7 @@ def prepare(
             warnings += table_partner_warnings(layer.name, layer.table.partners, set(partners), scenario, source)
     for e, table in shared:
         warnings += table_partner_warnings(scenario.exemptions[e].name, table.partners, set(partners), scenario, source)
-    notes = tuple(chapter_lines(scenario, key_hs, value, keys, rows))
+    notes = tuple(chapter_lines(scenario, hs_distinct, hs_of_key, value, keys, rows))
     layer_all_in = np.array([layer.all_in for layer in scenario.layers], bool)
     return Prepared(
         key_partner=key_partner,
@@ -383,6 +382,16 @@ def prepare(
         warnings=tuple(warnings),
         notes=notes,
     )
+
+
+def _reaches(cover: np.ndarray, match: np.ndarray) -> np.ndarray:
+    """(E, L): does any of exemption e's keys fall under layer l? Found from the (key, exemption)
+    matches, which are few: selecting each layer's keys of the (K, E) matrix took 85 ms on the world path."""
+    key, ex = np.divmod(np.flatnonzero(match), max(match.shape[1], 1))
+    at, layer = np.nonzero(cover[key])  # (match, layer) pairs where the match's key is covered
+    out = np.zeros((match.shape[1], cover.shape[1]), bool)
+    out[ex[at], layer] = True
+    return out
 
 
 def _direction(scenario: Scenario, flows: pd.DataFrame, source: str) -> pd.DataFrame:
