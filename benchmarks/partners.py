@@ -119,14 +119,13 @@ def main() -> None:
         warm = {**os.environ, "TARIFFSIM_CACHE_DIR": str(Path(cache) / "tariffsim")}
         rows: list[tuple[str, str, float, float]] = []
         trees = {"this": HERE} | ({"baseline": options.baseline.resolve()} if options.baseline else {})
-        now = {"this": HERE}
         for label, args, env, where in (
             ("run all_partners_10_layers (cold)", ["run", ALL_PARTNERS], cold, trees),
             ("run all_partners_10_layers (warm cache)", ["run", ALL_PARTNERS], warm, trees),
             ("run all_partners_40_dates (timeline of 40)", ["run", FORTY_DATES], warm, trees),
             (f"run {BUNDLED_PATH}", ["run", BUNDLED_PATH], warm, trees),
-            (f"run {WORLD} --date 2026-12-02", ["run", WORLD, "--date", "2026-12-02"], warm, now),
-            (f"run {WORLD} --date 2025-04-10", ["run", WORLD, "--date", "2025-04-10"], warm, now),
+            (f"run {WORLD} --date 2026-12-02", ["run", WORLD, "--date", "2026-12-02"], warm, trees),
+            (f"run {WORLD} --date 2025-04-10", ["run", WORLD, "--date", "2025-04-10"], warm, trees),
         ):
             for tree in where.values():
                 run_once(tree, args, env)  # fills the cache for warm runs

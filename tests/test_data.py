@@ -272,3 +272,25 @@ def test_a_damaged_or_disabled_cache_only_costs_time(tmp_path: Path, monkeypatch
     other.write_text("exporter,importer,hs,category,value_usd\nUSA,CHN,0202,Meat,5\n", encoding="utf-8")
     load_flows(other)
     assert len(list(cache.glob("flows-*"))) == 1  # nothing new written
+
+
+@pytest.mark.parametrize("direction", [("USA", None), ("USA", "MEX"), ("CHN", "USA")])
+def test_the_bundled_table_read_back_from_the_cache_is_the_table_read_afresh(
+    direction: tuple[str, str | None], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from simulator.data import load
+
+    columns = ("exporter", "importer", "hs", "category", "value_usd", "base_rate", "source")
+    monkeypatch.setenv("TARIFFSIM_CACHE", "off")
+    fresh = load.load_bundled(columns=columns, direction=direction)
+    monkeypatch.delenv("TARIFFSIM_CACHE")
+    monkeypatch.setenv("TARIFFSIM_CACHE_DIR", str(tmp_path / "cache"))
+    pd.testing.assert_frame_equal(load.load_bundled(columns=columns, direction=direction), fresh)  # built, kept
+
+    def no_reading(*_: object, **__: object) -> None:
+        raise AssertionError("read again")
+
+    monkeypatch.setattr(load, "load_flows", no_reading)
+    pd.testing.assert_frame_equal(load.load_bundled(columns=columns, direction=direction), fresh)  # read back
+    with pytest.raises(AssertionError, match="read again"):  # other columns: an entry of their own
+        load.load_bundled(columns=(*columns, "description"), direction=direction)

@@ -1,4 +1,5 @@
-"""A validated CSV table kept in the user's private cache folder, so the next run skips parsing it.
+"""A validated CSV table (or the bundled table, as a direction reads it) kept in the user's private
+cache folder, so the next run skips parsing it.
 
 Reading and checking the bundled China table costs about 65 ms, reading it back from here a few: the
 difference is what a teacher waits for on every `tariffsim run`. A cache must never be a way in, so:
@@ -31,7 +32,7 @@ from simulator.atomic import atomic_path
 CACHE_MAX_BYTES = 64 * 1024 * 1024
 MAX_ENTRIES = 16
 HERE = Path(__file__).parent
-CHECKS = ("load.py", "validate.py", "columns.py", "cache.py")
+CHECKS = ("load.py", "validate.py", "columns.py", "cache.py", "parquet.py")
 KEY_FILE = "key"
 TAG_BYTES = 32
 _warned: set[str] = set()
@@ -98,11 +99,14 @@ def secret(where: Path) -> bytes | None:
     return key if len(key) == 32 else None
 
 
-def cached(path: Path, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
-    """`build()`'s table for the CSV at `path`, from the cache when the file has not changed."""
+def cached(files: Path | tuple[Path, ...], build: Callable[[], pd.DataFrame], variant: str = "") -> pd.DataFrame:
+    """`build()`'s table for the CSV at `files` (or the table built from several files, such as the
+    bundled table's parts read together), from the cache when no file has changed. `variant` names
+    what else shapes the table (the columns and direction read), so each shape is its own entry."""
+    paths = (files,) if isinstance(files, Path) else files
     where = folder()
     try:
-        size = path.stat().st_size
+        size = sum(path.stat().st_size for path in paths)
     except OSError:
         return build()
     if where is None or size > CACHE_MAX_BYTES:
@@ -111,15 +115,18 @@ def cached(path: Path, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
     key = secret(where) if where is not None else None
     if where is None or key is None:
         return build()
+    digest = hashlib.blake2b(digest_size=16)
     try:
-        digest = hashlib.blake2b(path.read_bytes(), digest_size=16)  # the content, so no edit is ever missed
+        for path in paths:  # the content, so no edit is ever missed
+            digest.update(hashlib.blake2b(path.read_bytes(), digest_size=16).digest())
     except OSError:
         return build()
-    digest.update(f"|{__version__}|{pd.__version__}".encode())
+    digest.update(f"|{__version__}|{pd.__version__}|{variant}".encode())
     for module in CHECKS:  # a changed reader or check, even within one version, reads the table afresh
         with contextlib.suppress(OSError):
             digest.update((HERE / module).read_bytes())
-    family = hashlib.blake2b(str(path.resolve()).encode(), digest_size=6).hexdigest()
+    named = "|".join(str(path.resolve()) for path in paths) + (f"|{variant}" if variant else "")
+    family = hashlib.blake2b(named.encode(), digest_size=6).hexdigest()
     file = where / f"flows-{family}-{digest.hexdigest()}.npz"
     frame = _read(file, key)
     if frame is not None:
@@ -157,7 +164,8 @@ def _frame(body: bytes) -> pd.DataFrame:
         out: dict[str, object] = {}
         for i, name in enumerate(names):
             if f"{i}.codes" in arrays:
-                categories = pd.Index(_texts(arrays, f"{i}.categories"), dtype=object)
+                kind = "str" if f"{i}.str" in arrays else object  # pandas' text type (Parquet), or Python's (CSV)
+                categories = pd.Index(_texts(arrays, f"{i}.categories"), dtype=kind)
                 out[name] = pd.Categorical.from_codes(
                     arrays[f"{i}.codes"], dtype=pd.CategoricalDtype(categories), validate=False
                 )
@@ -177,6 +185,8 @@ def _write(file: Path, frame: pd.DataFrame, key: bytes) -> None:
         if isinstance(column.dtype, pd.CategoricalDtype):
             arrays[f"{i}.codes"] = column.cat.codes.to_numpy()
             arrays |= _packed(f"{i}.categories", [str(c) for c in column.cat.categories])
+            if isinstance(column.cat.categories.dtype, pd.StringDtype):
+                arrays[f"{i}.str"] = np.array(True)
         elif pd.api.types.is_numeric_dtype(column.dtype):
             arrays[f"{i}.numbers"] = column.to_numpy()
         else:

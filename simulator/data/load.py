@@ -76,14 +76,18 @@ def one_year(frame: pd.DataFrame, year: int | None, path: Path) -> pd.DataFrame:
 def load_bundled(
     *, columns: tuple[str, ...] | None = None, direction: tuple[str, str | None] | None = None
 ) -> pd.DataFrame:
-    """The bundled table's files for a direction, validated, as one table (codes stay categorical)."""
-    parts = [
-        load_flows(p, columns=columns, direction=direction if p == PARTNERS_TABLE else None)
-        for p in bundled_parts(direction)
-    ]
-    if len(parts) == 1:
-        return parts[0]
-    return concat_tables(parts, BUNDLED_LABEL)
+    """The bundled table's files for a direction, validated, as one table (codes stay categorical).
+
+    Kept in the table cache as read for the direction and columns: reading the Parquet part, checking
+    it and joining it to the China part took 0.15 s of every run on all partners, reading the entry back
+    a few hundredths."""
+    files = bundled_parts(direction)
+
+    def build() -> pd.DataFrame:
+        parts = [load_flows(p, columns=columns, direction=direction if p == PARTNERS_TABLE else None) for p in files]
+        return parts[0] if len(parts) == 1 else concat_tables(parts, BUNDLED_LABEL)
+
+    return cached(files, build, variant=f"bundled|{columns}|{direction}")
 
 
 def concat_tables(parts: list[pd.DataFrame], source: str) -> pd.DataFrame:
