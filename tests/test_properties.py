@@ -540,11 +540,11 @@ def test_tables_the_fast_reading_must_read_alike_or_leave(
     match=st.lists(st.lists(st.booleans(), min_size=4, max_size=4), max_size=25),
 )
 def test_which_layers_an_exemption_reaches_found_from_its_matches(cover: list, match: list) -> None:
-    """prepare._reaches against its definition: some key the exemption matches is one the layer covers."""
-    from simulator.engine.prepare import _reaches
+    """keys.layers_reached against its definition: some key the exemption matches is one the layer covers."""
+    from simulator.engine.keys import layers_reached
 
     n = min(len(cover), len(match))
     c = np.array(cover[:n], bool).reshape(n, 3)
     m = np.array(match[:n], bool).reshape(n, 4)
     expected = np.array([[any(m[k, e] and c[k, j] for k in range(n)) for j in range(3)] for e in range(4)], bool)
-    assert (_reaches(c, m) == expected).all()
+    assert (layers_reached(c, m) == expected).all()

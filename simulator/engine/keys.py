@@ -122,6 +122,19 @@ class Matcher:
         return lut[self.partner]
 
 
+def layers_reached(cover: np.ndarray, match: np.ndarray) -> np.ndarray:
+    """(E, L): does any of exemption e's keys fall under layer l? Found from the (key, exemption)
+    matches, which are few: selecting each layer's keys of the (K, E) matrix took 85 ms on the world path, this 5-7 ms."""
+    key, ex = np.divmod(np.flatnonzero(match), max(match.shape[1], 1))
+    out = np.zeros((match.shape[1], cover.shape[1]), bool)
+    if len(key):  # each exemption's matches one run, their keys' cover rows OR-ed at once
+        order = np.argsort(ex, kind="stable")
+        ex = ex[order]
+        starts = np.flatnonzero(np.r_[True, ex[1:] != ex[:-1]])
+        out[ex[starts]] = np.logical_or.reduceat(cover[key[order]], starts, axis=0)
+    return out
+
+
 def dense_present(codes: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
     """The codes present among 0..space-1 (sorted), and each code's position among them: one bincount."""
     present = np.flatnonzero(np.bincount(codes, minlength=space))
