@@ -14,7 +14,7 @@ def collector_paused() -> Iterator[None]:
     Reading a scenario and preparing it build many small objects (rows of rate tables, their groups)
     and none needs collecting before the end, but the collector walks every object alive again and
     again as they pile up: 10,000 exemptions took 1.2 s to read with it and 0.47 s without, and
-    preparing the world path spends about a tenth of its time in it. Objects freed by their reference
+    47 ms of the world path's 0.8 s preparation was the collector's. Objects freed by their reference
     counts are freed as before; cycles wait for the next collection after the block.
     """
     was = gc.isenabled()

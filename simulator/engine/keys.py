@@ -124,7 +124,8 @@ class Matcher:
 
 def layers_reached(cover: np.ndarray, match: np.ndarray) -> np.ndarray:
     """(E, L): does any of exemption e's keys fall under layer l? Found from the (key, exemption)
-    matches, which are few: selecting each layer's keys of the (K, E) matrix took 85 ms on the world path, this 5-7 ms."""
+    matches, which are few: selecting each layer's keys of the (K, E) matrix took 85 ms on the world
+    path, this 5-7 ms."""
     key, ex = np.divmod(np.flatnonzero(match), max(match.shape[1], 1))
     out = np.zeros((match.shape[1], cover.shape[1]), bool)
     if len(key):  # each exemption's matches one run, their keys' cover rows OR-ed at once
