@@ -407,9 +407,9 @@ def test_the_paths_over_time_with_a_pinned_path_and_the_date_marked(tmp_path: Pa
             "(text) => (document.querySelector('#path-chart svg')?.getAttribute('aria-label') || '').includes(text)"
         )
         page.get_by_role("button", name="Pin for comparison").click()  # at once: the pin waits for the sliders
-        page.wait_for_function(label_has, arg="pinned:", timeout=30_000)  # the pin is in before the scenario changes
+        page.wait_for_function(label_has, arg="pinned:", timeout=60_000)  # the pin is in before the scenario changes
         page.select_option("#scenario", "paths/us_on_china_deescalation")
-        page.wait_for_function(label_has, arg="Geneva", timeout=30_000)
+        page.wait_for_function(label_has, arg="Geneva", timeout=60_000)
         assert page.locator("#path-chart polyline").count() == 2
         label = page.locator("#path-chart svg").get_attribute("aria-label") or ""
         for day, rate in zip(deescalation.timeline["date"], deescalation.timeline["effective_rate"], strict=True):
