@@ -392,14 +392,19 @@ def test_a_line_taxed_at_r_shows_r_without_exemptions_whatever_the_response(
         assert row["effective_rate_without_exemptions"] == pytest.approx(base + rate, rel=1e-9)
 
 
-@given(codes=st.lists(st.integers(0, 40), max_size=60), extra=st.integers(0, 5))
-def test_present_codes_is_numpys_unique(codes: list[int], extra: int) -> None:
-    """keys.present_codes (a bincount) gives what np.unique(..., return_inverse=True) (a sort) gives."""
+@given(
+    codes=st.lists(st.integers(0, 40), max_size=60),
+    extra=st.integers(0, 5),
+    dtype=st.sampled_from(["intp", "int64", "int32", "int16", "int8"]),
+)
+def test_present_codes_is_numpys_unique(codes: list[int], extra: int, dtype: str) -> None:
+    """keys.present_codes (marks or a bincount, by the codes' width) gives what
+    np.unique(..., return_inverse=True) (a sort) gives."""
     import numpy as np
 
     from simulator.engine.keys import present_codes
 
-    array = np.array(codes, dtype=np.int64)
+    array = np.array(codes, dtype=dtype)
     present, inverse = present_codes(array, 41 + extra)
     expected, expected_inverse = np.unique(array, return_inverse=True)
     np.testing.assert_array_equal(present, expected)

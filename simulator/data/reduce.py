@@ -83,13 +83,14 @@ def reduce_file(
     if year is not None:
         mask &= table["year"].to_numpy() == year
     clean = rows.loc[mask].reset_index(drop=True)
+    marked = estimate_rows(clean)
     frame = pd.DataFrame(
         {
             "hs": clean["hs"].astype(str).to_numpy(dtype=object),
             "category": clean["category"].astype(str).to_numpy(dtype=object),
             "value_usd": clean["value_usd"].to_numpy(dtype=float),
             "base_duty_usd": (clean["value_usd"] * clean["base_rate"]).to_numpy(dtype=float),
-            "estimated_usd": (clean["value_usd"] * estimate_rows(clean)).to_numpy(dtype=float),
+            "estimated_usd": (clean["value_usd"] * (0.0 if marked is None else marked)).to_numpy(dtype=float),
         }
     )
     keys = ["hs", "category"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -81,17 +82,19 @@ def validate_flows(raw: pd.DataFrame, source: str = "<table>") -> pd.DataFrame:
         listed = "\n".join(f"  row {line[i]}: {why}" for i, why in bad.rows[:MAX_LISTED])
         more = f"\n  ... and {bad.count - MAX_LISTED} more" if bad.count > MAX_LISTED else ""
         raise FlowsError([Problem(source, f"{bad.count} bad value{'s' if bad.count != 1 else ''}:\n{listed}{more}")])
-    table = pd.DataFrame(out, index=pd.RangeIndex(n), copy=False)
-    if "base_rate" not in table:
-        table["base_rate"] = 0.0
-    if "description" not in table:  # one shared empty text, not a million strings (7 ms a million rows)
-        table["description"] = pd.Categorical.from_codes(np.zeros(n, np.int8), categories=pd.Index([""], dtype=object))
-    cols = [c for c in COLUMN_NAMES if c in table.columns]
-    return table[cols]
+    if "base_rate" not in out:
+        out["base_rate"] = np.zeros(n)
+    if "description" not in out:  # one shared empty text, not a million strings (7 ms a million rows)
+        out["description"] = pd.Categorical.from_codes(np.zeros(n, np.int8), categories=pd.Index([""], dtype=object))
+    # built once in the columns' order: adding columns and then reordering cost a millisecond a million rows
+    return pd.DataFrame({c: out[c] for c in COLUMN_NAMES if c in out}, index=pd.RangeIndex(n), copy=False)
 
 
 def _text(col: Column, values: pd.Series, bad: _Bad, source: str) -> pd.Series:
-    """Check a text column once per distinct value; coded columns come back as categoricals."""
+    """Check a text column once per distinct value; coded columns come back as categoricals.
+
+    The distinct values are handled as Python lists and object arrays, not Series: on a table of a few
+    thousand codes pandas' per-call costs were most of the check."""
     if col.kind == "hs" and pd.api.types.is_numeric_dtype(values):
         raise FlowsError(
             [
@@ -102,41 +105,40 @@ def _text(col: Column, values: pd.Series, bad: _Bad, source: str) -> pd.Series:
             ]
         )
     if isinstance(values.dtype, pd.CategoricalDtype):  # codes already: nothing to factorise
-        codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
+        codes, uniques = values.array.codes, values.cat.categories  # the codes' own view: `.cat.codes` copies
     else:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)  # missing values (None, NaN) become -1
+    given = uniques.tolist()
     # NFC: "Café" typed on a Mac (e + combining accent) and on Windows (é) is one category, as a reader sees it
-    text = pd.Series(
-        [unicodedata.normalize("NFC", str(v).strip()) for v in np.asarray(uniques, dtype=object)], dtype=object
-    )
+    text = [unicodedata.normalize("NFC", str(v).strip()) for v in given]
+    words = np.array(text, dtype=object).reshape(len(text))  # reshape: an empty list gives shape (0,)
     absent = codes < 0
     any_absent = bool(absent.any())
     if col.required or col.kind == "hs":
-        empty_u = (text == "").to_numpy()
+        empty_u = words == ""
         if any_absent or empty_u.any():
             bad.flag(absent | _gather(empty_u, codes), col.name, _shown(values, absent), "is empty")
-    if col.name in CODED and isinstance(values.dtype, pd.CategoricalDtype) and not any_absent:
-        unchanged = text.to_numpy() == np.asarray(uniques, dtype=object)
-        if unchanged.all():  # already clean categories: check them, keep the column as it is
-            _check_codes(col, text, codes, values, bad)
-            return values.reset_index(drop=True)
-    _check_codes(col, text, codes, values, bad)
+    if col.name in CODED and isinstance(values.dtype, pd.CategoricalDtype) and not any_absent and text == given:
+        _check_codes(col, words, codes, values, bad)  # already clean categories: check them, keep the column
+        return values.reset_index(drop=True)
+    _check_codes(col, words, codes, values, bad)
     if col.name in CODED:  # built from the codes, never from per-row strings; missing rows were flagged
-        clean_codes, clean_values = pd.factorize(text)  # " USA" and "USA" are one category
+        clean_codes, clean_values = pd.factorize(words)  # " USA" and "USA" are one category
         row_codes = np.where(absent, -1, clean_codes[np.maximum(codes, 0)] if len(text) else -1)
         return pd.Series(pd.Categorical.from_codes(row_codes, categories=pd.Index(clean_values, dtype=object)))
-    cleaned = pd.Series(text.to_numpy()[np.maximum(codes, 0)] if len(text) else np.full(len(codes), ""), dtype=object)
+    cleaned = pd.Series(words[np.maximum(codes, 0)] if len(text) else np.full(len(codes), ""), dtype=object)
     cleaned[absent] = ""
     return cleaned
 
 
-def _check_codes(col: Column, text: pd.Series, codes: np.ndarray, values: pd.Series, bad: _Bad) -> None:
-    """Country and HS checks on the distinct values; rows are gathered only when one is bad."""
+def _check_codes(col: Column, words: np.ndarray, codes: np.ndarray, values: pd.Series, bad: _Bad) -> None:
+    """Country and HS checks on the distinct values (`words`, an object array of str); rows are
+    gathered only when one is bad."""
     if col.kind == "country":
-        wrong_u = ~_fullmatch(COUNTRY, text) & (text != "").to_numpy()
+        wrong_u = ~_fullmatch(COUNTRY, words) & (words != "")
         bad.flag_distinct(wrong_u, codes, col.name, values, "is not an ISO alpha-3 code like USA")
     elif col.kind == "hs":
-        ok_u, odd_u = hs_shapes(text)
+        ok_u, odd_u = hs_shapes(words)
         bad.flag_distinct(
             odd_u,
             codes,
@@ -144,25 +146,26 @@ def _check_codes(col: Column, text: pd.Series, codes: np.ndarray, values: pd.Ser
             values,
             "has an odd number of digits; a leading zero was probably lost (write '0' + code)",
         )
-        bad.flag_distinct(~ok_u & ~odd_u & (text != "").to_numpy(), codes, col.name, values, "is not 2-10 digits")
+        bad.flag_distinct(~ok_u & ~odd_u & (words != ""), codes, col.name, values, "is not 2-10 digits")
 
 
-def hs_shapes(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def hs_shapes(text: Sequence[str] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per distinct text: is it an HS code (HS_PATTERN), is it one with an odd digit count (ODD_HS)?
 
     Vectorised over numpy strings, five times faster than the two regexes on thousands of codes. Only
     ASCII digits count: isdecimal takes every script's, so code points must be below 128 too. A numpy
     string drops trailing NULs, so lengths are Python's.
     """
-    words = np.asarray(text.to_numpy(), dtype=str)
-    length = np.fromiter(map(len, text), np.int64, len(text))
+    given = text.tolist() if isinstance(text, np.ndarray) else list(text)
+    words = np.array(given, dtype=str).reshape(len(given))
+    length = np.fromiter(map(len, given), np.int64, len(given))
     ascii_ = words.view(np.uint32).reshape(len(words), words.itemsize // 4).max(axis=1, initial=0) < 128
     digits = np.strings.isdecimal(words) & ascii_ & (np.strings.str_len(words) == length)
     even = length % 2 == 0
     return digits & even & (length >= 2) & (length <= 10), digits & ~even & (length >= 3) & (length <= 9)
 
 
-def _fullmatch(pattern: re.Pattern[str], text: pd.Series) -> np.ndarray:
+def _fullmatch(pattern: re.Pattern[str], text: np.ndarray) -> np.ndarray:
     """Whether each distinct text matches the whole pattern (a plain loop: a few thousand values)."""
     return np.fromiter((pattern.fullmatch(t) is not None for t in text), bool, len(text))
 
@@ -292,12 +295,13 @@ def _shown(values: pd.Series, absent: np.ndarray) -> pd.Series:
     return values.astype(object).where(~absent, "(missing)")
 
 
-def estimate_rows(rows: pd.DataFrame) -> np.ndarray:
-    """(N,) 1.0 where the table marks a line's value as an estimate (`source` estimate_...), else 0.0.
+def estimate_rows(rows: pd.DataFrame) -> np.ndarray | None:
+    """(N,) 1.0 where the table marks a line's value as an estimate (`source` estimate_...), else 0.0;
+    None when no line is marked (most tables), so that callers skip a per-row product.
 
     Decided once per distinct source, not per row."""
     if "source" not in rows.columns:
-        return np.zeros(len(rows))
+        return None
     codes, names = pd.factorize(rows["source"], use_na_sentinel=True)
     marked = np.array([is_estimate(n) for n in names] + [False], dtype=float)
-    return marked[codes]
+    return marked[codes] if marked.any() else None

@@ -270,7 +270,7 @@ def prepare(
     value = keys.sum(value_rows)
     base_duty = keys.sum(value_rows * base_rows)
     marked = estimate_rows(rows)
-    estimated_rows = value_rows * marked if marked.any() else None  # most tables mark no line
+    estimated_rows = value_rows * marked if marked is not None else None  # most tables mark no line
     estimated = keys.sum(estimated_rows) if estimated_rows is not None else np.zeros(len(value))
     if by_partner_keys:
         present_partners, key_partner = present_codes(split[2], len(partner_codes))
@@ -313,9 +313,10 @@ def prepare(
     cover = matcher.match_all([x.selector for x in scenario.layers])
     match = matcher.match_all([x.selector for x in scenario.exemptions])
     waives = np.zeros((len(scenario.exemptions), len(scenario.layers)), bool)
-    for e, ex in enumerate(scenario.exemptions):
-        targets = ex.layers if ex.layers is not None else tuple(layer_index)
-        waives[e, [layer_index[t] for t in targets]] = True
+    waived = [(e, layer_index[t]) for e, ex in enumerate(scenario.exemptions) for t in ex.layers or ()]
+    waives[[e for e, ex in enumerate(scenario.exemptions) if ex.layers is None]] = True  # no list: every layer
+    if waived:  # one assignment: one per exemption took half a millisecond for 131
+        waives[tuple(np.array(waived).T)] = True
     reaches = layers_reached(cover, match)
     idle: list[bool] = np.asarray(match.any(axis=0) & ~(reaches & waives).any(axis=1)).tolist()
     warnings += [
@@ -424,7 +425,10 @@ def _blank_base_rates(flows: pd.DataFrame) -> str:
     """A warning when a DataFrame's base_rate has NaN: read as 0%, as a blank CSV cell is, but said."""
     if "base_rate" not in flows.columns or not pd.api.types.is_numeric_dtype(flows["base_rate"]):
         return ""
-    blank = int(flows["base_rate"].isna().sum())
+    values = flows["base_rate"].to_numpy(dtype=float, na_value=np.nan)
+    if len(values) and not np.isnan(values.min()):  # numpy's minimum is NaN where any value is: one pass
+        return ""
+    blank = int(np.isnan(values).sum())
     if not blank:
         return ""
     return (
