@@ -161,7 +161,7 @@ def test_dated_scenario_equals_constant_rate_in_force(flows: pd.DataFrame, steps
     )
 )
 def test_hs_shapes_agree_with_the_patterns(words: list[str]) -> None:
-    """The vectorised HS-code checks say what HS_PATTERN and ODD_HS say, text by text."""
+    """The HS-code checks by str methods say what HS_PATTERN and ODD_HS say, text by text."""
     from simulator.data.columns import HS_PATTERN, ODD_HS
     from simulator.data.validate import hs_shapes
 
@@ -390,6 +390,31 @@ def test_a_line_taxed_at_r_shows_r_without_exemptions_whatever_the_response(
     result = simulate(scenario, flows)
     for row in (result.totals, *result.by_category.to_dict(orient="records")):
         assert row["effective_rate_without_exemptions"] == pytest.approx(base + rate, rel=1e-9)
+
+
+@given(
+    space=st.integers(0, 12),
+    rows=st.integers(0, 20_000),
+    missing=st.lists(st.integers(0, 11), max_size=3),
+    seed=st.integers(0, 2**16),
+    dtype=st.sampled_from(["int8", "int16", "intp"]),
+)
+def test_codes_present_is_a_full_count(space: int, rows: int, missing: list[int], seed: int, dtype: str) -> None:
+    """keys.codes_present (a sample, then a full count unless the sample holds every code) finds what
+    counting every row finds: with every code present, with a few absent, and with one code only in
+    rows the sample skips."""
+    import numpy as np
+
+    from simulator.engine.keys import codes_present
+
+    rng = np.random.default_rng(seed)
+    allowed = np.setdiff1d(np.arange(space), missing)
+    codes = rng.choice(allowed, rows).astype(dtype) if len(allowed) and rows else np.zeros(0, dtype)
+    if len(codes) > 2 and len(allowed) > 1:  # the last code only once, in a row off the sample's stride
+        codes[codes == allowed[-1]] = allowed[0]
+        codes[1] = allowed[-1]
+    expected = np.flatnonzero(np.bincount(codes, minlength=space))
+    np.testing.assert_array_equal(codes_present(codes, space), expected)
 
 
 @given(

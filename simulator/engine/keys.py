@@ -152,6 +152,19 @@ def dense_present(codes: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray
     return present, lookup
 
 
+def codes_present(codes: np.ndarray, space: int) -> np.ndarray:
+    """The codes among 0..space-1 that occur, sorted. When rows taken at a stride already hold every
+    code, every code occurs and the other rows need no look (a table's partners, every one of which
+    has rows in the usual case: 0.02 ms where counting a million rows took 1.3 ms)."""
+    sample = np.bincount(codes[:: max(1, len(codes) // SAMPLE)], minlength=space)
+    if len(sample) == space and sample.all():
+        return np.arange(space)
+    return np.flatnonzero(np.bincount(codes, minlength=space))
+
+
+SAMPLE = 4096  # rows looked at before counting all of them
+
+
 def present_codes(codes: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
     """np.unique(codes, return_inverse=True) for codes in 0..space-1, by one bincount instead of a sort."""
     present, lookup = dense_present(codes, space)

@@ -16,7 +16,7 @@ from simulator.data.load import check_readable, load_flows
 from simulator.data.statutory import with_base
 from simulator.data.validate import estimate_rows, validate_flows
 from simulator.engine.allocation import EstimateGroups
-from simulator.engine.keys import KeyIndex, Matcher, classes, codes_of, layers_reached, present_codes
+from simulator.engine.keys import KeyIndex, Matcher, classes, codes_of, codes_present, layers_reached, present_codes
 from simulator.engine.partners import (
     Cells,
     LazyCells,
@@ -275,7 +275,7 @@ def prepare(
     if by_partner_keys:
         present_partners, key_partner = present_codes(split[2], len(partner_codes))
     else:
-        present_partners = np.flatnonzero(np.bincount(partner_index, minlength=len(partner_codes)))
+        present_partners = codes_present(partner_index, len(partner_codes))
         key_partner = np.zeros(len(value), np.intp)
     partners = tuple(partner_codes[present_partners].tolist())
 
