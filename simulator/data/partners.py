@@ -53,6 +53,8 @@ def name_of(code: str) -> str:
 
 def expand(entries: tuple[str, ...]) -> tuple[str, ...]:
     """Codes and group names -> the codes they stand for, each once, in order."""
+    if not entries:  # most selectors name no partner
+        return ()
     table = groups()
     return tuple(dict.fromkeys(c for e in entries for c in table.get(e, (e,))))
 

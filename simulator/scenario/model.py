@@ -263,9 +263,10 @@ class Scenario:
         sum per (HS code, category, base rate, elasticity) rather than per (HS code, category)."""
         return self.response is not None or self.tops_up
 
-    @property
+    @cached_property
     def change_dates(self) -> tuple[date, ...]:
-        """Every date on which some rate or share changes, sorted."""
+        """Every date on which some rate or share changes, sorted; found once (a run asks twice, and
+        a thousand exemptions took a millisecond each time)."""
         found: set[date] = set()
         for layer in self.layers:
             found.update(layer.rate.dates)
