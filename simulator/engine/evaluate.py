@@ -380,9 +380,9 @@ def evaluate(prepared: Prepared, when: date | None, *, timeline: bool = True) ->
     def by_cat(x: np.ndarray) -> np.ndarray:
         return np.bincount(prepared.key_category, weights=x, minlength=n_cat)
 
-    sums, names = _reduce(prepared, a, by_cat), np.asarray(prepared.categories, dtype=str).reshape(n_cat)
-    order = np.lexsort((names, -sums["import_value_usd"]))  # largest first, ties by name (sort_values took 0.5 ms)
-    by_category = pd.DataFrame({"category": names[order].tolist(), **{k: v[order] for k, v in sums.items()}})
+    sums, names = _reduce(prepared, a, by_cat), prepared.categories  # largest first, ties by name; sorted in
+    order = sorted(range(n_cat), key=lambda i: (-sums["import_value_usd"][i], names[i]))  # Python: sort_values 0.5 ms
+    by_category = pd.DataFrame({"category": [names[i] for i in order], **{k: v[order] for k, v in sums.items()}})
 
     def by_partner() -> pd.DataFrame:
         frame = pd.DataFrame(
@@ -419,7 +419,7 @@ def evaluate(prepared: Prepared, when: date | None, *, timeline: bool = True) ->
     for i, j in enumerate(live):
         per_layer[:, 1 + j] = by_cat(a["layer_duty"][:, i])
     duty_by_category_layer = pd.DataFrame(
-        per_layer[order], index=pd.Index(names[order].tolist(), name="category"), columns=[BASE_LAYER, *layer_names]
+        per_layer[order], index=pd.Index([names[i] for i in order], name="category"), columns=[BASE_LAYER, *layer_names]
     )
 
     amounts = {
