@@ -41,15 +41,21 @@ BAD = [
     ("value_usd", -1.0),
     ("value_usd", math.inf),
     ("value_usd", None),
+    ("value_usd", math.nan),
+    ("value_usd", -math.inf),
     ("base_rate", 11.0),
     ("base_rate", 3.0),
     ("base_rate", -0.5),
     ("base_rate", math.inf),
     ("base_rate", None),
+    ("base_rate", math.nan),
 ]
 
 
-def write(root: Path, rows: list[dict[str, object]], files: int, plain: bool, drop: list[str]) -> None:
+def write(
+    root: Path, rows: list[dict[str, object]], files: int, plain: bool, drop: list[str], statistics: bool = True
+) -> None:
+    """Parquet files, with or without statistics (data.duck trusts what they prove, and checks the rest)."""
     frame = pd.DataFrame(rows).drop(columns=drop)
     for i in range(files):
         table = pa.Table.from_pandas(frame.iloc[i::files], preserve_index=False)
@@ -60,7 +66,7 @@ def write(root: Path, rows: list[dict[str, object]], files: int, plain: bool, dr
                     for n in table.column_names
                 }
             )
-        pq.write_table(table, root / f"part-{i}.parquet", use_dictionary=not plain)
+        pq.write_table(table, root / f"part-{i}.parquet", use_dictionary=not plain, write_statistics=statistics)
 
 
 def reduced(root: Path, monkeypatch: pytest.MonkeyPatch, use_duckdb: bool, **direction: object) -> pd.DataFrame | None:
@@ -86,6 +92,7 @@ def reduced(root: Path, monkeypatch: pytest.MonkeyPatch, use_duckdb: bool, **dir
     responds=st.booleans(),
     exporter=st.sampled_from([None, "CHN"]),
     drop=st.lists(st.sampled_from(["base_rate", "source", "elasticity"]), unique=True),
+    statistics=st.booleans(),
 )
 def test_duckdb_and_pyarrow_reducers_agree(
     tmp_path_factory: pytest.TempPathFactory,
@@ -96,6 +103,7 @@ def test_duckdb_and_pyarrow_reducers_agree(
     responds: bool,
     exporter: str | None,
     drop: list[str],
+    statistics: bool,
     bad: tuple[tuple[str, object], int] | None,
 ) -> None:
     if bad is not None:
@@ -103,7 +111,7 @@ def test_duckdb_and_pyarrow_reducers_agree(
         rows = [dict(r) for r in rows]
         rows[at % len(rows)][column] = value
     root = tmp_path_factory.mktemp("ds")
-    write(root, rows, files, plain, drop)
+    write(root, rows, files, plain, drop, statistics)
     direction = {"importer": "USA", "exporter": exporter, "responds": responds}
     arrow = reduced(root, monkeypatch, False, **direction)
     duck = reduced(root, monkeypatch, True, **direction)
@@ -141,10 +149,11 @@ CLEAN = [
 ]
 
 
+@pytest.mark.parametrize("statistics", [True, False], ids=["statistics", "no statistics"])
 @pytest.mark.parametrize("plain", [False, True], ids=["dictionary", "plain"])
 @pytest.mark.parametrize(("column", "value"), BAD, ids=[f"{c}={v!r}" for c, v in BAD])
 def test_each_bad_cell_sends_both_reducers_the_slow_way(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, column: str, value: object, plain: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, column: str, value: object, plain: bool, statistics: bool
 ) -> None:
     """A bad cell in the direction's rows: neither reducer sums (the slow path names the row). In another
     direction's row, only a badly written country matters (it could hide a row of the direction)."""
@@ -154,7 +163,7 @@ def test_each_bad_cell_sends_both_reducers_the_slow_way(
         rows[at][column] = value
         root = tmp_path / f"{at}"
         root.mkdir()
-        write(root, rows, 1, plain, [])
+        write(root, rows, 1, plain, [], statistics)
         arrow, duck = (reduced(root, monkeypatch, d, **direction) for d in (False, True))
         refused = used or column in ("exporter", "importer")
         if column == "base_rate" and value == 3.0:  # one percent-looking rate of three positive: not refused
@@ -209,3 +218,67 @@ def test_duckdb_draws_no_progress_bar_on_stdout(tmp_path: Path, monkeypatch: pyt
     write(tmp_path, CLEAN, 1, True, [])
     assert summed_lines(open_dataset(tmp_path), "USA", None, False, None) is not None
     assert seen == [False, False]
+
+
+def test_statistics_prove_what_they_can_and_no_more(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Clean files with statistics need no check aggregate and no scan of a one-country importer; the
+    same rows without statistics are checked in full; both give the same sums. A file lacking a column
+    proves nothing of it (its rows read as nulls), and neither does a negative value elsewhere."""
+    import simulator.data.duck as duck
+    from simulator.data.parquet import open_dataset
+
+    rows = [r for r in CLEAN if r["importer"] == "USA"]
+    value, base = "CAST(value_usd AS DOUBLE)", "CAST(base_rate AS DOUBLE)"
+    names = {"exporter", "importer", "hs", "category", "value_usd", "base_rate"}
+    sums = []
+    for statistics, checks, scanned in ((True, 0, ["exporter"]), (False, 5, ["exporter", "importer"])):
+        root = tmp_path / str(statistics)
+        root.mkdir()
+        write(root, rows, 2, False, [], statistics)
+        fragments = list(open_dataset(root).get_fragments())
+        assert len(duck._checks(fragments, names, value, base)) == checks
+        assert [c for c in ("exporter", "importer") if not duck._one_country(fragments, c)] == scanned
+        sums.append(reduced(root, monkeypatch, True, importer="USA", exporter=None, responds=False))
+    assert sums[0] is not None and sums[1] is not None
+    pd.testing.assert_frame_equal(sums[0], sums[1])
+
+    percent = tmp_path / "percent"  # a base rate of 1 or more: the counts are kept, the bounds proven
+    percent.mkdir()
+    write(percent, [dict(rows[0], base_rate=2.0)], 1, False, [])
+    assert [
+        c.rsplit(" AS ", 1)[1] for c in duck._checks(list(open_dataset(percent).get_fragments()), names, value, base)
+    ] == [
+        "positive",
+        "at_least_one",
+    ]
+
+    mixed = tmp_path / "mixed"  # base_rate in one file only
+    mixed.mkdir()
+    pq.write_table(pa.Table.from_pylist(rows[:1]), mixed / "a.parquet")
+    pq.write_table(pa.Table.from_pylist([{k: v for k, v in rows[1].items() if k != "base_rate"}]), mixed / "b.parquet")
+    assert duck._bounds(list(open_dataset(mixed).get_fragments()), "base_rate") is None
+    assert reduced(mixed, monkeypatch, True, importer="USA", exporter=None, responds=False) is None
+
+    negative = tmp_path / "negative"  # a negative value in another direction's row: checked, not refused
+    negative.mkdir()
+    write(negative, [*rows, dict(CLEAN[3], value_usd=-1.0)], 1, False, [])
+    fragments = list(open_dataset(negative).get_fragments())
+    assert "least_value" in " ".join(duck._checks(fragments, names, value, base))
+    assert reduced(negative, monkeypatch, True, importer="USA", exporter=None, responds=False) is not None
+
+
+@pytest.mark.parametrize("column", ["value_usd", "base_rate"])
+def test_a_real_nan_is_refused_though_statistics_leave_it_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, column: str
+) -> None:
+    """Written as NaN, not null (pandas would write null): Parquet statistics skip it, so the bounds look
+    clean; the non-finite sum still sends both reducers the slow way."""
+    rows = [dict(r) for r in CLEAN]
+    table = pa.Table.from_pylist(rows)
+    numbers = table[column].to_pylist()
+    numbers[0] = math.nan
+    table = table.set_column(table.schema.get_field_index(column), column, pa.array(numbers, pa.float64()))
+    assert table[column].null_count == 0
+    pq.write_table(table, tmp_path / "part-0.parquet")
+    direction = {"importer": "USA", "exporter": None, "responds": False}
+    assert [reduced(tmp_path, monkeypatch, d, **direction) for d in (False, True)] == [None, None]
