@@ -1,13 +1,15 @@
 """Sum a Parquet dataset per line key with DuckDB, when it is installed (`pip install 'tariffsim[fast]'`).
 
 The pyarrow reducer (data.reduce) reads and sums on one core, holding the GIL in numpy's bincounts;
-DuckDB reads, checks and sums on every core (a run's cost per extra million rows fell by 1.7-2.5
-times; it stays 1.7-2.9 times a bare DuckDB script's, for the checks: BENCHMARKS.md). It computes what data.reduce computes, with the same checks, as sums per key: a key
-with a missing, negative or non-finite value or base rate, a base rate above 10 (1,000%), a missing
-code or a mostly percent-looking base rate makes the whole table go the slow way (`load_flows`),
-whose checks name the bad rows. Every country of every row is checked too, as data.parquet's
-`countries_clean` does. Anything DuckDB cannot read as expected (a text value column, an odd type)
-returns None, and the pyarrow reducer decides. Values are passed as query parameters, never as SQL.
+DuckDB reads, checks and sums on every core. It computes what data.reduce computes, with the same
+checks, as sums per key: a key with a missing, negative or non-finite value or base rate, a base rate
+above 10 (1,000%), a missing code or a mostly percent-looking base rate makes the whole table go the
+slow way (`load_flows`), whose checks name the bad rows. Every country of every row is checked too,
+as data.parquet's `countries_clean` does. What the files' Parquet statistics prove (no null, the
+bounds of a number, an importer column of one country) is not checked again row by row: on 30M rows
+that halved the query (BENCHMARKS.md). Anything DuckDB cannot read as expected (a text value column,
+an odd type) returns None, and the pyarrow reducer decides. Values are passed as query parameters,
+never as SQL.
 """
 
 from __future__ import annotations
