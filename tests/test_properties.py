@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -465,6 +466,32 @@ def test_classes_group_exactly_the_rows_that_agree_in_every_column(
     for i in range(n):
         for j in range(n):
             assert (got[i] == got[j]) == (rows[i] == rows[j])
+
+
+@given(
+    flags=st.lists(st.lists(st.booleans(), min_size=140, max_size=140), min_size=1, max_size=4),
+    picks=st.lists(st.integers(0, 3), max_size=30),
+    width=st.sampled_from([0, 1, 9, 63, 64, 65, 70, 140]),
+    collide=st.booleans(),
+)
+def test_row_classes_group_exactly_the_rows_that_are_equal(
+    flags: list[list[bool]], picks: list[int], width: int, collide: bool
+) -> None:
+    """keys.packed and keys.row_classes against the plain definition: two keys share a code exactly when
+    their flags (two matrices side by side) are all equal; and the same when every row's hash collides
+    (the check must catch that and class the rows word by word)."""
+    import simulator.engine.keys as keys
+
+    rows = np.array([flags[i % len(flags)][:width] for i in picks], dtype=bool).reshape(len(picks), width)
+    cut = width // 3
+    words = keys.packed(rows[:, :cut], rows[:, cut:])
+    assert words.shape == (len(picks), -(-(-(-cut // 8) + -(-(width - cut) // 8)) // 8))
+    same = (lambda w: np.zeros(len(w), np.uint64)) if collide else keys._row_hash
+    with mock.patch.object(keys, "_row_hash", same):
+        got = keys.row_classes(words)
+    for i in range(len(picks)):
+        for j in range(len(picks)):
+            assert (got[i] == got[j]) == (rows[i] == rows[j]).all()
 
 
 def _read_both(path: Path, shares: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object]:

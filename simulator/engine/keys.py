@@ -100,14 +100,15 @@ class Matcher:
     def match_all(self, selectors: list[Selector]) -> np.ndarray:
         """(K, S) bool: which keys each selector covers (its categories or prefixes, minus its exceptions)."""
         hit = self._any_of([x.categories for x in selectors], [x.hs for x in selectors])
-        hit[:, [s for s, x in enumerate(selectors) if x.covers_all]] = True
+        if every := [s for s, x in enumerate(selectors) if x.covers_all]:  # an empty index still cost 0.4 ms
+            hit[:, every] = True
         excepting = [s for s, x in enumerate(selectors) if x.except_categories or x.except_hs]
         if excepting:
             chosen = [selectors[s] for s in excepting]
             hit[:, excepting] &= ~self._any_of([x.except_categories for x in chosen], [x.except_hs for x in chosen])
         for wanted, keep in (
-            ([expand(x.partners) for x in selectors], True),
-            ([expand(x.except_partners) for x in selectors], False),
+            ([expand(x.partners) if x.partners else () for x in selectors], True),
+            ([expand(x.except_partners) if x.except_partners else () for x in selectors], False),
         ):
             if columns := [s for s, codes in enumerate(wanted) if codes]:  # only selectors that name partners
                 hit[:, columns] &= self._partners([wanted[s] for s in columns]) == keep
@@ -289,3 +290,46 @@ def classes(columns: list[np.ndarray]) -> np.ndarray:
         cls = cls * size + codes
         radix *= size
     return pd.factorize(cls)[0] if n else cls
+
+
+def packed(*flags: np.ndarray) -> np.ndarray:
+    """(K, W) uint64: the rows of (K, F) bool matrices packed side by side, each from its own byte, 64
+    flags to a word: rows are equal exactly where their words are. No copy of the flags is joined first
+    (1,003 flags of 5,000 keys: a 5 MB copy)."""
+    widths = [-(-f.shape[1] // 8) for f in flags]
+    out = np.zeros((len(flags[0]), -(-sum(widths) // 8) * 8), np.uint8)
+    at = 0
+    for f, width in zip(flags, widths, strict=True):
+        if width:
+            out[:, at : at + width] = np.packbits(f, axis=1, bitorder="little")
+        at += width
+    return out.view(np.uint64)
+
+
+def _row_hash(words: np.ndarray) -> np.ndarray:
+    """One 64-bit mix of each row's words (equal rows, equal hashes; unequal rows almost never)."""
+    out = np.zeros(len(words), np.uint64)
+    with np.errstate(over="ignore"):
+        for column in words.T:
+            out ^= column
+            out *= np.uint64(0x9E3779B97F4A7C15)
+            out ^= out >> np.uint64(29)
+    return out
+
+
+def row_classes(words: np.ndarray) -> np.ndarray:
+    """(K,) codes equal exactly where the rows of a (K, W) uint64 matrix are: a column for `classes`.
+
+    One word is its own code. Wider rows are hashed and the hashes factorised once, where `classes`
+    factorises each word (16 words for 1,000 exemptions' flags on 5,000 keys: 2.0-3.0 ms, this 1.0-1.5
+    ms). Every row is then compared with the first row of its class, so a collision is found, never
+    trusted: the rows are then classed word by word.
+    """
+    if words.shape[1] < 2:
+        return words[:, 0] if words.shape[1] else np.zeros(len(words), np.intp)
+    codes, found = pd.factorize(_row_hash(words))
+    first = np.empty(len(found), np.intp)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]  # the last write wins: each class's first row
+    if (words[first[codes]] == words).all():
+        return codes
+    return classes(list(words.T))

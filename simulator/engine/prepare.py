@@ -16,7 +16,17 @@ from simulator.data.load import check_readable, load_flows
 from simulator.data.statutory import with_base
 from simulator.data.validate import estimate_rows, validate_flows
 from simulator.engine.allocation import EstimateGroups
-from simulator.engine.keys import KeyIndex, Matcher, classes, codes_of, codes_present, layers_reached, present_codes
+from simulator.engine.keys import (
+    KeyIndex,
+    Matcher,
+    classes,
+    codes_of,
+    codes_present,
+    layers_reached,
+    packed,
+    present_codes,
+    row_classes,
+)
 from simulator.engine.partners import (
     Cells,
     LazyCells,
@@ -163,11 +173,8 @@ class Prepared:
         """Keys merged when they agree in every rule (and, with `identity`, in category and partner too,
         so that results by category and partner can be summed from the merged keys). Category and partner
         are not rules: every rule that tells them apart is in cover, match or the tables."""
-        flags = np.hstack([self.cover, self.match])  # every boolean column, packed 64 to a word
-        words = np.packbits(flags, axis=1, bitorder="little") if flags.shape[1] else np.zeros((len(flags), 0), np.uint8)
-        words = np.pad(words, ((0, 0), (0, -words.shape[1] % 8))).view(np.uint64)
         columns: list[np.ndarray] = [self.key_category, self.key_partner] if identity else []
-        columns += list(words.T)
+        columns.append(row_classes(packed(self.cover, self.match)))  # every flag at once
         shared = [e for e, ex in enumerate(self.scenario.exemptions) if ex.share_table is not None]
         columns += [self.match_scale[:, e] for e in shared] if self.match_scale is not None else []
         columns += [t.pattern for t in self.tables.values()]
