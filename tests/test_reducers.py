@@ -282,3 +282,27 @@ def test_a_real_nan_is_refused_though_statistics_leave_it_out(
     pq.write_table(table, tmp_path / "part-0.parquet")
     direction = {"importer": "USA", "exporter": None, "responds": False}
     assert [reduced(tmp_path, monkeypatch, d, **direction) for d in (False, True)] == [None, None]
+
+
+def test_bounds_with_nan_or_a_null_prove_nothing() -> None:
+    """Statistics from a writer that ranks NaN (min or max NaN) or counts a null prove no bound; clean
+    ones give the least and greatest over every row group of every file."""
+    from types import SimpleNamespace as Fake
+
+    from simulator.data.duck import _bounds
+
+    def fragment(*groups: tuple[float, float, int]) -> Fake:
+        def group(low: float, high: float, nulls: int) -> Fake:
+            stats = Fake(has_null_count=True, null_count=nulls, has_min_max=True, min=low, max=high)
+            return Fake(
+                num_columns=1, column=lambda j: Fake(path_in_schema="value_usd", is_stats_set=True, statistics=stats)
+            )
+
+        metadata = Fake(num_row_groups=len(groups), row_group=lambda g: group(*groups[g]))
+        return Fake(physical_schema=pa.schema([("value_usd", pa.float64())]), metadata=metadata)
+
+    assert _bounds([fragment((0.0, 5.0, 0), (1.0, 9.0, 0)), fragment((2.0, 3.0, 0))], "value_usd") == (0.0, 9.0)
+    assert _bounds([fragment((0.0, 5.0, 0)), fragment((math.nan, 3.0, 0))], "value_usd") is None
+    assert _bounds([fragment((0.0, math.nan, 0))], "value_usd") is None
+    assert _bounds([fragment((0.0, 5.0, 1))], "value_usd") is None
+    assert _bounds([fragment((0.0, 5.0, 0))], "base_rate") is None  # no such column

@@ -14,6 +14,7 @@ never as SQL.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -140,7 +141,10 @@ def _bounds(fragments: list[Any], name: str) -> tuple[float, float] | None:
             stats = _stats(metadata.row_group(g), name)
             if stats is None or not stats.has_min_max:
                 return None
-            least, most = min(least, float(stats.min)), max(most, float(stats.max))
+            low, high = float(stats.min), float(stats.max)
+            if math.isnan(low) or math.isnan(high):  # a writer that ranks NaN: its bounds say nothing
+                return None
+            least, most = min(least, low), max(most, high)
     return least, most
 
 
