@@ -62,6 +62,7 @@ bench: $(STAMP)  # engine, analyses, the bundled table, and whole processes agai
 	$(BIN)/python benchmarks/bundled.py
 	$(BIN)/python benchmarks/end_to_end.py
 	$(BIN)/python benchmarks/parquet_slope.py
+	$(BIN)/python benchmarks/parquet_query.py
 	$(BIN)/python benchmarks/many_selectors.py
 	$(BIN)/python benchmarks/diversion.py
 	$(BIN)/python benchmarks/report.py
