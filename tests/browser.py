@@ -10,7 +10,9 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -78,7 +80,10 @@ def serious_violations(page: Any, impacts: tuple[str, ...] = ("serious", "critic
 
 @contextmanager
 def explorer(*args: str, cwd: Path) -> Iterator[str]:
-    """Run `tariffsim explore --no-browser --port 0 ARGS` and yield its address once it answers."""
+    """Run `tariffsim explore --no-browser --port 0 ARGS` and yield its address once it answers.
+
+    Its output is read to the end on a thread, so the server never blocks on a full pipe (64 kB), and a
+    test that fails shows the output's last lines: a server error then shows in the report."""
     process = subprocess.Popen(
         [sys.executable, "-m", "simulator", "explore", "--no-browser", "--port", "0", *args],
         cwd=cwd,
@@ -86,16 +91,23 @@ def explorer(*args: str, cwd: Path) -> Iterator[str]:
         stderr=subprocess.STDOUT,
         text=True,
     )
+    said: deque[str] = deque(maxlen=60)
     try:
         assert process.stdout is not None
         deadline = time.monotonic() + 60
         line = ""
         while time.monotonic() < deadline:
             line = process.stdout.readline()
+            said.append(line)
             if "http://" in line or not line:
                 break
         assert "http://" in line, f"the explorer did not start: {line!r}"
-        yield line.split()[3]
+        threading.Thread(target=said.extend, args=(process.stdout,), daemon=True).start()
+        try:
+            yield line.split()[3]
+        except BaseException as exc:
+            exc.add_note("the explorer's last output:\n" + "".join(list(said)))
+            raise
     finally:
         process.terminate()
         try:
