@@ -245,12 +245,8 @@ def test_statistics_prove_what_they_can_and_no_more(tmp_path: Path, monkeypatch:
     percent = tmp_path / "percent"  # a base rate of 1 or more: the counts are kept, the bounds proven
     percent.mkdir()
     write(percent, [dict(rows[0], base_rate=2.0)], 1, False, [])
-    assert [
-        c.rsplit(" AS ", 1)[1] for c in duck._checks(list(open_dataset(percent).get_fragments()), names, value, base)
-    ] == [
-        "positive",
-        "at_least_one",
-    ]
+    kept = duck._checks(list(open_dataset(percent).get_fragments()), names, value, base)
+    assert [c.rsplit(" AS ", 1)[1] for c in kept] == ["positive", "at_least_one"]
 
     mixed = tmp_path / "mixed"  # base_rate in one file only
     mixed.mkdir()
