@@ -23,6 +23,7 @@ from simulator.engine.keys import (
     codes_of,
     codes_present,
     layers_reached,
+    match_pairs,
     packed,
     present_codes,
     row_classes,
@@ -136,10 +137,8 @@ class Prepared:
     @cached_property
     def matched(self) -> tuple[np.ndarray, np.ndarray]:
         """(key, exemption) of every match, key-major; once per preparation (a path is evaluated at
-        each change date). A flat scan: numpy's 2-D nonzero is eight times slower on 5,000 x 1,000."""
-        match = np.ascontiguousarray(self.match)
-        key, ex = np.divmod(np.flatnonzero(match), max(match.shape[1], 1))
-        return key, ex
+        each change date)."""
+        return match_pairs(self.match)
 
     @cached_property
     def alike(self) -> Prepared:
