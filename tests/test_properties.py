@@ -494,6 +494,36 @@ def test_row_classes_group_exactly_the_rows_that_are_equal(
             assert (got[i] == got[j]) == (rows[i] == rows[j]).all()
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 6),
+    st.integers(1, 8),
+    st.lists(st.integers(0, 7), min_size=1, max_size=8, unique=True),
+    st.lists(st.tuples(st.integers(0, 63), st.integers(0, 63)), max_size=40),
+    st.integers(0, 2**32 - 1),
+)
+def test_share_scales_read_as_the_dense_matrix_they_replace(
+    keys: int, exemptions: int, tabled: list[int], pairs: list[tuple[int, int]], seed: int
+) -> None:
+    """keys.ShareScales against the (K, E) matrix it replaces: ones, and each share-table exemption's
+    column of factors. Every match's factor, every exemption's column and the rows of some keys agree;
+    an exemption past the last (rank adds categories as exemptions) reads 1."""
+    from simulator.engine.keys import ShareScales
+
+    tabled = [e for e in tabled if e < exemptions] or [0]
+    values = np.random.default_rng(seed).uniform(0, 1, (keys, len(tabled)))
+    dense = np.ones((keys, exemptions + 2))
+    dense[:, tabled] = values
+    scales = ShareScales(tuple(tabled), values)
+    key = np.array([k % keys for k, _ in pairs], np.intp)
+    ex = np.array([e % (exemptions + 2) for _, e in pairs], np.intp)
+    assert np.array_equal(scales.of(key, ex), dense[key, ex])
+    for e in range(exemptions + 2):
+        assert np.array_equal(scales.column(e), dense[:, e])
+    rows, some = key[: keys // 2], ex[: keys // 2]  # the rows of some keys, and a match on each
+    assert np.array_equal(scales.taken(rows).of(np.arange(len(rows)), some), dense[rows, some])
+
+
 def _read_both(path: Path, shares: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object]:
     """A table read as it is (column by column when plain) and row by row; a table each, or an error's text."""
     from simulator.errors import ScenarioError

@@ -143,7 +143,7 @@ def explain(scenario: Scenario, when: date | str | None = None) -> str:
             )
         out.append(f"    matches {_matched(prepared, rows, total_value)}")
         if prepared.match_scale is not None and ex.share_table is not None:
-            scaled = float((prepared.value * prepared.match_scale[:, e])[rows].sum())
+            scaled = float((prepared.value * prepared.match_scale.column(e))[rows].sum())
             out.append(
                 f"    of which its share table exempts up to {usd(scaled)} ({ex.share.max():.0%} of that at most)"
             )

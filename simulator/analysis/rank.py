@@ -48,11 +48,7 @@ def rank(scenario: Scenario, *, when: date | str | None = None, flows: pd.DataFr
     )
     wide = replace(
         prepared,
-        match=np.hstack([prepared.match, extra]),
-        # a category added as an exemption is exempted whole: its columns of share factors are 1
-        match_scale=np.hstack([prepared.match_scale, np.ones(extra.shape)])
-        if prepared.match_scale is not None
-        else None,
+        match=np.hstack([prepared.match, extra]),  # a category added has no share table: it is exempted whole
         waives=np.vstack([prepared.waives, np.ones((len(categories), prepared.cover.shape[1]), bool)]),
     )
     n_cat = len(categories)

@@ -65,7 +65,7 @@ def alike_merged(prepared: Prepared, when: date | None) -> Prepared:
     lines = prepared.lines(when)
     parts = [*lines.behaviour(), prepared.match]
     if prepared.match_scale is not None:
-        parts.append(prepared.match_scale)
+        parts.append(prepared.match_scale.values)
     if prepared.tops_up:
         parts.append(np.where(prepared.base_matters, prepared.key_base, -1.0)[:, None])
     behaviour = np.hstack([_row_bytes(p) for p in parts])  # flags packed 8 to a byte: 20,000 exemptions stay small
@@ -79,7 +79,7 @@ def alike_merged(prepared: Prepared, when: date | None) -> Prepared:
         key_hs=prepared.key_hs[first],
         key_category=prepared.key_category[first],
         key_partner=prepared.key_partner[first],
-        match_scale=prepared.match_scale[first] if prepared.match_scale is not None else None,
+        match_scale=prepared.match_scale.taken(first) if prepared.match_scale is not None else None,
         value=np.bincount(cls, weights=prepared.value, minlength=len(first)),
         base_duty=np.bincount(cls, weights=prepared.base_duty, minlength=len(first)),
         estimated=np.bincount(cls, weights=prepared.estimated, minlength=len(first))

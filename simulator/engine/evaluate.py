@@ -165,9 +165,8 @@ def waived_share(prepared: Prepared, shares: np.ndarray) -> np.ndarray:
     key, ex = prepared.matched
     if len(key):
         starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-        scaled = (
-            shares[..., ex] * prepared.match_scale[key, ex] if prepared.match_scale is not None else shares[..., ex]
-        )
+        scale = prepared.match_scale
+        scaled = shares[..., ex] * scale.of(key, ex) if scale is not None else shares[..., ex]
         granted = scaled[..., None] * prepared.waives[ex]  # (B, matches, L); shares are >= 0
         out[..., key[starts], :] = np.maximum.reduceat(granted, starts, axis=-2)
     return out

@@ -19,6 +19,7 @@ from simulator.engine.allocation import EstimateGroups
 from simulator.engine.keys import (
     KeyIndex,
     Matcher,
+    ShareScales,
     classes,
     codes_of,
     codes_present,
@@ -79,7 +80,7 @@ class Prepared:
     waived: dict[bytes, np.ndarray] = field(default_factory=dict, init=False, compare=False, repr=False)
     partner_keys: bool = True  # the partner is part of the key (else `cells` spreads keys over partners)
     lazy_cells: LazyCells | None = None
-    match_scale: np.ndarray | None = None  # (K, E) each match's share factor from share tables; None: 1
+    match_scale: ShareScales | None = None  # share factors of the exemptions with share tables; None: 1
     estimated: np.ndarray | None = None  # (K,) value on lines the table marks as estimates (source estimate_*)
     estimate_groups: EstimateGroups | None = None  # where estimated values sum to a real total (allocation)
 
@@ -174,8 +175,7 @@ class Prepared:
         are not rules: every rule that tells them apart is in cover, match or the tables."""
         columns: list[np.ndarray] = [self.key_category, self.key_partner] if identity else []
         columns.append(row_classes(packed(self.cover, self.match)))  # every flag at once
-        shared = [e for e, ex in enumerate(self.scenario.exemptions) if ex.share_table is not None]
-        columns += [self.match_scale[:, e] for e in shared] if self.match_scale is not None else []
+        columns += list(self.match_scale.values.T) if self.match_scale is not None else []
         columns += [t.pattern for t in self.tables.values()]
         columns += [np.where(self.base_matters, self.key_base, -1.0)] if self.tops_up else []
         cls = classes(columns)
@@ -195,7 +195,7 @@ class Prepared:
             estimate_groups=self.estimate_groups.remap(cls) if self.estimate_groups is not None else None,
             cover=np.asfortranarray(self.cover[first]),  # read a layer at a time at every date
             match=self.match[first],
-            match_scale=self.match_scale[first] if self.match_scale is not None else None,
+            match_scale=self.match_scale.taken(first) if self.match_scale is not None else None,
             tables={j: replace(t, pattern=t.pattern[first]) for j, t in self.tables.items()},
             keys=KeyIndex(cls, np.arange(n), None, cls),  # rows here are the original keys
             merged=True,
@@ -340,13 +340,12 @@ def prepare(
         for j, layer in enumerate(scenario.layers)
         if layer.table is not None
     }
-    match_scale = None
     shared = [(e, ex.share_table) for e, ex in enumerate(scenario.exemptions) if ex.share_table is not None]
-    if shared:
-        match_scale = np.ones(match.shape)
-        for e, table in shared:
-            share = TableIndex.build(table, hs_distinct, key_partner, partners, hs_of_key).rates_at(None)
-            match_scale[:, e] = np.nan_to_num(share)  # a line no row of the table names: nothing exempted
+    match_scale = None
+    if shared:  # a line no row of the table names: nothing exempted
+        indexes = [TableIndex.build(table, hs_distinct, key_partner, partners, hs_of_key) for _, table in shared]
+        values = np.column_stack([np.nan_to_num(index.rates_at(None)) for index in indexes])
+        match_scale = ShareScales(tuple(e for e, _ in shared), values)
     for layer in scenario.layers:
         if layer.table is not None and layer.table.partners:
             warnings += table_partner_warnings(layer.name, layer.table.partners, set(partners), scenario, source)
