@@ -524,6 +524,47 @@ def test_share_scales_read_as_the_dense_matrix_they_replace(
     assert np.array_equal(scales.taken(rows).of(np.arange(len(rows)), some), dense[rows, some])
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 9), st.integers()), min_size=1, max_size=40), st.integers(1, 5))
+def test_remember_keeps_the_latest_entries(puts: list[tuple[int, int]], most: int) -> None:
+    """engine.parallel.remember against a plain replay: at most `most` entries, the one just put always
+    among them, each holding the value last put for it, and the oldest dropped first."""
+    from simulator.engine.parallel import remember
+
+    cache: dict[int, int] = {}
+    order: list[int] = []  # the replay: keys in the order they came in (a key put again keeps its place)
+    last: dict[int, int] = {}
+    for key, value in puts:
+        assert remember(cache, key, value, most) == value
+        order = (order if key in order else [*order, key])[-most:]
+        last[key] = value
+        assert cache == {k: last[k] for k in order} and list(cache) == order
+
+
+def test_remember_beside_other_threads() -> None:
+    """Two threads putting into one cache at once never fail, and leave at most `most` entries."""
+    import threading
+
+    from simulator.engine.parallel import remember
+
+    cache: dict[int, int] = {}
+    errors: list[BaseException] = []
+
+    def put(start: int) -> None:
+        try:
+            for i in range(start, start + 20_000):
+                remember(cache, i % 50, i, 3)
+        except BaseException as exc:  # any failure, reported below
+            errors.append(exc)
+
+    workers = [threading.Thread(target=put, args=(n * 20_000,)) for n in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert not errors and len(cache) <= 3
+
+
 def _read_both(path: Path, shares: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object]:
     """A table read as it is (column by column when plain) and row by row; a table each, or an error's text."""
     from simulator.errors import ScenarioError

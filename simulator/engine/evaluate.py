@@ -26,6 +26,7 @@ import pandas as pd
 
 from simulator.data.partners import name_of
 from simulator.engine.allocation import estimate_notes, range_notes, ranges
+from simulator.engine.parallel import remember
 from simulator.engine.partners import reaches
 from simulator.engine.prepare import Cells, Prepared, prepare
 from simulator.engine.rates import in_play, over_layers
@@ -151,14 +152,14 @@ def waived_share(prepared: Prepared, shares: np.ndarray) -> np.ndarray:
 
     `shares` is (E,) or batched (B, E); the result is (K, L) or (B, K, L). A path asks at every change
     date and its exemptions' shares change at few of them, so a preparation keeps what it found for
-    each (E,) vector of shares.
+    the latest (E,) vectors of shares.
     """
     if shares.ndim == 1:
         found = prepared.waived.get(shares.tobytes())
         if found is None:
             found = waived_share(prepared, shares[None, :])[0]
             found.setflags(write=False)  # shared by every date with these shares
-            prepared.waived[shares.tobytes()] = found
+            remember(prepared.waived, shares.tobytes(), found)
         return found
     out = np.zeros((*shares.shape[:-1], *prepared.cover.shape))
     # key-major matches: each key's are one run, reduced at once; cost follows the matches, not K x E

@@ -76,7 +76,7 @@ class Prepared:
     tables: dict[int, TableIndex] = field(default_factory=dict)  # layer index -> its rate table, resolved
     rules: Rules = field(default_factory=Rules)
     all_in: np.ndarray | None = None  # (L,) bool: the layer's rate is an all-in level; None: no layer is
-    # the waived shares found for each vector of exemption shares (evaluate.waived_share); not copied by replace
+    # the waived shares found for the latest vectors of exemption shares (evaluate.waived_share); not copied by replace
     waived: dict[bytes, np.ndarray] = field(default_factory=dict, init=False, compare=False, repr=False)
     partner_keys: bool = True  # the partner is part of the key (else `cells` spreads keys over partners)
     lazy_cells: LazyCells | None = None

@@ -21,6 +21,7 @@ from datetime import date
 import numpy as np
 
 from simulator.engine.keys import classes, present_codes
+from simulator.engine.parallel import remember
 from simulator.scenario.model import RateTable, Scenario
 
 
@@ -83,8 +84,8 @@ class TableIndex:
     patterns: np.ndarray  # (P, columns) the groups of each pattern, -1 none
     pattern: np.ndarray  # (K,) each key's pattern
     rows: RowsByGroup  # the table's rows by group and date, to find each group's row in force at once
-    # what `at` found, per span between the table's own dates: a path asks at every change date of
-    # every layer, and most of them change nothing in this table (not copied by dataclasses.replace)
+    # what `at` found for the latest spans between the table's own dates: a path asks at every change
+    # date of every layer, and most of them change nothing in this table (not copied by dataclasses.replace)
     _found: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
@@ -167,9 +168,8 @@ class TableIndex:
     def at(self, when: date | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(K,) each key's rate on `when` (NaN where no row in force matches), dutiable share and all-in flag."""
         span = self._span(when)
-        if span not in self._found:
-            self._found[span] = self._at(when)
-        return self._found[span]
+        found = self._found.get(span)
+        return found if found is not None else remember(self._found, span, self._at(when))
 
     def _span(self, when: date | None) -> int:
         """Which span between the table's own dates `when` falls in (the key of what is kept per span)."""
