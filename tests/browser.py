@@ -65,6 +65,31 @@ def scroll_overflow(page: Any) -> int:
     return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
 
 
+SHINY_STATE = """() => JSON.stringify({
+  disconnected: !!document.querySelector('#shiny-disconnected-overlay'),
+  busy: document.documentElement.classList.contains('shiny-busy'),
+  recalculating: [...document.querySelectorAll('.recalculating')].map(e => e.id),
+  inputs: [...document.querySelectorAll('.shiny-bound-input')].map(e => e.id + '=' + (e.type === 'checkbox' ? e.checked : e.value ?? '')),
+  outputs: [...document.querySelectorAll('.shiny-bound-output')].map(e => e.id),
+  errors: [...document.querySelectorAll('.shiny-output-error')].map(e => e.id + ': ' + e.textContent),
+})"""
+
+
+@contextmanager
+def page_state_on_failure(page: Any) -> Iterator[None]:
+    """A failure inside the block carries what the Shiny page showed: whether it lost its server or is
+    still busy, its bound inputs and outputs, and any output's error (a wait that times out then says
+    which part never came)."""
+    try:
+        yield
+    except BaseException as exc:
+        try:
+            exc.add_note("the page's state: " + page.evaluate(SHINY_STATE))
+        except Exception as inner:  # the page itself may be gone
+            exc.add_note(f"the page's state could not be read: {inner}")
+        raise
+
+
 def serious_violations(page: Any, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:
     """axe-core's findings of these impacts on the page (serious and critical by default), one line each."""
     from axe_playwright_python.sync_playwright import Axe
