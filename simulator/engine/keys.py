@@ -344,8 +344,8 @@ def row_classes(words: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class ShareScales:
     """Each key's share factor for the exemptions with a share table: a column per such exemption, 1 for
-    every other. A (K, E) matrix of ones with one column of shares was 44 MB on the world path, and in
-    a fresh process its pages alone cost about 0.1 s."""
+    every other. A (K, E) matrix of ones with one column of shares was 44 MB on the world path; in a
+    fresh process, writing its pages took 7-124 ms (the machine's page faults vary that much)."""
 
     exemptions: tuple[int, ...]  # the exemption of each column
     values: np.ndarray  # (K, S)
