@@ -407,7 +407,7 @@ def test_the_paths_over_time_with_a_pinned_path_and_the_date_marked(tmp_path: Pa
             "(text) => (document.querySelector('#path-chart svg')?.getAttribute('aria-label') || '').includes(text)"
         )
         page.get_by_role("button", name="Pin for comparison").click()  # at once: the pin waits for the sliders
-        with page_state_on_failure(page):  # the first wait timed out twice in 20-odd local runs (cause unknown)
+        with page_state_on_failure(page):  # the first wait timed out in two local full runs (cause unknown)
             page.wait_for_function(
                 label_has, arg="pinned:", timeout=60_000
             )  # the pin is in before the scenario changes
