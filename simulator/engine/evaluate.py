@@ -155,11 +155,11 @@ def waived_share(prepared: Prepared, shares: np.ndarray) -> np.ndarray:
     the latest (E,) vectors of shares.
     """
     if shares.ndim == 1:
-        found = prepared.waived.get(shares.tobytes())
+        found = prepared.waived.get(vector := shares.tobytes())
         if found is None:
             found = waived_share(prepared, shares[None, :])[0]
             found.setflags(write=False)  # shared by every date with these shares
-            remember(prepared.waived, shares.tobytes(), found)
+            remember(prepared.waived, vector, found)
         return found
     out = np.zeros((*shares.shape[:-1], *prepared.cover.shape))
     # key-major matches: each key's are one run, reduced at once; cost follows the matches, not K x E

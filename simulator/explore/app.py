@@ -21,6 +21,7 @@ from simulator.bundled import is_bundled
 from simulator.data.load import load_flows
 from simulator.data.partners import name_of
 from simulator.engine.evaluate import Result, date_for, evaluate
+from simulator.engine.parallel import remember
 from simulator.engine.prepare import Prepared, prepare
 from simulator.errors import SimulatorError
 from simulator.explore.bars import CSS as BARS_CSS
@@ -300,10 +301,9 @@ def build(choices: dict[str, str], trade: Path | None, save_dir: Path) -> App:
             who = partner()
             key = (input.scenario(), round(chosen.elasticity, 6), round(chosen.substitution, 6), who)
             if key not in prepared:
-                if len(prepared) >= MAX_PREPARED:
-                    prepared.pop(next(iter(prepared)))
                 scenario = replace(found.scenario, exporter=who) if who else found.scenario
-                prepared[key] = prepare(responding(scenario, chosen.elasticity, chosen.substitution), found.flows).alike
+                made = prepare(responding(scenario, chosen.elasticity, chosen.substitution), found.flows).alike
+                remember(prepared, key, made, MAX_PREPARED)
             ready = prepared[key]
             result = evaluate(replace(ready, scenario=fixed(ready.scenario, chosen)), chosen.when, timeline=False)
             return apply(found.scenario, chosen), result
